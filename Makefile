@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kasync convenience Makefile; the module build itself is in Kbuild.
+#
+#   make            build kasync.ko, the KUnit modules and samples (W=1)
+#   make check      everything: test kernel, build, checkpatch, KUnit and
+#                   kselftests in a VM; ends with "N passed, N failed"
+#   make demo       boot the VM, load kasync and the samples, show them
+#   make bench      benchmarks on the bench kernel (build/bench/results.tsv)
+#   make compat     build against Debian's 6.1 and 6.12 headers
+#   make kernel     build (or find cached) the debug test kernel
+#   make style      checkpatch --strict over the C sources
+#   make sparse     the module build with sparse (C=2)
+#
+# KDIR defaults to the project's test kernel when it is built, else to the
+# running kernel's headers.
+
+KDIR ?= $(shell scripts/build-kernel --print-dir 2>/dev/null || \
+		echo /lib/modules/$(shell uname -r)/build)
+W ?= 1
+
+all: modules selftests
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+
+selftests:
+	$(MAKE) -C selftests KSRC=$(KDIR)/source
+
+kernel:
+	scripts/build-kernel --flavour debug
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+bench:
+	scripts/bench
+
+compat:
+	scripts/compat
+
+style:
+	scripts/style
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) C=2 modules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+.PHONY: all modules selftests kernel check demo bench compat style sparse clean
