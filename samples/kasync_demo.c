@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync_demo - a module that uses kasync the way an outside developer
+ * would: only <kasync.h>.
+ *
+ * On load it runs a small "fan-out, fan-in" job on the default runtime:
+ * one coordinator task spawns @workers worker tasks, 64 per poll; each
+ * worker yields @yields times (letting the others run, and giving idle
+ * CPUs something to steal) and returns a value; the coordinator awaits
+ * every worker's result and returns their sum.  The loading process joins the
+ * coordinator and prints what happened, with the runtime's counters.
+ */
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include <kasync.h>
+
+static unsigned int workers = 2000;
+module_param(workers, uint, 0444);
+MODULE_PARM_DESC(workers, "worker tasks the coordinator spawns (1..100000)");
+
+static unsigned int yields = 10;
+module_param(yields, uint, 0444);
+MODULE_PARM_DESC(yields, "times each worker yields before returning");
+
+struct worker {
+	struct kasync_co co;
+	unsigned int id;
+	unsigned int left;
+};
+
+static enum kasync_poll worker_poll(struct kasync_task *t, void *p)
+{
+	struct worker *w = p;
+
+	KASYNC_BEGIN(&w->co);
+	for (w->left = yields; w->left; w->left--)
+		KASYNC_YIELD(&w->co);
+	KASYNC_RETURN(&w->co, t, w->id);
+	KASYNC_END(&w->co);
+}
+
+static const struct kasync_task_ops worker_ops = {
+	.poll = worker_poll,
+};
+
+struct coord {
+	struct kasync_co co;
+	struct kasync_task **handles;
+	unsigned int n;
+	unsigned int i;
+	long res;
+	long sum;
+};
+
+static enum kasync_poll coord_poll(struct kasync_task *t, void *p)
+{
+	struct coord *c = p;
+	struct worker w = {};
+
+	KASYNC_BEGIN(&c->co);
+	for (c->i = 0; c->i < c->n; c->i++) {
+		w.id = c->i;
+		c->handles[c->i] = kasync_spawn(NULL, &worker_ops, &w,
+						sizeof(w), GFP_KERNEL);
+		if (IS_ERR(c->handles[c->i])) {
+			c->res = PTR_ERR(c->handles[c->i]);
+			c->handles[c->i] = NULL;
+			c->n = c->i;
+			break;
+		}
+		/* Spawn in batches: a poll must not hog its worker. */
+		if (c->i % 64 == 63)
+			KASYNC_YIELD(&c->co);
+	}
+	for (c->i = 0; c->i < c->n; c->i++) {
+		KASYNC_AWAIT(&c->co, kasync_join_poll(t, &c->handles[c->i],
+						      &c->res));
+		c->sum += c->res;
+	}
+	KASYNC_RETURN(&c->co, t, c->sum);
+	KASYNC_END(&c->co);
+}
+
+/* Runs once, however the coordinator ended: joins what it did not. */
+static void coord_drop(void *p)
+{
+	struct coord *c = p;
+	unsigned int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->handles[i])
+			kasync_detach(&c->handles[i]);
+	kfree(c->handles);
+}
+
+static const struct kasync_task_ops coord_ops = {
+	.poll = coord_poll,
+	.drop = coord_drop,
+};
+
+static int __init kasync_demo_init(void)
+{
+	struct kasync_stats st;
+	struct kasync_task *h;
+	struct coord c = {};
+	u64 t0, ns;
+	long sum;
+
+	if (!workers || workers > 100000)
+		return -EINVAL;
+	c.n = workers;
+	c.handles = kcalloc(workers, sizeof(*c.handles), GFP_KERNEL);
+	if (!c.handles)
+		return -ENOMEM;
+
+	t0 = ktime_get_ns();
+	h = kasync_spawn(NULL, &coord_ops, &c, sizeof(c), GFP_KERNEL);
+	if (IS_ERR(h)) {
+		kfree(c.handles);
+		return PTR_ERR(h);
+	}
+	sum = kasync_join(&h);
+	ns = ktime_get_ns() - t0;
+
+	pr_info("kasync_demo: %u workers x %u yields joined in %llu us; sum of results %ld (expected %llu)\n",
+		workers, yields, ns / 1000, sum,
+		(u64)workers * (workers - 1) / 2);
+	kasync_rt_stats(NULL, &st);
+	pr_info("kasync_demo: default runtime: spawned %llu completed %llu polls %llu wakes %llu steals %llu (tasks stolen %llu) lifo %llu budget-yields %llu alive %llu\n",
+		st.spawned, st.completed, st.polls, st.wakes, st.steals,
+		st.stolen, st.lifo_hits, st.budget_yields, st.alive);
+	return 0;
+}
+
+static void __exit kasync_demo_exit(void)
+{
+}
+
+module_init(kasync_demo_init);
+module_exit(kasync_demo_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kasync demo: fan-out/fan-in of yielding tasks");
