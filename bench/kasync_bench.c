@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync_bench: tokio's scheduler workloads on kasync, compared by
+ * scripts/bench with kasync_baseline_bench (workqueues, kthreads, the
+ * slab floor) and with tokio itself, in the same VM boot.
+ *
+ * ======================  =============  ==================================
+ * benchmark               variant        one operation
+ * ======================  =============  ==================================
+ * spawn_many              kasync         a no-op task spawned from inside a
+ *                                        task and joined by it (10,000)
+ * spawn_many              kasync_remote  the same, spawned and joined from
+ *                                        process context (10,000)
+ * chained_spawn           kasync         one link of a chain of 1,000 tasks,
+ *                                        each spawning the next
+ * ping_pong               kasync         one round trip between a task and
+ *                                        the task it spawned (1,000 pairs)
+ * yield_many              kasync         one KASYNC_YIELD (200 tasks x
+ *                                        1,000)
+ * memory_bytes_per_task   kasync         slab growth per task parked on
+ *                                        nothing (100,000 tasks)
+ * ======================  =============  ==================================
+ *
+ * Everything runs from module init on the default runtime and is freed
+ * before init returns.  Parameters and output as in baseline_bench.c:
+ * runs=N (after one warm-up run), bench=a,b,..., and one line per
+ * measured run, "kbench <benchmark> <variant> <run> <value>", then
+ * "kbench done".
+ */
+
+#include <linux/completion.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmstat.h>
+
+#include <kasync.h>
+
+#define KB_SPAWN_TASKS		10000
+#define KB_CHAIN_LINKS		1000
+#define KB_PING_PAIRS		1000
+#define KB_YIELD_TASKS		200
+#define KB_YIELDS		1000
+#define KB_IDLE_TASKS		100000
+
+static unsigned int runs = 5;
+module_param(runs, uint, 0444);
+MODULE_PARM_DESC(runs, "measured runs per benchmark (1..1000, default 5)");
+
+static char *bench = "all";
+module_param(bench, charp, 0444);
+MODULE_PARM_DESC(bench, "comma-separated benchmark names, or \"all\"");
+
+/*
+ * Tasks report to the loader through a group: one count per live task plus
+ * the loader's own; the last kb_group_put() completes @done, which orders
+ * the tasks' writes before the loader's reads.
+ */
+struct kb_group {
+	atomic_t left;
+	int err;
+	struct completion done;
+};
+
+static void kb_group_init(struct kb_group *g, int n)
+{
+	atomic_set(&g->left, n);
+	g->err = 0;
+	init_completion(&g->done);
+}
+
+static void kb_group_put(struct kb_group *g)
+{
+	if (atomic_dec_and_test(&g->left))
+		complete(&g->done);
+}
+
+static void kb_group_fail(struct kb_group *g, int err)
+{
+	WRITE_ONCE(g->err, err);
+}
+
+/* ---- spawn_many --------------------------------------------------------- */
+
+static enum kasync_poll kb_noop_poll(struct kasync_task *t, void *p)
+{
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops kb_noop_ops = { .poll = kb_noop_poll };
+
+struct kb_spawner {
+	struct kasync_co co;
+	struct kasync_task **hs;
+	unsigned int n;
+	unsigned int i;
+	long res;
+	int err;
+};
+
+static enum kasync_poll kb_spawner_poll(struct kasync_task *t, void *p)
+{
+	struct kb_spawner *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->n = 0; s->n < KB_SPAWN_TASKS; s->n++) {
+		s->hs[s->n] = kasync_spawn(NULL, &kb_noop_ops, NULL, 0,
+					   GFP_KERNEL);
+		if (IS_ERR(s->hs[s->n])) {
+			s->err = PTR_ERR(s->hs[s->n]);
+			break;
+		}
+	}
+	for (s->i = 0; s->i < s->n; s->i++)
+		KASYNC_AWAIT(&s->co, kasync_join_poll(t, &s->hs[s->i], &s->res));
+	KASYNC_RETURN(&s->co, t, s->err);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_spawner_ops = { .poll = kb_spawner_poll };
+
+static int kb_spawn_local(u64 *val)
+{
+	struct kb_spawner s = {};
+	struct kasync_task *h;
+	long err;
+	u64 t0;
+
+	s.hs = kvmalloc_array(KB_SPAWN_TASKS, sizeof(*s.hs), GFP_KERNEL);
+	if (!s.hs)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	h = kasync_spawn(NULL, &kb_spawner_ops, &s, sizeof(s), GFP_KERNEL);
+	err = IS_ERR(h) ? PTR_ERR(h) : kasync_join(&h);
+	*val = (ktime_get_ns() - t0) / KB_SPAWN_TASKS;
+	kvfree(s.hs);
+	return err;
+}
+
+static int kb_spawn_remote(u64 *val)
+{
+	struct kasync_task **hs;
+	unsigned int i, n;
+	int err = 0;
+	u64 t0;
+
+	hs = kvmalloc_array(KB_SPAWN_TASKS, sizeof(*hs), GFP_KERNEL);
+	if (!hs)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	for (n = 0; n < KB_SPAWN_TASKS; n++) {
+		hs[n] = kasync_spawn(NULL, &kb_noop_ops, NULL, 0, GFP_KERNEL);
+		if (IS_ERR(hs[n])) {
+			err = PTR_ERR(hs[n]);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		kasync_join(&hs[i]);
+	*val = (ktime_get_ns() - t0) / KB_SPAWN_TASKS;
+	kvfree(hs);
+	return err;
+}
+
+/* ---- chained_spawn ------------------------------------------------------ */
+
+struct kb_link {
+	struct kb_group *g;
+	unsigned int left;
+};
+
+static const struct kasync_task_ops kb_link_ops;
+
+static enum kasync_poll kb_link_poll(struct kasync_task *t, void *p)
+{
+	struct kb_link *l = p;
+	struct kb_link next = { .g = l->g, .left = l->left - 1 };
+	struct kasync_task *h;
+
+	if (!next.left) {
+		kb_group_put(l->g);
+		return KASYNC_READY;
+	}
+	h = kasync_spawn(NULL, &kb_link_ops, &next, sizeof(next), GFP_KERNEL);
+	if (IS_ERR(h)) {
+		kb_group_fail(l->g, PTR_ERR(h));
+		kb_group_put(l->g);
+		return KASYNC_READY;
+	}
+	kasync_detach(&h);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops kb_link_ops = { .poll = kb_link_poll };
+
+static int kb_chain(u64 *val)
+{
+	struct kb_link l;
+	struct kasync_task *h;
+	struct kb_group g;
+	u64 t0;
+
+	kb_group_init(&g, 1);
+	l.g = &g;
+	l.left = KB_CHAIN_LINKS;
+	t0 = ktime_get_ns();
+	h = kasync_spawn(NULL, &kb_link_ops, &l, sizeof(l), GFP_KERNEL);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	kasync_detach(&h);
+	wait_for_completion(&g.done);
+	*val = (ktime_get_ns() - t0) / KB_CHAIN_LINKS;
+	return g.err;
+}
+
+/* ---- ping_pong ---------------------------------------------------------- */
+
+/*
+ * A pinger spawns a ponger, sends it a ping and awaits the pong; the ponger
+ * awaits the ping and answers.  Each side publishes its flag with a release
+ * store before waking the other, which reads it with an acquire load.
+ */
+struct kb_pair {
+	struct kasync_task *pinger;
+	struct kasync_task *ponger;
+	int ping;
+	int pong;
+};
+
+static enum kasync_poll kb_pong_poll(struct kasync_task *t, void *p)
+{
+	struct kb_pair *pr = *(struct kb_pair **)p;
+
+	/* pairs with the release of @ping in kb_ping_poll() */
+	if (!smp_load_acquire(&pr->ping))
+		return KASYNC_PENDING;
+	/* pairs with the acquire of @pong in kb_ping_poll() */
+	smp_store_release(&pr->pong, 1);
+	kasync_wake(pr->pinger);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops kb_pong_ops = { .poll = kb_pong_poll };
+
+struct kb_pinger {
+	struct kasync_co co;
+	struct kb_group *g;
+	struct kb_pair pair;
+	struct kb_pair *pp;
+	long res;
+};
+
+static enum kasync_poll kb_ping_poll(struct kasync_task *t, void *p)
+{
+	struct kb_pinger *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	s->pp = &s->pair;
+	s->pair.pinger = t;
+	s->pair.ponger = kasync_spawn(NULL, &kb_pong_ops, &s->pp,
+				      sizeof(s->pp), GFP_KERNEL);
+	if (IS_ERR(s->pair.ponger)) {
+		kb_group_fail(s->g, PTR_ERR(s->pair.ponger));
+		kb_group_put(s->g);
+		KASYNC_RETURN(&s->co, t, 0);
+	}
+	/* pairs with the acquire of @ping in kb_pong_poll() */
+	smp_store_release(&s->pair.ping, 1);
+	kasync_wake(s->pair.ponger);
+	/* pairs with the release of @pong in kb_pong_poll() */
+	KASYNC_AWAIT(&s->co, smp_load_acquire(&s->pair.pong) ?
+		     KASYNC_READY : KASYNC_PENDING);
+	/* the ponger is done or about to be: reap it */
+	KASYNC_AWAIT(&s->co, kasync_join_poll(t, &s->pair.ponger, &s->res));
+	kb_group_put(s->g);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_ping_ops = { .poll = kb_ping_poll };
+
+static int kb_ping_pong(u64 *val)
+{
+	struct kb_pinger s = {};
+	struct kasync_task *h;
+	struct kb_group g;
+	unsigned int i;
+	u64 t0;
+
+	kb_group_init(&g, KB_PING_PAIRS + 1);
+	s.g = &g;
+	t0 = ktime_get_ns();
+	for (i = 0; i < KB_PING_PAIRS; i++) {
+		h = kasync_spawn(NULL, &kb_ping_ops, &s, sizeof(s), GFP_KERNEL);
+		if (IS_ERR(h)) {
+			kb_group_fail(&g, PTR_ERR(h));
+			kb_group_put(&g);
+			continue;
+		}
+		kasync_detach(&h);
+	}
+	kb_group_put(&g);
+	wait_for_completion(&g.done);
+	*val = (ktime_get_ns() - t0) / KB_PING_PAIRS;
+	return g.err;
+}
+
+/* ---- yield_many --------------------------------------------------------- */
+
+struct kb_yielder {
+	struct kasync_co co;
+	unsigned int left;
+};
+
+static enum kasync_poll kb_yield_poll(struct kasync_task *t, void *p)
+{
+	struct kb_yielder *y = p;
+
+	KASYNC_BEGIN(&y->co);
+	for (y->left = KB_YIELDS; y->left; y->left--)
+		KASYNC_YIELD(&y->co);
+	KASYNC_END(&y->co);
+}
+
+static const struct kasync_task_ops kb_yield_ops = { .poll = kb_yield_poll };
+
+static int kb_yield_many(u64 *val)
+{
+	struct kasync_task *hs[KB_YIELD_TASKS];
+	unsigned int i, n;
+	int err = 0;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (n = 0; n < KB_YIELD_TASKS; n++) {
+		hs[n] = kasync_spawn(NULL, &kb_yield_ops, NULL,
+				     sizeof(struct kb_yielder), GFP_KERNEL);
+		if (IS_ERR(hs[n])) {
+			err = PTR_ERR(hs[n]);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		kasync_join(&hs[i]);
+	*val = (ktime_get_ns() - t0) / (KB_YIELD_TASKS * KB_YIELDS);
+	return err;
+}
+
+/* ---- memory per idle task ---------------------------------------------- */
+
+static enum kasync_poll kb_idle_poll(struct kasync_task *t, void *p)
+{
+	return KASYNC_PENDING;		/* nobody will wake it: aborted later */
+}
+
+static const struct kasync_task_ops kb_idle_ops = { .poll = kb_idle_poll };
+
+static unsigned long kb_slab_bytes(void)
+{
+	return (global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) +
+		global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B)) << PAGE_SHIFT;
+}
+
+static int kb_memory(u64 *val)
+{
+	struct kasync_task **hs;
+	unsigned long before, after;
+	unsigned int i, n;
+	u64 state = 0;
+	int err = 0;
+
+	hs = kvmalloc_array(KB_IDLE_TASKS, sizeof(*hs), GFP_KERNEL);
+	if (!hs)
+		return -ENOMEM;
+	before = kb_slab_bytes();
+	for (n = 0; n < KB_IDLE_TASKS; n++) {
+		/* an 8-byte state: the smallest useful task */
+		hs[n] = kasync_spawn(NULL, &kb_idle_ops, &state, sizeof(state),
+				     GFP_KERNEL);
+		if (IS_ERR(hs[n])) {
+			err = PTR_ERR(hs[n]);
+			break;
+		}
+	}
+	after = kb_slab_bytes();
+	*val = after > before ? (after - before) / KB_IDLE_TASKS : 0;
+	for (i = 0; i < n; i++)
+		kasync_abort(hs[i]);
+	for (i = 0; i < n; i++)
+		kasync_join(&hs[i]);
+	kvfree(hs);
+	return err;
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+struct kb_bench {
+	const char *name;
+	const char *variant;
+	int (*run)(u64 *val);
+};
+
+static const struct kb_bench kb_benches[] = {
+	{ "spawn_many", "kasync", kb_spawn_local },
+	{ "spawn_many", "kasync_remote", kb_spawn_remote },
+	{ "chained_spawn", "kasync", kb_chain },
+	{ "ping_pong", "kasync", kb_ping_pong },
+	{ "yield_many", "kasync", kb_yield_many },
+	{ "memory_bytes_per_task", "kasync", kb_memory },
+};
+
+static bool kb_selected(const char *name)
+{
+	const char *p = bench;
+	size_t len = strlen(name);
+
+	if (!strcmp(bench, "all"))
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == bench || p[-1] == ',') &&
+		    (p[len] == '\0' || p[len] == ','))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static int __init kasync_bench_init(void)
+{
+	unsigned int i, r;
+	u64 val;
+	int err;
+
+	if (!runs || runs > 1000)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(kb_benches); i++) {
+		const struct kb_bench *b = &kb_benches[i];
+
+		if (!kb_selected(b->name))
+			continue;
+		for (r = 0; r <= runs; r++) {
+			err = b->run(&val);
+			if (err) {
+				pr_err("kbench %s %s failed: %d\n", b->name,
+				       b->variant, err);
+				return err;
+			}
+			if (r)	/* run 0 warms up */
+				pr_info("kbench %s %s %u %llu\n", b->name,
+					b->variant, r, val);
+		}
+	}
+	pr_info("kbench done\n");
+	return 0;
+}
+
+static void __exit kasync_bench_exit(void)
+{
+}
+
+module_init(kasync_bench_init);
+module_exit(kasync_bench_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kasync benchmarks: tokio's scheduler workloads on kasync");

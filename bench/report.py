@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise kasync's benchmark runs (the host half of scripts/bench).
+
+Reads every "kbench <benchmark> <variant> <run> <value>" line of the given
+files (the VM's dmesg with the modules' lines, the tokio binary's stdout),
+takes the median of the runs of each (benchmark, variant), prints a table
+with each variant's ratio to kasync's figure (variant / kasync: above 1
+means kasync is faster or smaller), writes the same figures as TSV, and
+checks issue 3's targets where both sides were measured.  A missed target
+is reported, not an error: benchmarks are not tests.
+
+The "memory" benchmark's values are bytes per idle task; it is written as
+"memory_bytes_per_task" so that the ns_per_op column stays one unit per
+benchmark name.
+
+Usage: report.py [--tsv FILE] LOG...
+Exits 2 when no kbench line was found at all, else 0.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+
+LINE = re.compile(r"\bkbench (\S+) (\S+) (\d+) (-?\d+(?:\.\d+)?)\s*$")
+ORDER = ["spawn_many", "chained_spawn", "ping_pong", "yield_many", "memory"]
+VARIANTS = ["kasync", "tokio", "workqueue", "kthread", "floor"]
+RENAME = {"memory": "memory_bytes_per_task"}
+ALIASES = {v: k for k, v in RENAME.items()}
+NOTES = {
+    ("spawn_many", "kthread"): "1,000 threads per run",
+    ("spawn_many", "tokio"): "spawned from a task",
+    ("spawn_many", "tokio_remote"): "spawned from outside the runtime",
+    ("memory", "kthread"): "1,000 threads; slab + stacks",
+    ("memory", "tokio"): "100,000 tasks; RSS",
+}
+
+
+def parse(paths):
+    runs = {}
+    for path in paths:
+        try:
+            with open(path, errors="replace") as f:
+                for line in f:
+                    m = LINE.search(line)
+                    if m:
+                        bench = ALIASES.get(m.group(1), m.group(1))
+                        key = (bench, m.group(2))
+                        runs.setdefault(key, []).append(float(m.group(4)))
+        except OSError as e:
+            print(f"report: {path}: {e.strerror}", file=sys.stderr)
+    return runs
+
+
+def variant_key(v):
+    base, _, suffix = v.partition("_")
+    rank = VARIANTS.index(base) if base in VARIANTS else len(VARIANTS)
+    return (rank, base, suffix)
+
+
+def bench_key(b):
+    return (ORDER.index(b) if b in ORDER else len(ORDER), b)
+
+
+def kasync_ref(med, bench, variant):
+    """The kasync figure @variant is compared with: same suffix if any."""
+    _, _, suffix = variant.partition("_")
+    for v in ([f"kasync_{suffix}"] if suffix else []) + ["kasync"]:
+        if (bench, v) in med:
+            return med[(bench, v)]
+    return None
+
+
+def fmt(x):
+    return f"{x:.0f}" if x == int(x) or abs(x) >= 100 else f"{x:.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tsv", help="write the results as TSV to this file")
+    ap.add_argument("logs", nargs="+")
+    args = ap.parse_args()
+
+    runs = parse(args.logs)
+    if not runs:
+        print("report: no kbench lines found in " + " ".join(args.logs),
+              file=sys.stderr)
+        return 2
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    keys = sorted(med, key=lambda k: (bench_key(k[0]), variant_key(k[1])))
+
+    rows = []
+    for bench, variant in keys:
+        ref = kasync_ref(med, bench, variant)
+        ratio = med[(bench, variant)] / ref if ref else None
+        rows.append((bench, variant, med[(bench, variant)], ratio))
+
+    if args.tsv:
+        with open(args.tsv, "w") as f:
+            f.write("benchmark\tvariant\tns_per_op\tratio_to_kasync\n")
+            for bench, variant, value, ratio in rows:
+                r = "" if ratio is None else f"{ratio:.2f}"
+                f.write(f"{RENAME.get(bench, bench)}\t{variant}\t{fmt(value)}\t{r}\n")
+
+    hdr = ("benchmark", "variant", "median", "unit", "runs", "min..max",
+           "x kasync", "note")
+    table = []
+    for bench, variant, value, ratio in rows:
+        v = runs[(bench, variant)]
+        table.append((RENAME.get(bench, bench), variant, fmt(value),
+                      "B/task" if bench == "memory" else "ns/op",
+                      str(len(v)), f"{fmt(min(v))}..{fmt(max(v))}",
+                      "" if ratio is None else f"{ratio:.2f}",
+                      NOTES.get((bench, variant), "")))
+    widths = [max(len(r[i]) for r in table + [hdr]) for i in range(len(hdr))]
+    right = {2, 4, 5, 6}
+    for r in [hdr] + table:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(r, widths))]
+        print("  ".join(cells).rstrip())
+    few = sorted({f"{b} {v}" for (b, v), x in runs.items() if len(x) < 5})
+    if few:
+        print("note: fewer than 5 runs for " + ", ".join(few))
+    print("ratios: variant / kasync; above 1 means kasync is faster (smaller)")
+
+    print()
+    for line in targets(med):
+        print(line)
+    return 0
+
+
+def targets(med):
+    """Issue 3's targets, each as a "target met" or "target missed" line."""
+    out = []
+
+    def check(what, bench, variant, need):
+        """kasync's ratio against @variant must be at least @need."""
+        k = kasync_ref(med, bench, variant)
+        if (bench, variant) not in med or not k:
+            return
+        got = med[(bench, variant)] / k
+        if got >= need:
+            out.append(f"target met: {what} ({got:.2f}x, need {need:g}x)")
+        else:
+            out.append(f"target missed (by {need / got:.2f}x): {what} "
+                       f"({got:.2f}x, need {need:g}x)")
+
+    for bench in ORDER[:4]:
+        for (b, v) in sorted(med):
+            if b == bench and v.partition("_")[0] == "tokio":
+                check(f"{bench}: kasync faster than {v}", bench, v, 1.0)
+    check("spawn_many: >= 2x faster than workqueue", "spawn_many",
+          "workqueue", 2.0)
+    check("spawn_many: >= 100x faster than kthread", "spawn_many",
+          "kthread", 100.0)
+    # the floor is a lower bound: kasync / floor must stay at most 4
+    k, f = kasync_ref(med, "spawn_many", "floor"), med.get(("spawn_many", "floor"))
+    if k and f:
+        what = f"spawn_many: within 4x of the floor (kasync = {k / f:.2f}x floor)"
+        out.append(f"target met: {what}" if k / f <= 4 else
+                   f"target missed (by {k / f / 4:.2f}x): {what}")
+    if not out:
+        out.append("targets: not checked (no kasync figures)")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

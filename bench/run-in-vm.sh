@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The in-VM half of scripts/bench (run by scripts/vm-run on the bench
+# kernel): loads kasync.ko when it was built, then each bench/*_bench.ko in
+# turn (each runs its benchmarks from init and is removed again), then runs
+# the tokio benchmarks in user space, in the same boot.  Writes to OUT:
+#   dmesg.txt   the kernel log, with the modules' "kbench" lines
+#   tokio.txt   the tokio binary's "kbench" lines
+#   status.txt  one line per step: "ok|FAILED|skipped STEP"
+#
+# Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS
+#   SRC is the module build tree (kasync/kasync.ko, bench/*_bench.ko).
+# Exits 1 if a bench module or the tokio binary failed; a missing or
+# failing kasync.ko only skips the modules that depend on it.
+set -u
+src=$1 out=$2 tokio=$3 runs=$4
+fail=0
+: > "$out/status.txt"
+status() { echo "$1 $2" >> "$out/status.txt"; echo "run-in-vm: $1 $2"; }
+
+kasync=0
+if [ -f "$src/kasync/kasync.ko" ]; then
+	if insmod "$src/kasync/kasync.ko"; then
+		kasync=1
+		status ok kasync.ko
+	else
+		status skipped "kasync.ko (insmod failed)"
+	fi
+else
+	status skipped "kasync.ko (not built)"
+fi
+
+for ko in "$src"/bench/*_bench.ko; do
+	[ -e "$ko" ] || continue
+	name=$(basename "$ko" .ko)
+	case ",$(modinfo -F depends "$ko" 2>/dev/null)," in
+	*,kasync,*)
+		if [ $kasync -eq 0 ]; then
+			status skipped "$name (needs kasync.ko)"
+			continue
+		fi ;;
+	esac
+	echo "run-in-vm: $name runs=$runs"
+	if insmod "$ko" runs="$runs" && rmmod "$name"; then
+		status ok "$name"
+	else
+		status FAILED "$name"
+		fail=1
+	fi
+done
+[ $kasync -eq 1 ] && { rmmod kasync || { status FAILED "rmmod kasync"; fail=1; }; }
+dmesg > "$out/dmesg.txt"
+
+echo "run-in-vm: tokio (user space, $(nproc) CPUs)"
+if "$tokio" --runs "$runs" > "$out/tokio.txt"; then
+	status ok tokio
+else
+	status FAILED tokio
+	fail=1
+fi
+exit $fail
