@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kasync - an async task runtime for kernel modules.
+ *
+ * A task is one allocation: a small header owned by kasync followed by the
+ * caller's state, copied in at spawn.  kasync calls the task's poll function
+ * from a per-CPU workqueue item until the poll returns %KASYNC_READY; a poll
+ * that cannot make progress returns %KASYNC_PENDING after arranging for
+ * kasync_wake() to be called when it can.  Polls never run concurrently with
+ * themselves, with the drop callback or with cancellation hooks.
+ *
+ * Handles: kasync_spawn() returns the task pointer carrying one reference,
+ * the "handle".  Operations that consume the handle (kasync_join*(),
+ * kasync_detach(), kasync_join_poll() once it returns %KASYNC_READY) take
+ * the address of the caller's handle variable and set it to NULL, so that a
+ * second use is caught as -EINVAL instead of becoming a use-after-free.
+ *
+ * Contexts at a glance:
+ *
+ *   kasync_spawn()            any context (GFP_ATOMIC when atomic)
+ *   kasync_wake(), _abort()   any context, including hard IRQ
+ *   kasync_task_get()/_put()  any context
+ *   kasync_join*()            process context, may sleep
+ *   kasync_join_poll()        only from a task's poll function
+ *   kasync_cleanup_add/_del() only from the task's own poll function
+ *   kasync_rt_create/destroy  process context, may sleep
+ */
+#ifndef _KASYNC_H
+#define _KASYNC_H
+
+#include <linux/compiler.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/types.h>
+
+struct kasync_task;
+struct kasync_rt;
+
+/**
+ * enum kasync_poll - what a poll function reports
+ * @KASYNC_PENDING: not finished; some party will call kasync_wake()
+ * @KASYNC_READY: finished; the result was set with kasync_set_result()
+ */
+enum kasync_poll {
+	KASYNC_PENDING = 0,
+	KASYNC_READY = 1,
+};
+
+/**
+ * struct kasync_task_ops - what a task does
+ * @poll: advance the task; called with @state pointing at the task's copy
+ *	of the initial state.  Must not sleep for long: it runs on a shared
+ *	per-CPU worker (like a work item) with a budget of polls per run.
+ * @drop: optional; called exactly once, after the last poll, when the task
+ *	completes or is cancelled.  Release what @state owns here (including
+ *	handles of other tasks: detach or join them).  Must not sleep.
+ *
+ * The ops table must outlive the task; keep it ``static const`` in the
+ * spawning module.
+ */
+struct kasync_task_ops {
+	enum kasync_poll (*poll)(struct kasync_task *task, void *state);
+	void (*drop)(void *state);
+};
+
+/**
+ * struct kasync_cleanup - a hook run when a task ends with it registered
+ * @node: kasync's link; do not touch
+ * @fn: called once, from the task's worker, before the drop callback and
+ *	before the task's memory can be freed.  Must not sleep.
+ *
+ * Primitives that register callbacks pointing into a task's state (wait
+ * queue entries, hrtimers, socket callbacks) embed one of these in the
+ * state and register it with kasync_cleanup_add(), so that cancelling the
+ * task unregisters them synchronously.
+ */
+struct kasync_cleanup {
+	struct hlist_node node;
+	void (*fn)(struct kasync_cleanup *c);
+};
+
+/**
+ * struct kasync_stats - totals of a runtime's counters
+ * @spawned: tasks spawned
+ * @completed: tasks whose poll returned %KASYNC_READY
+ * @cancelled: tasks that ended by cancellation
+ * @polls: calls of poll functions
+ * @wakes: kasync_wake() calls that queued the task (coalesced wakes and
+ *	wakes of finished tasks are not counted)
+ * @steals: successful steal operations
+ * @stolen: tasks moved by steals
+ * @overflows: times a full local ring moved half of itself to the global
+ *	queue (or, for per-CPU runtimes, to the CPU's overflow list)
+ * @budget_yields: times a worker stopped on its budget and re-queued itself
+ * @lifo_hits: polls of a task taken from the LIFO slot
+ * @queue_depth: tasks waiting in run queues now (approximate)
+ * @alive: tasks spawned and not yet finished
+ * @longest_poll_ns: the longest single poll seen
+ * @rehomed: tasks moved off a CPU going offline
+ */
+struct kasync_stats {
+	u64 spawned;
+	u64 completed;
+	u64 cancelled;
+	u64 polls;
+	u64 wakes;
+	u64 steals;
+	u64 stolen;
+	u64 overflows;
+	u64 budget_yields;
+	u64 lifo_hits;
+	u64 queue_depth;
+	u64 alive;
+	u64 longest_poll_ns;
+	u64 rehomed;
+};
+
+/* Runtime flags for kasync_rt_create(). */
+#define KASYNC_RT_PERCPU	0x1u	/* thread per core: no stealing */
+#define KASYNC_RT_ORDERED	0x2u	/* one FIFO, one poll at a time */
+#define KASYNC_RT_HIGHPRI	0x4u	/* WQ_HIGHPRI workers */
+#define KASYNC_RT_MEM_RECLAIM	0x8u	/* WQ_MEM_RECLAIM: has a rescuer */
+#define KASYNC_RT_ALL_FLAGS	0xfu
+
+/* The largest state kasync_spawn() accepts, in bytes. */
+#define KASYNC_STATE_MAX	(64u * 1024)
+
+struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
+				      const struct kasync_task_ops *ops,
+				      const void *init, size_t size, gfp_t gfp,
+				      struct module *owner);
+
+/**
+ * kasync_spawn - start a task
+ * @rt: runtime, or %NULL for the default runtime
+ * @ops: poll and drop functions
+ * @init: initial state to copy, or %NULL to zero it
+ * @size: bytes of state
+ * @gfp: allocation flags (%GFP_ATOMIC in atomic context)
+ *
+ * See __kasync_spawn_on(); the task is owned by the calling module.
+ */
+#define kasync_spawn(rt, ops, init, size, gfp) \
+	__kasync_spawn_on(rt, -1, ops, init, size, gfp, THIS_MODULE)
+
+/**
+ * kasync_spawn_on - start a task on a given CPU
+ * @rt: runtime, or %NULL for the default runtime
+ * @cpu: CPU to queue the task on first; a per-CPU runtime keeps it there
+ * @ops: poll and drop functions
+ * @init: initial state to copy, or %NULL to zero it
+ * @size: bytes of state
+ * @gfp: allocation flags
+ */
+#define kasync_spawn_on(rt, cpu, ops, init, size, gfp) \
+	__kasync_spawn_on(rt, cpu, ops, init, size, gfp, THIS_MODULE)
+
+void kasync_wake(struct kasync_task *task);
+int kasync_abort(struct kasync_task *task);
+void kasync_task_get(struct kasync_task *task);
+void kasync_task_put(struct kasync_task *task);
+void *kasync_task_state(struct kasync_task *task);
+struct kasync_task *kasync_current(void);
+void kasync_set_result(struct kasync_task *task, long result);
+bool kasync_task_finished(struct kasync_task *task);
+
+long kasync_join(struct kasync_task **handle);
+long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout);
+long kasync_join_killable(struct kasync_task **handle);
+void kasync_detach(struct kasync_task **handle);
+enum kasync_poll kasync_join_poll(struct kasync_task *self,
+				  struct kasync_task **handle, long *result);
+
+void kasync_cleanup_add(struct kasync_task *task, struct kasync_cleanup *c);
+void kasync_cleanup_del(struct kasync_task *task, struct kasync_cleanup *c);
+
+struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags);
+void kasync_rt_destroy(struct kasync_rt *rt);
+void kasync_rt_stats(struct kasync_rt *rt, struct kasync_stats *out);
+
+#include <kasync/co.h>
+
+#endif /* _KASYNC_H */

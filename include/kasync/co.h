@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kasync resumable functions.
+ *
+ * A poll function written with these macros reads top to bottom and
+ * resumes where it left off:
+ *
+ *	struct echo {
+ *		struct kasync_co co;
+ *		struct kasync_task *child;
+ *		long res;
+ *	};
+ *
+ *	static enum kasync_poll echo_poll(struct kasync_task *t, void *p)
+ *	{
+ *		struct echo *s = p;
+ *
+ *		KASYNC_BEGIN(&s->co);
+ *		KASYNC_AWAIT(&s->co, kasync_join_poll(t, &s->child, &s->res));
+ *		KASYNC_YIELD(&s->co);
+ *		KASYNC_RETURN(&s->co, t, s->res + 1);
+ *		KASYNC_END(&s->co);
+ *	}
+ *
+ * The resume point is kept in &struct kasync_co, an int holding the source
+ * line of the last await (the switch/__LINE__ technique; computed goto is
+ * avoided because objtool rejects it on retpoline and IBT kernels).
+ *
+ * Rules:
+ *
+ * - Local variables do not survive an await or a yield: the function
+ *   returns and is called again.  Keep everything that must live across
+ *   one in the state, next to the &struct kasync_co.
+ * - Do not await or yield inside a switch statement of your own: the
+ *   macros' case labels would belong to it.  if/else and loops are fine.
+ * - At most one await, yield or return per source line.
+ * - A helper composes like a task: it takes the task and a state of its
+ *   own, embeds its own &struct kasync_co, begins with KASYNC_BEGIN(),
+ *   finishes with KASYNC_DONE() and KASYNC_END(), and returns
+ *   &enum kasync_poll.  The caller awaits it with
+ *   ``KASYNC_AWAIT(&s->co, helper(t, &s->h))``; helpers nest to any depth.
+ *   A finished helper's co is reset, so the same state can be awaited again.
+ * - KASYNC_AWAIT(co, expr) re-evaluates @expr on every resume until it
+ *   yields %KASYNC_READY; @expr must arrange a wake before it reports
+ *   %KASYNC_PENDING.
+ * - break and continue outside a loop of your own end the function.
+ *
+ * checkpatch flags the macros that return ("Macros with flow control
+ * statements"): returning is what they are for.
+ */
+#ifndef _KASYNC_CO_H
+#define _KASYNC_CO_H
+
+/**
+ * struct kasync_co - resume point of a resumable function
+ * @line: source line to resume at; 0 = start
+ */
+struct kasync_co {
+	int line;
+};
+
+/**
+ * KASYNC_BEGIN - open the body of a resumable function
+ * @co: its &struct kasync_co
+ */
+#define KASYNC_BEGIN(co)						\
+	do {								\
+		switch ((co)->line) {					\
+		case 0:
+
+/**
+ * KASYNC_AWAIT - wait until an expression reports %KASYNC_READY
+ * @co: the function's &struct kasync_co
+ * @expr: evaluated now and on every resume; an &enum kasync_poll
+ */
+#define KASYNC_AWAIT(co, expr)						\
+	do {								\
+		(co)->line = __LINE__;					\
+		fallthrough;						\
+	case __LINE__:							\
+		if ((expr) != KASYNC_READY)				\
+			return KASYNC_PENDING;				\
+	} while (0)
+
+/**
+ * KASYNC_YIELD - let the other queued tasks run, then resume here
+ * @co: the function's &struct kasync_co
+ *
+ * The task is re-queued at the back of its run queue (never the LIFO slot).
+ */
+#define KASYNC_YIELD(co)						\
+	do {								\
+		(co)->line = __LINE__;					\
+		kasync_wake(kasync_current());				\
+		return KASYNC_PENDING;					\
+	case __LINE__:							\
+		;							\
+	} while (0)
+
+/**
+ * KASYNC_DONE - finish a helper: reset @co and report %KASYNC_READY
+ * @co: the helper's &struct kasync_co
+ */
+#define KASYNC_DONE(co)							\
+	do {								\
+		(co)->line = 0;						\
+		return KASYNC_READY;					\
+	} while (0)
+
+/**
+ * KASYNC_RETURN - finish a task with a result
+ * @co: the poll function's &struct kasync_co
+ * @task: the task being polled
+ * @val: result handed to the joiner
+ */
+#define KASYNC_RETURN(co, task, val)					\
+	do {								\
+		kasync_set_result(task, val);				\
+		KASYNC_DONE(co);					\
+	} while (0)
+
+/**
+ * KASYNC_END - close the body opened by KASYNC_BEGIN()
+ * @co: the function's &struct kasync_co
+ *
+ * Falling off the end finishes the function (result 0 for a task).  The
+ * "case -1" arm is never resumed; it ends the switch opened by
+ * KASYNC_BEGIN(), which also opened a do-while so that both macros keep
+ * a shape checkpatch accepts.
+ */
+#define KASYNC_END(co)							\
+		case -1:						\
+			;						\
+		}							\
+	} while (0);							\
+	KASYNC_DONE(co)
+
+#endif /* _KASYNC_CO_H */

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kasync internals exported for kasync's own KUnit suites only
+ * (KASYNC_INTERNAL).  Not an API: do not use from other modules.
+ */
+#ifndef _KASYNC_TESTING_H
+#define _KASYNC_TESTING_H
+
+struct module;
+
+unsigned int kasync_cancel_owner(struct module *owner);
+
+#endif /* _KASYNC_TESTING_H */

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync: an async task runtime for kernel modules.  Module glue only;
+ * see task.c, sched.c, rt.c and stats.c.
+ */
+#include <linux/module.h>
+
+#include "internal.h"
+
+static int __init kasync_init(void)
+{
+	int ret;
+
+	ret = kasync_stats_init();
+	if (ret)
+		return ret;
+	ret = kasync_rt_init();
+	if (ret)
+		goto stats_exit;
+	return 0;
+
+stats_exit:
+	kasync_stats_exit();
+	return ret;
+}
+
+static void __exit kasync_exit(void)
+{
+	kasync_rt_exit();
+	kasync_stats_exit();
+}
+
+module_init(kasync_init);
+module_exit(kasync_exit);
+
+MODULE_DESCRIPTION("kasync: async task runtime for kernel modules");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync runtimes: creation and destruction, the default runtime, the
+ * module notifier that cancels a departing module's tasks, and the CPU
+ * hotplug callbacks.
+ *
+ * Locking:
+ *
+ *   kasync_rt_mutex (M) protects additions to and removals from
+ *   kasync_rt_list, and is held by the hotplug callbacks and the owner
+ *   drain while they walk it.  kasync_current() walks the list under RCU;
+ *   kasync_rt_destroy() waits for a grace period after removing.
+ *   Order: cpus_read_lock -> kasync_rt_mutex -> kasync_cpu.live_lock.
+ *
+ *   A runtime's live lists (L) are walked under each CPU's live_lock;
+ *   kasync_abort() may be called under it ("kasync ordering rules" 7).
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <kasync/testing.h>
+#include "compat.h"
+#include "internal.h"
+
+static DEFINE_MUTEX(kasync_rt_mutex);
+LIST_HEAD(kasync_rt_list);
+struct kasync_rt *kasync_default_rt;
+static enum cpuhp_state kasync_hp_state;
+
+static struct kasync_rt *kasync_rt_find(const char *name)
+{
+	struct kasync_rt *rt;
+
+	lockdep_assert_held(&kasync_rt_mutex);
+	list_for_each_entry(rt, &kasync_rt_list, node) {
+		if (!strcmp(rt->name, name))
+			return rt;
+	}
+	return NULL;
+}
+
+static struct workqueue_struct *kasync_rt_alloc_wq(const char *name,
+						   unsigned int flags)
+{
+	unsigned int wqf = 0;
+
+	if (flags & KASYNC_RT_HIGHPRI)
+		wqf |= WQ_HIGHPRI;
+	if (flags & KASYNC_RT_MEM_RECLAIM)
+		wqf |= WQ_MEM_RECLAIM;
+	if (flags & KASYNC_RT_ORDERED)
+		return alloc_ordered_workqueue("kasync-%s", wqf, name);
+	return alloc_workqueue("kasync-%s", wqf | KASYNC_WQ_PERCPU, 0, name);
+}
+
+static bool kasync_rt_flags_valid(unsigned int flags)
+{
+	if (flags & ~KASYNC_RT_ALL_FLAGS)
+		return false;
+	/* One queue for all CPUs cannot also be one queue per CPU. */
+	return (flags & (KASYNC_RT_PERCPU | KASYNC_RT_ORDERED)) !=
+	       (KASYNC_RT_PERCPU | KASYNC_RT_ORDERED);
+}
+
+/**
+ * kasync_rt_create - create a runtime
+ * @name: unique name, shown in debugfs and in the workqueue's name (at
+ *	most 23 characters, no '/')
+ * @flags: %KASYNC_RT_PERCPU (thread per core, no stealing) or
+ *	%KASYNC_RT_ORDERED (one FIFO, one poll at a time), or neither (work
+ *	stealing); plus optionally %KASYNC_RT_HIGHPRI and
+ *	%KASYNC_RT_MEM_RECLAIM
+ *
+ * Context: process context; sleeps.
+ * Return: the runtime, or an ERR_PTR(): -EINVAL for a %NULL, empty, too
+ * long or '/'-containing @name, or unknown or conflicting @flags; -EEXIST if a runtime of
+ * that name exists; -ENOMEM.
+ */
+struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
+{
+	struct kasync_rt *rt;
+	int cpu, err;
+
+	might_sleep();
+	if (!name || !*name || strlen(name) >= KASYNC_NAME_MAX ||
+	    strchr(name, '/') || !kasync_rt_flags_valid(flags))
+		return ERR_PTR(-EINVAL);
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	if (!rt)
+		return ERR_PTR(-ENOMEM);
+	strscpy(rt->name, name, sizeof(rt->name));
+	rt->flags = flags;
+	spin_lock_init(&rt->inject_lock);
+	INIT_WORK(&rt->ord_work, kasync_ord_work);
+	init_waitqueue_head(&rt->drain_wq);
+
+	err = -ENOMEM;
+	rt->cpus = alloc_percpu(struct kasync_cpu);
+	if (!rt->cpus)
+		goto free_rt;
+	rt->wq = kasync_rt_alloc_wq(name, flags);
+	if (!rt->wq)
+		goto free_cpus;
+
+	cpus_read_lock();
+	mutex_lock(&kasync_rt_mutex);
+	err = -EEXIST;
+	if (kasync_rt_find(name))
+		goto unlock;
+	for_each_possible_cpu(cpu)
+		kasync_cpu_init(rt, kasync_cpu_of(rt, cpu), cpu);
+	list_add_tail_rcu(&rt->node, &kasync_rt_list);
+	mutex_unlock(&kasync_rt_mutex);
+	cpus_read_unlock();
+
+	kasync_stats_add_rt(rt);
+	return rt;
+
+unlock:
+	mutex_unlock(&kasync_rt_mutex);
+	cpus_read_unlock();
+	destroy_workqueue(rt->wq);
+free_cpus:
+	free_percpu(rt->cpus);
+free_rt:
+	kfree(rt);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(kasync_rt_create);
+
+/*
+ * Abort the live tasks of @rt owned by @owner (all if %NULL).  Return how
+ * many this call cancelled; *@alive gets how many are still listed.
+ */
+static unsigned int kasync_rt_cancel(struct kasync_rt *rt,
+				     struct module *owner,
+				     unsigned int *alive)
+{
+	unsigned int n = 0, left = 0;
+	struct kasync_task *t;
+	struct kasync_cpu *q;
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		q = kasync_cpu_of(rt, cpu);
+		spin_lock_irqsave(&q->live_lock, flags);
+		list_for_each_entry(t, &q->live, live) {
+			if (owner && t->owner != owner)
+				continue;
+			left++;
+			/* Listed, so the runtime's reference keeps t alive. */
+			if (!kasync_abort(t))
+				n++;
+		}
+		spin_unlock_irqrestore(&q->live_lock, flags);
+	}
+	if (alive)
+		*alive = left;
+	return n;
+}
+
+static bool kasync_rt_has(struct kasync_rt *rt, struct module *owner)
+{
+	struct kasync_task *t;
+	struct kasync_cpu *q;
+	unsigned long flags;
+	bool found = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		q = kasync_cpu_of(rt, cpu);
+		spin_lock_irqsave(&q->live_lock, flags);
+		list_for_each_entry(t, &q->live, live) {
+			if (!owner || t->owner == owner) {
+				found = true;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&q->live_lock, flags);
+		if (found)
+			break;
+	}
+	return found;
+}
+
+/*
+ * Cancel @owner's tasks in @rt (all tasks if %NULL) and wait until their
+ * last poll, cleanup hooks and drop callback have returned.  Tasks spawned
+ * meanwhile by the ones being cancelled are caught by the next round.
+ */
+static unsigned int kasync_rt_drain(struct kasync_rt *rt, struct module *owner)
+{
+	unsigned int n = 0, alive;
+
+	/* Ordering rule 7: before the walks below. */
+	atomic_inc(&rt->drainers);
+	for (;;) {
+		n += kasync_rt_cancel(rt, owner, &alive);
+		if (!alive)
+			break;
+		wait_event_timeout(rt->drain_wq, !kasync_rt_has(rt, owner),
+				   HZ / 10);
+	}
+	atomic_dec(&rt->drainers);
+	return n;
+}
+
+static void kasync_rt_set_dying(struct kasync_rt *rt)
+{
+	struct kasync_cpu *q;
+	unsigned long flags;
+	int cpu;
+
+	/* Ordering rule 7: a spawn either sees dying or is on a list. */
+	for_each_possible_cpu(cpu) {
+		q = kasync_cpu_of(rt, cpu);
+		spin_lock_irqsave(&q->live_lock, flags);
+		rt->dying = true;
+		spin_unlock_irqrestore(&q->live_lock, flags);
+	}
+}
+
+/**
+ * kasync_rt_destroy - cancel all tasks of a runtime and free it
+ * @rt: runtime from kasync_rt_create(); %NULL or an ERR_PTR() is ignored
+ *
+ * New spawns fail with -ESHUTDOWN from the start.  Every task is
+ * cancelled, and this waits until all drop callbacks have returned.
+ * Handles of the runtime's tasks stay valid: joining them returns
+ * -ECANCELED (or the result, for tasks that completed), and they must
+ * still be consumed.
+ *
+ * Context: process context; sleeps.  Not from a task of @rt.
+ */
+void kasync_rt_destroy(struct kasync_rt *rt)
+{
+	might_sleep();
+	if (IS_ERR_OR_NULL(rt))
+		return;
+	kasync_rt_set_dying(rt);
+	kasync_rt_drain(rt, NULL);
+	kasync_stats_del_rt(rt);
+
+	mutex_lock(&kasync_rt_mutex);
+	list_del_rcu(&rt->node);
+	mutex_unlock(&kasync_rt_mutex);
+	/* Ordering rule 6, and kasync_current()'s list walk. */
+	synchronize_rcu();
+	destroy_workqueue(rt->wq);
+	WARN_ON_ONCE(atomic_read(&rt->inject_len));
+	free_percpu(rt->cpus);
+	kfree(rt);
+}
+EXPORT_SYMBOL_GPL(kasync_rt_destroy);
+
+/**
+ * kasync_cancel_owner - cancel and drain every task of a module
+ * @owner: the module
+ *
+ * What the module notifier does on %MODULE_STATE_GOING, exported for
+ * kasync's own KUnit suites only (KASYNC_INTERNAL): on return no code of
+ * @owner runs for any kasync task.
+ *
+ * Context: process context; sleeps.
+ * Return: the number of tasks this call cancelled.
+ */
+unsigned int kasync_cancel_owner(struct module *owner)
+{
+	struct kasync_rt *rt;
+	unsigned int n = 0;
+
+	might_sleep();
+	if (WARN_ON_ONCE(!owner))
+		return 0;
+	mutex_lock(&kasync_rt_mutex);
+	list_for_each_entry(rt, &kasync_rt_list, node)
+		n += kasync_rt_drain(rt, owner);
+	mutex_unlock(&kasync_rt_mutex);
+	return n;
+}
+EXPORT_SYMBOL_GPL(kasync_cancel_owner);
+
+static int kasync_module_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	struct module *mod = data;
+	unsigned int n;
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	n = kasync_cancel_owner(mod);
+	if (n)
+		pr_warn("kasync: module %s went away with %u live tasks; cancelled them\n",
+			mod->name, n);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kasync_module_nb = {
+	.notifier_call = kasync_module_notify,
+};
+
+static int kasync_cpu_online(unsigned int cpu)
+{
+	struct kasync_rt *rt;
+
+	mutex_lock(&kasync_rt_mutex);
+	list_for_each_entry(rt, &kasync_rt_list, node)
+		kasync_sched_cpu_up(rt, cpu);
+	mutex_unlock(&kasync_rt_mutex);
+	return 0;
+}
+
+static int kasync_cpu_offline(unsigned int cpu)
+{
+	struct kasync_rt *rt;
+
+	mutex_lock(&kasync_rt_mutex);
+	list_for_each_entry(rt, &kasync_rt_list, node)
+		kasync_sched_cpu_down(rt, cpu);
+	mutex_unlock(&kasync_rt_mutex);
+	return 0;
+}
+
+/**
+ * kasync_rt_init - register hotplug and module hooks, create "default"
+ *
+ * Context: module init.
+ * Return: 0 or -errno.
+ */
+int kasync_rt_init(void)
+{
+	struct kasync_rt *rt;
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "kasync:online",
+					kasync_cpu_online, kasync_cpu_offline);
+	if (ret < 0)
+		return ret;
+	kasync_hp_state = ret;
+	ret = register_module_notifier(&kasync_module_nb);
+	if (ret)
+		goto remove_hp;
+	rt = kasync_rt_create("default", 0);
+	if (IS_ERR(rt)) {
+		ret = PTR_ERR(rt);
+		goto unregister_nb;
+	}
+	WRITE_ONCE(kasync_default_rt, rt);
+	return 0;
+
+unregister_nb:
+	unregister_module_notifier(&kasync_module_nb);
+remove_hp:
+	cpuhp_remove_state_nocalls(kasync_hp_state);
+	return ret;
+}
+
+/**
+ * kasync_rt_exit - destroy the default runtime and any left behind
+ *
+ * Context: module exit; no user module is loaded any more.
+ */
+void kasync_rt_exit(void)
+{
+	struct kasync_rt *rt;
+
+	rt = kasync_default_rt;
+	WRITE_ONCE(kasync_default_rt, NULL);
+	kasync_rt_destroy(rt);
+	for (;;) {
+		mutex_lock(&kasync_rt_mutex);
+		rt = list_first_entry_or_null(&kasync_rt_list,
+					      struct kasync_rt, node);
+		mutex_unlock(&kasync_rt_mutex);
+		if (!rt)
+			break;
+		pr_warn("kasync: runtime %s was not destroyed by its creator\n",
+			rt->name);
+		kasync_rt_destroy(rt);
+	}
+	unregister_module_notifier(&kasync_module_nb);
+	cpuhp_remove_state_nocalls(kasync_hp_state);
+}

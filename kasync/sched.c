@@ -1,0 +1,930 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync scheduler: per-CPU run queues, workers, LIFO slot, budget, the
+ * global inject queue, work stealing and CPU hotplug moves.
+ *
+ * Each runtime has, per CPU, a &struct kasync_cpu: a 256-entry ring, a
+ * LIFO slot and (per-CPU runtimes) an overflow list, all CPU-local (C in
+ * the legend of internal.h): only code running on that CPU with IRQs
+ * disabled touches them, with plain loads and stores ("kasync ordering
+ * rules" 2).  A CPU's worker is one work item per runtime, queued on that
+ * CPU only when the queue goes from idle to busy (rule 3).  Another CPU
+ * hands tasks over through the runtime's inject queue (work-stealing
+ * runtimes, G: inject_lock) or the queue's remote llist (per-CPU
+ * runtimes, and first placement by kasync_spawn_on()).  An idle worker
+ * steals half of a busy CPU's ring by sending that CPU an IPI.
+ *
+ * An ordered runtime has no per-CPU queues: one FIFO (the inject queue)
+ * drained by one work item on an ordered workqueue.
+ */
+#include <linux/interrupt.h>
+#include <linux/rculist.h>
+#include <linux/sched/clock.h>
+#include <linux/smp.h>
+
+#include "internal.h"
+
+#define KASYNC_RING_MASK	(KASYNC_RING_SIZE - 1)
+
+static void kasync_remote_push(struct kasync_rt *rt, int cpu,
+			       struct kasync_task *t);
+
+/* ---- task chains, linked through kasync_task.node ---------------------- */
+
+static inline struct kasync_task *kt_next(struct kasync_task *t)
+{
+	return t->node.next ?
+		llist_entry(t->node.next, struct kasync_task, node) : NULL;
+}
+
+struct kasync_chain {
+	struct kasync_task *first;
+	struct kasync_task *last;
+	unsigned int n;
+};
+
+static void chain_add(struct kasync_chain *c, struct kasync_task *t)
+{
+	t->node.next = NULL;
+	if (c->last)
+		c->last->node.next = &t->node;
+	else
+		c->first = t;
+	c->last = t;
+	c->n++;
+}
+
+/* ---- the inject queue (G) ---------------------------------------------- */
+
+static void kasync_inject_push(struct kasync_rt *rt, struct kasync_chain *c)
+{
+	unsigned long flags;
+
+	if (!c->n)
+		return;
+	spin_lock_irqsave(&rt->inject_lock, flags);
+	if (rt->inj_tail)
+		rt->inj_tail->node.next = &c->first->node;
+	else
+		rt->inj_head = c->first;
+	rt->inj_tail = c->last;
+	atomic_add(c->n, &rt->inject_len);
+	spin_unlock_irqrestore(&rt->inject_lock, flags);
+}
+
+/* Pop up to @max tasks (at least one if any) into @c. */
+static void kasync_inject_pop(struct kasync_rt *rt, struct kasync_chain *c,
+			      unsigned int max)
+{
+	struct kasync_task *t;
+	unsigned long flags;
+
+	/* A hint: rule 3 makes a producer kick us if we miss its push. */
+	if (!atomic_read(&rt->inject_len))
+		return;
+	spin_lock_irqsave(&rt->inject_lock, flags);
+	while (c->n < max && (t = rt->inj_head)) {
+		rt->inj_head = kt_next(t);
+		if (!rt->inj_head)
+			rt->inj_tail = NULL;
+		atomic_dec(&rt->inject_len);
+		chain_add(c, t);
+	}
+	spin_unlock_irqrestore(&rt->inject_lock, flags);
+}
+
+/* ---- worker activation (rule 3) ---------------------------------------- */
+
+/*
+ * Win the right to queue a worker.  The plain read skips the xchg when the
+ * worker is already queued or running: it will re-check its sources
+ * before going idle (rule 3).  The xchg is fully ordered.
+ */
+static bool kasync_claim(atomic_t *active)
+{
+	return !atomic_read(active) && !atomic_xchg(active, 1);
+}
+
+/* Queue @q's worker if it is idle; the caller published its work. */
+static void kasync_kick(struct kasync_cpu *q)
+{
+	if (kasync_claim(&q->active))
+		queue_work_on(q->cpu, q->rt->wq, &q->work);
+}
+
+/* Kick one idle worker of an online CPU, preferring the current one. */
+static void kasync_kick_any(struct kasync_rt *rt, int avoid)
+{
+	int self = raw_smp_processor_id();
+	struct kasync_cpu *q;
+	int cpu;
+
+	/*
+	 * Rule 3: the pushed work is visible before we read any active;
+	 * pairs with smp_mb() in kasync_cpu_idle().
+	 */
+	smp_mb();
+	q = kasync_cpu_of(rt, self);
+	if (self != avoid && READ_ONCE(q->online) && kasync_claim(&q->active)) {
+		queue_work_on(self, rt->wq, &q->work);
+		return;
+	}
+	for_each_online_cpu(cpu) {
+		q = kasync_cpu_of(rt, cpu);
+		if (cpu == avoid || !READ_ONCE(q->online))
+			continue;
+		if (kasync_claim(&q->active)) {
+			queue_work_on(cpu, rt->wq, &q->work);
+			return;
+		}
+	}
+}
+
+/* Work piles up on @busy: wake an idle worker to steal, if allowed. */
+static void kasync_kick_stealer(struct kasync_rt *rt, int busy)
+{
+	if (atomic_read(&rt->searching) * 2 >= num_online_cpus())
+		return;
+	kasync_kick_any(rt, busy);
+}
+
+static bool kasync_ws(const struct kasync_rt *rt)
+{
+	return !kasync_rt_is(rt, KASYNC_RT_PERCPU | KASYNC_RT_ORDERED);
+}
+
+/* ---- CPU-local queue operations: on q's CPU, IRQs off (rule 2) --------- */
+
+static inline unsigned int ring_len(const struct kasync_cpu *q)
+{
+	return q->tail - q->head;
+}
+
+static void ring_push(struct kasync_cpu *q, struct kasync_task *t)
+{
+	q->ring[q->tail & KASYNC_RING_MASK] = t;
+	WRITE_ONCE(q->tail, q->tail + 1);
+}
+
+static struct kasync_task *ring_pop(struct kasync_cpu *q)
+{
+	struct kasync_task *t;
+
+	if (q->head == q->tail)
+		return NULL;
+	t = q->ring[q->head & KASYNC_RING_MASK];
+	WRITE_ONCE(q->head, q->head + 1);
+	return t;
+}
+
+static struct kasync_task *ovf_pop(struct kasync_cpu *q)
+{
+	struct kasync_task *t = q->ovf_head;
+
+	if (!t)
+		return NULL;
+	q->ovf_head = kt_next(t);
+	if (!q->ovf_head)
+		q->ovf_tail = NULL;
+	WRITE_ONCE(q->ovf_len, q->ovf_len - 1);
+	return t;
+}
+
+/*
+ * The ring is full: move its older half and @t to the inject queue (or,
+ * for a per-CPU runtime, to this CPU's overflow list).
+ */
+static void ring_overflow(struct kasync_cpu *q, struct kasync_task *t)
+{
+	struct kasync_chain c = {};
+	unsigned int i;
+
+	for (i = 0; i < KASYNC_RING_SIZE / 2; i++)
+		chain_add(&c, ring_pop(q));
+	chain_add(&c, t);
+	this_cpu_inc(q->rt->cpus->st.overflows);
+	if (!kasync_ws(q->rt)) {
+		if (q->ovf_tail)
+			q->ovf_tail->node.next = &c.first->node;
+		else
+			q->ovf_head = c.first;
+		q->ovf_tail = c.last;
+		WRITE_ONCE(q->ovf_len, q->ovf_len + c.n);
+		return;
+	}
+	kasync_inject_push(q->rt, &c);
+	kasync_kick_any(q->rt, q->cpu);
+}
+
+static void ring_push_or_overflow(struct kasync_cpu *q, struct kasync_task *t)
+{
+	if (ring_len(q) < KASYNC_RING_SIZE)
+		ring_push(q, t);
+	else
+		ring_overflow(q, t);
+}
+
+/* Is the current context the worker of @q, in the middle of a poll? */
+static bool kasync_in_poll_of(struct kasync_cpu *q)
+{
+	return in_task() && current_work() == &q->work && q->cur;
+}
+
+/*
+ * Push @t on the local queue @q (IRQs off, on q's CPU, q online) and make
+ * sure the worker runs.  A task woken by the task being polled here takes
+ * the LIFO slot, unless @back (yields and re-queues go to the back).
+ */
+static void kasync_local_push(struct kasync_cpu *q, struct kasync_task *t,
+			      bool back)
+{
+	struct kasync_task *prev;
+
+	lockdep_assert_irqs_disabled();
+	if (!back && kasync_in_poll_of(q) && q->cur != t) {
+		prev = q->lifo;
+		WRITE_ONCE(q->lifo, t);
+		if (!prev)
+			goto kick;
+		t = prev;
+	}
+	ring_push_or_overflow(q, t);
+	if (kasync_ws(q->rt) && ring_len(q) >= KASYNC_STEAL_KICK &&
+	    !(ring_len(q) & (KASYNC_STEAL_KICK - 1)))
+		kasync_kick_stealer(q->rt, q->cpu);
+kick:
+	kasync_kick(q);
+}
+
+/*
+ * Queue @t on the current CPU if this runtime's queue there is online;
+ * return false (nothing done) otherwise.
+ */
+static bool kasync_try_local(struct kasync_rt *rt, struct kasync_task *t,
+			     bool back)
+{
+	struct kasync_cpu *q;
+	unsigned long flags;
+	bool ok;
+
+	local_irq_save(flags);
+	q = this_cpu_ptr(rt->cpus);
+	ok = q->online;
+	if (ok && kasync_rt_is(rt, KASYNC_RT_PERCPU))
+		ok = READ_ONCE(t->cpu) == q->cpu;
+	if (ok)
+		kasync_local_push(q, t, back);
+	local_irq_restore(flags);
+	return ok;
+}
+
+/* ---- per-CPU runtimes: homes, remote lists, hotplug re-homing ---------- */
+
+/* Pick an online CPU other than @from whose queue accepts tasks, or -1. */
+static int kasync_pick_cpu(struct kasync_rt *rt, int from)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (cpu != from && READ_ONCE(kasync_cpu_of(rt, cpu)->online))
+			return cpu;
+	}
+	return -1;
+}
+
+static int kasync_rehome(struct kasync_rt *rt, struct kasync_task *t,
+			 int from)
+{
+	int to = kasync_pick_cpu(rt, from);
+
+	if (to < 0)
+		return from;	/* nowhere to go: park until @from is back */
+	if (kasync_rt_is(rt, KASYNC_RT_PERCPU)) {
+		WRITE_ONCE(t->cpu, to);
+		this_cpu_inc(rt->cpus->st.rehomed);
+	}
+	return to;
+}
+
+/* Take back what a remote waker raced into an offline queue (rule 8). */
+static void kasync_remote_reroute(struct kasync_cpu *q)
+{
+	struct llist_node *n = llist_reverse_order(llist_del_all(&q->remote));
+	struct kasync_task *t, *tmp;
+
+	llist_for_each_entry_safe(t, tmp, n, node)
+		kasync_remote_push(q->rt, kasync_rehome(q->rt, t, q->cpu), t);
+}
+
+static void kasync_remote_push(struct kasync_rt *rt, int cpu,
+			       struct kasync_task *t)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+	int to;
+
+	if (!READ_ONCE(q->online)) {
+		to = kasync_rehome(rt, t, cpu);
+		if (to != cpu) {
+			kasync_remote_push(rt, to, t);
+			return;
+		}
+		/* No other queue: park it; kasync_sched_cpu_up() kicks. */
+		llist_add(&t->node, &q->remote);
+		return;
+	}
+	/*
+	 * Full barrier (rules 3 and 8): pairs with smp_mb() in
+	 * kasync_cpu_idle() and with the xchg in kasync_sched_cpu_down().
+	 */
+	llist_add(&t->node, &q->remote);
+	if (likely(READ_ONCE(q->online)))
+		kasync_kick(q);
+	else if (kasync_pick_cpu(rt, cpu) >= 0)
+		kasync_remote_reroute(q);
+}
+
+/* ---- enqueue: the single entry point for queueing a task --------------- */
+
+/**
+ * kasync_enqueue - queue a task whose SCHEDULED bit the caller set
+ * @t: task; by ordering rule 1 the caller owns queueing it
+ *
+ * Context: any; in an RCU read-side section (ordering rule 6).
+ */
+void kasync_enqueue(struct kasync_task *t)
+{
+	struct kasync_rt *rt = t->rt;
+	int cpu;
+
+	rcu_read_lock();
+	if (kasync_rt_is(rt, KASYNC_RT_ORDERED)) {
+		struct kasync_chain c = {};
+
+		chain_add(&c, t);
+		kasync_inject_push(rt, &c);
+		/*
+		 * Rule 3: the push is visible before we read ord_active;
+		 * pairs with smp_mb() in kasync_ord_work().
+		 */
+		smp_mb();
+		if (kasync_claim(&rt->ord_active))
+			queue_work(rt->wq, &rt->ord_work);
+		goto out;
+	}
+	cpu = READ_ONCE(t->cpu);
+	if (kasync_rt_is(rt, KASYNC_RT_PERCPU)) {
+		if (!kasync_try_local(rt, t, false))
+			kasync_remote_push(rt, cpu, t);
+		goto out;
+	}
+	/* Work stealing: first placement by kasync_spawn_on(), then here. */
+	if (cpu >= 0) {
+		WRITE_ONCE(t->cpu, -1);
+		if (cpu != raw_smp_processor_id()) {
+			kasync_remote_push(rt, cpu, t);
+			goto out;
+		}
+	}
+	if (!kasync_try_local(rt, t, false)) {
+		struct kasync_chain c = {};
+
+		chain_add(&c, t);
+		kasync_inject_push(rt, &c);
+		kasync_kick_any(rt, -1);
+	}
+out:
+	rcu_read_unlock();
+}
+
+/* Re-queue @t behind the others after its poll (woken or yielded). */
+static void kasync_requeue(struct kasync_cpu *q, struct kasync_task *t)
+{
+	struct kasync_chain c = {};
+
+	rcu_read_lock();
+	if (kasync_try_local(q->rt, t, true))
+		goto out;
+	if (kasync_rt_is(q->rt, KASYNC_RT_PERCPU)) {
+		kasync_remote_push(q->rt, READ_ONCE(t->cpu), t);
+		goto out;
+	}
+	chain_add(&c, t);
+	kasync_inject_push(q->rt, &c);
+	kasync_kick_any(q->rt, q->cpu);
+out:
+	rcu_read_unlock();
+}
+
+/* ---- the worker --------------------------------------------------------- */
+
+/* Move a chain of tasks for this CPU into its local queue. */
+static void kasync_local_fill(struct kasync_cpu *q, struct kasync_task *t)
+{
+	struct kasync_task *next;
+	unsigned long flags;
+	bool on;
+
+	for (; t; t = next) {
+		next = kt_next(t);
+		local_irq_save(flags);
+		on = q->online;
+		if (on)
+			ring_push_or_overflow(q, t);
+		local_irq_restore(flags);
+		if (!on)
+			kasync_requeue(q, t);
+	}
+	/* A batch arrived at once: let an idle worker help with it. */
+	if (kasync_ws(q->rt) &&
+	    READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
+		kasync_kick_stealer(q->rt, q->cpu);
+}
+
+/* Next task from the CPU-local queue: LIFO slot, ring, overflow list. */
+static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
+{
+	struct kasync_task *t;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	t = NULL;
+	if (!q->online)
+		goto out;
+	t = q->lifo;
+	if (t) {
+		WRITE_ONCE(q->lifo, NULL);
+		if (q->lifo_run < KASYNC_LIFO_MAX) {
+			q->lifo_run++;
+			this_cpu_inc(q->rt->cpus->st.lifo_hits);
+			goto out;
+		}
+		/* Three in a row: the LIFO task goes behind the others. */
+		ring_push_or_overflow(q, t);
+	}
+	q->lifo_run = 0;
+	t = ring_pop(q);
+	if (!t)
+		t = ovf_pop(q);
+out:
+	local_irq_restore(flags);
+	return t;
+}
+
+/* Next task from outside the local queue: remote list, then inject. */
+static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
+{
+	struct kasync_chain c = {};
+	struct llist_node *n;
+	struct kasync_task *t;
+	unsigned int max;
+
+	if (!llist_empty(&q->remote)) {
+		n = llist_reverse_order(llist_del_all(&q->remote));
+		if (n) {
+			t = llist_entry(n, struct kasync_task, node);
+			kasync_local_fill(q, kt_next(t));
+			return t;
+		}
+	}
+	if (!kasync_ws(q->rt))
+		return NULL;
+	/* Take a fair share of the inject queue, at most half a ring. */
+	max = atomic_read(&q->rt->inject_len) / num_online_cpus() + 1;
+	kasync_inject_pop(q->rt, &c, min(max, KASYNC_RING_SIZE / 2));
+	if (!c.first)
+		return NULL;
+	kasync_local_fill(q, kt_next(c.first));
+	return c.first;
+}
+
+struct kasync_steal_req {
+	struct kasync_cpu *victim;
+	struct kasync_task **buf;
+	unsigned int n;
+};
+
+/* IPI handler on the victim's CPU, IRQs off: rule 2. */
+static void kasync_steal_ipi(void *arg)
+{
+	struct kasync_steal_req *req = arg;
+	struct kasync_cpu *v = req->victim;
+	unsigned int i, n;
+
+	req->n = 0;
+	if (!v->online)
+		return;
+	n = ring_len(v);
+	n -= n / 2;
+	for (i = 0; i < n; i++)
+		req->buf[i] = ring_pop(v);
+	if (!n && v->lifo) {
+		/* Unlike tokio's, the LIFO slot can be stolen. */
+		req->buf[n++] = v->lifo;
+		WRITE_ONCE(v->lifo, NULL);
+	}
+	req->n = n;
+}
+
+static bool kasync_victim_busy(struct kasync_cpu *v)
+{
+	return READ_ONCE(v->online) &&
+	       (READ_ONCE(v->tail) != READ_ONCE(v->head) || READ_ONCE(v->lifo));
+}
+
+/* Link @n tasks of @buf into a chain; return its first task. */
+static struct kasync_task *kasync_link(struct kasync_task **buf,
+				       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		buf[i - 1]->node.next = &buf[i]->node;
+	buf[n - 1]->node.next = NULL;
+	return buf[0];
+}
+
+static u32 kasync_rng(struct kasync_cpu *q)
+{
+	u32 x = q->rng;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	q->rng = x;
+	return x;
+}
+
+/* Steal half of a random busy CPU's ring into ours; return one task. */
+static struct kasync_task *kasync_steal(struct kasync_cpu *q)
+{
+	struct kasync_rt *rt = q->rt;
+	struct kasync_steal_req req = { .buf = q->steal_buf };
+	unsigned int nr = num_online_cpus(), i;
+	struct kasync_task *t = NULL;
+	int cpu;
+
+	if (nr < 2)
+		return NULL;
+	if (atomic_inc_return(&rt->searching) * 2 > nr)
+		goto out;
+	cpu = kasync_rng(q) % nr_cpu_ids;
+	for (i = 0; i < nr_cpu_ids; i++, cpu = (cpu + 1) % nr_cpu_ids) {
+		if (cpu == q->cpu || !cpu_online(cpu))
+			continue;
+		req.victim = kasync_cpu_of(rt, cpu);
+		if (!kasync_victim_busy(req.victim))
+			continue;
+		/* Waits for the handler: orders req.buf (rule 2). */
+		if (smp_call_function_single(cpu, kasync_steal_ipi, &req, 1) ||
+		    !req.n)
+			continue;
+		this_cpu_inc(rt->cpus->st.steals);
+		this_cpu_add(rt->cpus->st.stolen, req.n);
+		t = kasync_link(req.buf, req.n);
+		kasync_local_fill(q, kt_next(t));
+		/* Found work: let the next searcher ramp up if more is left. */
+		if (kasync_victim_busy(req.victim))
+			kasync_kick_stealer(rt, cpu);
+		break;
+	}
+out:
+	atomic_dec(&rt->searching);
+	return t;
+}
+
+static struct kasync_task *kasync_next(struct kasync_cpu *q, unsigned int n)
+{
+	struct kasync_task *t;
+
+	/* At the start of each run and every 61 polls: others first. */
+	if (!(n % KASYNC_GLOBAL_INTERVAL)) {
+		t = kasync_global_pop(q);
+		if (t)
+			return t;
+	}
+	t = kasync_local_pop(q);
+	if (!t)
+		t = kasync_global_pop(q);
+	if (!t && kasync_ws(q->rt))
+		t = kasync_steal(q);
+	return t;
+}
+
+static void kasync_account_poll(struct kasync_rt *rt, u64 start)
+{
+	u64 d = local_clock() - start;
+
+	this_cpu_inc(rt->cpus->st.polls);
+	/* Racy max, but only this CPU's workers write it. */
+	if (d > this_cpu_read(rt->cpus->st.longest_poll_ns))
+		this_cpu_write(rt->cpus->st.longest_poll_ns, d);
+}
+
+static bool kasync_remote_pending(struct kasync_cpu *q)
+{
+	return !llist_empty(&q->remote) ||
+	       (kasync_ws(q->rt) && atomic_read(&q->rt->inject_len));
+}
+
+/*
+ * Nothing left: go idle unless work arrived.  Return true if the worker
+ * must stop, false if it claimed itself back and must go on.
+ */
+static bool kasync_cpu_idle(struct kasync_cpu *q)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (!q->online) {
+		/* The hotplug callback owns the queue and keeps active = 1. */
+		local_irq_restore(flags);
+		return true;
+	}
+	if (ring_len(q) || q->lifo || q->ovf_head) {
+		local_irq_restore(flags);
+		return false;
+	}
+	atomic_set(&q->active, 0);
+	local_irq_restore(flags);
+	/*
+	 * Rule 3: pairs with smp_mb() in kasync_kick_any() (inject queue)
+	 * and with llist_add() in kasync_remote_push() (remote list).
+	 */
+	smp_mb();
+	if (!kasync_remote_pending(q))
+		return true;
+	return atomic_xchg(&q->active, 1);
+}
+
+/* The worker ran where its queue is not online: hand remote work on. */
+static void kasync_cpu_rescue(struct kasync_cpu *q)
+{
+	if (READ_ONCE(q->online) && cpu_online(q->cpu)) {
+		/* Queued from a CPU's short offline window; run it there. */
+		queue_work_on(q->cpu, q->rt->wq, &q->work);
+		return;
+	}
+	kasync_remote_reroute(q);
+	if (kasync_ws(q->rt) && atomic_read(&q->rt->inject_len))
+		kasync_kick_any(q->rt, q->cpu);
+}
+
+static bool kasync_cpu_claim(struct kasync_cpu *q)
+{
+	unsigned long flags;
+	bool ok;
+
+	local_irq_save(flags);
+	ok = q->online && smp_processor_id() == q->cpu;
+	local_irq_restore(flags);
+	return ok;
+}
+
+/**
+ * kasync_cpu_work - a runtime's worker for one CPU
+ * @work: &kasync_cpu.work
+ *
+ * Polls up to %KASYNC_BUDGET_POLLS tasks or for %KASYNC_BUDGET_NS, then
+ * re-queues itself so that other work items of the CPU get their turn.
+ *
+ * Context: workqueue worker bound to the queue's CPU.
+ */
+void kasync_cpu_work(struct work_struct *work)
+{
+	struct kasync_cpu *q = container_of(work, struct kasync_cpu, work);
+	struct kasync_rt *rt = q->rt;
+	u64 start = local_clock(), t0;
+	struct kasync_task *t;
+	enum kasync_run r;
+	unsigned int n = 0;
+
+	if (!kasync_cpu_claim(q)) {
+		kasync_cpu_rescue(q);
+		return;
+	}
+	q->lifo_run = 0;
+	while (n < KASYNC_BUDGET_POLLS && local_clock() - start < KASYNC_BUDGET_NS) {
+		t = kasync_next(q, n);
+		if (!t) {
+			if (kasync_cpu_idle(q))
+				return;
+			continue;
+		}
+		t0 = local_clock();
+		q->cur = t;
+		r = kasync_task_run(t);
+		q->cur = NULL;
+		kasync_account_poll(rt, t0);
+		if (r == KASYNC_RUN_REQUEUE)
+			kasync_requeue(q, t);
+		n++;
+	}
+	/* Budget spent: stay active and go to the back of the CPU's queue. */
+	this_cpu_inc(rt->cpus->st.budget_yields);
+	if (!READ_ONCE(q->online))
+		return;
+	if (kasync_ws(rt) && READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
+		kasync_kick_stealer(rt, q->cpu);
+	queue_work_on(q->cpu, rt->wq, work);
+}
+
+/**
+ * kasync_ord_work - the worker of an ordered runtime
+ * @work: &kasync_rt.ord_work
+ *
+ * Polls tasks one at a time in strict FIFO order from the inject queue.
+ *
+ * Context: ordered workqueue worker.
+ */
+void kasync_ord_work(struct work_struct *work)
+{
+	struct kasync_rt *rt = container_of(work, struct kasync_rt, ord_work);
+	u64 start = local_clock(), t0;
+	struct kasync_chain c;
+	enum kasync_run r;
+	unsigned int n = 0;
+
+	while (n < KASYNC_BUDGET_POLLS && local_clock() - start < KASYNC_BUDGET_NS) {
+		c = (struct kasync_chain){};
+		kasync_inject_pop(rt, &c, 1);
+		if (!c.first) {
+			atomic_set(&rt->ord_active, 0);
+			/* Rule 3: pairs with the barrier in kasync_enqueue(). */
+			smp_mb();
+			if (!atomic_read(&rt->inject_len) ||
+			    atomic_xchg(&rt->ord_active, 1))
+				return;
+			continue;
+		}
+		t0 = local_clock();
+		rt->ord_cur = c.first;
+		r = kasync_task_run(c.first);
+		rt->ord_cur = NULL;
+		kasync_account_poll(rt, t0);
+		/* Woken or yielded: to the back of the single FIFO. */
+		if (r == KASYNC_RUN_REQUEUE)
+			kasync_inject_push(rt, &c);
+		n++;
+	}
+	this_cpu_inc(rt->cpus->st.budget_yields);
+	queue_work(rt->wq, work);
+}
+
+/**
+ * kasync_current - the task being polled by the calling context
+ *
+ * Context: any; returns %NULL outside a poll function (and in interrupts
+ * that hit one).
+ * Return: the task whose poll function is running in this context, or
+ * %NULL.
+ */
+struct kasync_task *kasync_current(void)
+{
+	struct work_struct *w;
+	struct kasync_cpu *q;
+	struct kasync_rt *rt;
+	struct kasync_task *t = NULL;
+
+	if (!in_task())
+		return NULL;
+	w = current_work();
+	if (!w)
+		return NULL;
+	/* Compare addresses only: @w may have been freed by its owner. */
+	rcu_read_lock();
+	list_for_each_entry_rcu(rt, &kasync_rt_list, node) {
+		q = this_cpu_ptr(rt->cpus);
+		if (w == &q->work) {
+			t = q->cur;
+			break;
+		}
+		if (w == &rt->ord_work) {
+			t = rt->ord_cur;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return t;
+}
+EXPORT_SYMBOL_GPL(kasync_current);
+
+/* ---- setup and hotplug --------------------------------------------------- */
+
+/**
+ * kasync_cpu_init - initialise a runtime's queue for one CPU
+ * @rt: runtime being created
+ * @q: its queue for @cpu
+ * @cpu: the CPU
+ *
+ * Context: under cpus_read_lock(), so that @q->online matches the CPU.
+ */
+void kasync_cpu_init(struct kasync_rt *rt, struct kasync_cpu *q, int cpu)
+{
+	bool on = cpu_online(cpu) && !kasync_rt_is(rt, KASYNC_RT_ORDERED);
+
+	memset(q, 0, sizeof(*q));
+	q->cpu = cpu;
+	q->rt = rt;
+	q->online = on;
+	/* An offline queue keeps active = 1 so that nobody kicks it. */
+	atomic_set(&q->active, !on);
+	init_llist_head(&q->remote);
+	q->rng = 0x9e3779b9u ^ (cpu * 0x85ebca6bu);
+	INIT_WORK(&q->work, kasync_cpu_work);
+	spin_lock_init(&q->live_lock);
+	INIT_LIST_HEAD(&q->live);
+}
+
+/**
+ * kasync_sched_cpu_down - move a runtime's queued tasks off a CPU
+ * @rt: runtime
+ * @cpu: CPU going offline; the caller runs on it (CPUHP_AP_ONLINE_DYN)
+ *
+ * Context: CPU hotplug thread of @cpu; sleeps.
+ */
+void kasync_sched_cpu_down(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+	struct kasync_chain c = {};
+	struct kasync_task *t;
+
+	if (kasync_rt_is(rt, KASYNC_RT_ORDERED))
+		return;
+	WARN_ON_ONCE(raw_smp_processor_id() != cpu);
+	local_irq_disable();
+	WRITE_ONCE(q->online, false);
+	local_irq_enable();
+	/*
+	 * Rule 8: full barrier between online = 0 and emptying the remote
+	 * list, pairing with llist_add() in kasync_remote_push().  Also:
+	 * active stays 1 while offline, so no one queues the worker.
+	 */
+	atomic_xchg(&q->active, 1);
+	flush_work(&q->work);
+
+	local_irq_disable();
+	t = q->lifo;
+	WRITE_ONCE(q->lifo, NULL);
+	if (t)
+		chain_add(&c, t);
+	while ((t = ring_pop(q)))
+		chain_add(&c, t);
+	while ((t = ovf_pop(q)))
+		chain_add(&c, t);
+	local_irq_enable();
+
+	rcu_read_lock();
+	if (kasync_ws(rt)) {
+		kasync_inject_push(rt, &c);
+		kasync_remote_reroute(q);
+		kasync_kick_any(rt, cpu);
+	} else {
+		for (t = c.first; t; t = c.first) {
+			c.first = kt_next(t);
+			kasync_remote_push(rt, kasync_rehome(rt, t, cpu), t);
+		}
+		kasync_remote_reroute(q);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * kasync_sched_cpu_up - let a runtime use a CPU again
+ * @rt: runtime
+ * @cpu: CPU coming online; the caller runs on it
+ *
+ * Context: CPU hotplug thread of @cpu; sleeps.
+ */
+void kasync_sched_cpu_up(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+
+	if (kasync_rt_is(rt, KASYNC_RT_ORDERED))
+		return;
+	WARN_ON_ONCE(raw_smp_processor_id() != cpu);
+	/* A rescue run queued while offline must not race with the worker. */
+	flush_work(&q->work);
+	local_irq_disable();
+	atomic_set(&q->active, 0);
+	WRITE_ONCE(q->online, true);
+	local_irq_enable();
+	/* Rule 3: as a worker going idle; pairs as in kasync_cpu_idle(). */
+	smp_mb();
+	if (kasync_remote_pending(q))
+		kasync_kick(q);
+}
+
+/**
+ * kasync_cpu_depth - tasks waiting in a CPU's queue (a racy hint)
+ * @rt: runtime
+ * @cpu: CPU
+ *
+ * Return: ring, LIFO slot and overflow tasks of @rt on @cpu.
+ */
+u64 kasync_cpu_depth(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+
+	return (u32)(READ_ONCE(q->tail) - READ_ONCE(q->head)) +
+	       READ_ONCE(q->ovf_len) + !!READ_ONCE(q->lifo);
+}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync tasks: allocation, the state word, wakes, abort, join handles,
+ * cleanup hooks and finalization.
+ *
+ * Locking and ordering: fields are tagged in internal.h; every state-word
+ * transition follows "kasync ordering rules" 1, 4 and 5 there.  The live
+ * lists use kasync_cpu.live_lock (rule 7).  Nothing here sleeps except
+ * the kasync_join*() family.
+ */
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait_bit.h>
+
+#include "internal.h"
+
+static inline long kt_refs(long state)
+{
+	return state >> KT_REF_SHIFT;
+}
+
+/* The header must stay within the 128-byte overhead budget. */
+static_assert(sizeof(struct kasync_task) <= 128);
+static_assert(KT_REF_ONE > KT_FLAGS);
+
+/**
+ * kasync_task_get - take a reference on a task
+ * @task: task, kept alive by a reference the caller already holds
+ *
+ * For wakers that keep a bare task pointer: the task's memory stays valid
+ * (kasync_wake() stays safe to call) until the matching kasync_task_put().
+ *
+ * Context: any.
+ */
+void kasync_task_get(struct kasync_task *task)
+{
+	long old = atomic_long_fetch_add_relaxed(KT_REF_ONE, &task->state);
+
+	WARN_ON_ONCE(kt_refs(old) <= 0);
+}
+EXPORT_SYMBOL_GPL(kasync_task_get);
+
+/**
+ * kasync_task_put - drop a reference taken with kasync_task_get()
+ * @task: task
+ *
+ * Frees the task if this was its last reference.
+ *
+ * Context: any.
+ */
+void kasync_task_put(struct kasync_task *task)
+{
+	long old = atomic_long_fetch_sub_release(KT_REF_ONE, &task->state);
+
+	if (WARN_ON_ONCE(kt_refs(old) <= 0))
+		return;
+	if (kt_refs(old) != 1)
+		return;
+	/* Pairs with the release above in every other put. */
+	smp_acquire__after_ctrl_dep();
+	/* Only the finalizer drops the runtime's reference (after FINAL). */
+	WARN_ON_ONCE(!(old & KT_FINAL));
+	kfree(task);
+}
+EXPORT_SYMBOL_GPL(kasync_task_put);
+
+/**
+ * kasync_task_state - the task's state
+ * @task: task
+ *
+ * Return: pointer to the task's copy of the state passed to kasync_spawn(),
+ * aligned to at least 8 bytes.
+ *
+ * Context: any; the caller holds a reference.
+ */
+void *kasync_task_state(struct kasync_task *task)
+{
+	return task->data;
+}
+EXPORT_SYMBOL_GPL(kasync_task_state);
+
+/**
+ * kasync_set_result - set the value a finishing task hands its joiner
+ * @task: the task being polled
+ * @result: the value kasync_join() will return
+ *
+ * Context: the task's own poll function, before it returns %KASYNC_READY.
+ */
+void kasync_set_result(struct kasync_task *task, long result)
+{
+	task->result = result;
+}
+EXPORT_SYMBOL_GPL(kasync_set_result);
+
+/**
+ * kasync_task_finished - has the task finished and run its drop callback?
+ * @task: task
+ *
+ * Context: any; the caller holds a reference.
+ * Return: true once the task completed or was cancelled and its drop
+ * callback returned.
+ */
+bool kasync_task_finished(struct kasync_task *task)
+{
+	/* Ordering rule 4: acquire FINAL before reading result. */
+	return atomic_long_read_acquire(&task->state) & KT_FINAL;
+}
+EXPORT_SYMBOL_GPL(kasync_task_finished);
+
+static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
+{
+	int cpu = raw_smp_processor_id();
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+	unsigned long flags;
+	int err = 0;
+
+	spin_lock_irqsave(&q->live_lock, flags);
+	/* Ordering rule 7: destroy sets dying under this lock. */
+	if (rt->dying) {
+		err = -ESHUTDOWN;
+	} else {
+		t->live_cpu = cpu;
+		list_add_tail(&t->live, &q->live);
+		q->nr_live++;
+	}
+	spin_unlock_irqrestore(&q->live_lock, flags);
+	return err;
+}
+
+static void kasync_live_del(struct kasync_task *t)
+{
+	struct kasync_rt *rt = t->rt;
+	struct kasync_cpu *q = kasync_cpu_of(rt, t->live_cpu);
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->live_lock, flags);
+	list_del(&t->live);
+	q->nr_live--;
+	spin_unlock_irqrestore(&q->live_lock, flags);
+	/* Ordering rule 7: the lock orders this after a drainer's inc. */
+	if (atomic_read(&rt->drainers))
+		wake_up(&rt->drain_wq);
+}
+
+/**
+ * __kasync_spawn_on - start a task (use kasync_spawn() or kasync_spawn_on())
+ * @rt: runtime, or %NULL for the default runtime
+ * @cpu: CPU to queue the task on first, or -1 for the current one.  A
+ *	per-CPU runtime keeps the task on that CPU (unless it goes offline).
+ * @ops: the task's poll and (optional) drop functions
+ * @init: initial state, copied into the task; %NULL zero-fills it
+ * @size: bytes of state, at most %KASYNC_STATE_MAX
+ * @gfp: allocation flags; %GFP_ATOMIC from atomic context
+ * @owner: module whose code @ops points into; its unload cancels the task
+ *
+ * Allocates the task (one allocation: header and state), queues it and
+ * returns its handle.  The handle must eventually be consumed by
+ * kasync_join(), kasync_join_timeout(), kasync_join_killable(),
+ * kasync_join_poll() or kasync_detach().
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the task handle, or an ERR_PTR(): -EINVAL for a NULL @ops or
+ * poll, @size above %KASYNC_STATE_MAX or an impossible @cpu; -ESHUTDOWN if
+ * the runtime is being destroyed, there is no default runtime, or @owner
+ * is being unloaded; -ENOMEM if the allocation failed.
+ */
+struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
+				      const struct kasync_task_ops *ops,
+				      const void *init, size_t size, gfp_t gfp,
+				      struct module *owner)
+{
+	struct kasync_task *t;
+	int err;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (!ops || !ops->poll || size > KASYNC_STATE_MAX)
+		return ERR_PTR(-EINVAL);
+	if (cpu < -1 || cpu >= (int)nr_cpu_ids || (cpu >= 0 && !cpu_possible(cpu)))
+		return ERR_PTR(-EINVAL);
+	if (!rt)
+		rt = READ_ONCE(kasync_default_rt);
+	if (!rt || (owner && !module_is_live(owner)))
+		return ERR_PTR(-ESHUTDOWN);
+	if (cpu < 0 && kasync_rt_is(rt, KASYNC_RT_PERCPU))
+		cpu = raw_smp_processor_id();
+
+	t = kmalloc(sizeof(*t) + size, gfp);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	if (init)
+		memcpy(t->data, init, size);
+	else
+		memset(t->data, 0, size);
+	/* Two references: the handle's and the runtime's; queued at once. */
+	atomic_long_set(&t->state,
+			2 * KT_REF_ONE | KT_JOIN_INTEREST | KT_SCHEDULED);
+	t->node.next = NULL;
+	t->ops = ops;
+	t->rt = rt;
+	t->owner = owner;
+	INIT_HLIST_HEAD(&t->cleanups);
+	t->awaiter = NULL;
+	t->result = 0;
+	t->size = size;
+	t->cpu = cpu;
+
+	err = kasync_live_add(rt, t);
+	if (err)
+		goto free_task;
+	this_cpu_inc(rt->cpus->st.spawned);
+	kasync_enqueue(t);
+	return t;
+
+free_task:
+	kfree(t);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(__kasync_spawn_on);
+
+/**
+ * kasync_wake - make a task runnable
+ * @task: task; the caller holds a reference (a handle, kasync_task_get(),
+ *	or it is the task being polled)
+ *
+ * Queues the task unless it is already queued, in which case the wakes
+ * coalesce.  Waking a task during its poll makes the worker poll it again
+ * afterwards.  Waking a finished or cancelled task does nothing.
+ * Allocates nothing.
+ *
+ * Context: any, including hard IRQ.
+ */
+void kasync_wake(struct kasync_task *task)
+{
+	long old, new;
+
+	if (WARN_ON_ONCE(!task))
+		return;
+	old = atomic_long_read(&task->state);
+	do {
+		if (old & (KT_DONE | KT_SCHEDULED))
+			return;	/* coalesced, or nothing left to run */
+		new = old | KT_SCHEDULED;
+		/* Ordering rule 1: pairs with the cmpxchg setting RUNNING. */
+	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
+
+	this_cpu_inc(task->rt->cpus->st.wakes);
+	/* Ordering rule 1: RUNNING means the worker re-queues it. */
+	if (!(old & KT_RUNNING))
+		kasync_enqueue(task);
+}
+EXPORT_SYMBOL_GPL(kasync_wake);
+
+/**
+ * kasync_abort - cancel a task
+ * @task: task handle (not consumed)
+ *
+ * The task is never polled again; a poll in progress (even the caller's,
+ * if a task aborts itself) finishes first, and its result is discarded.
+ * Then, in the task's worker, its cleanup hooks and drop callback run and
+ * its joiner gets -ECANCELED.
+ *
+ * Context: any, including hard IRQ.
+ * Return: 0 if the task will be cancelled; -EALREADY if it had already
+ * completed or been cancelled (nothing is done); -EINVAL for %NULL.
+ */
+int kasync_abort(struct kasync_task *task)
+{
+	long old, new;
+
+	if (!task) {
+		pr_err_once("kasync: %s() on a NULL task\n", __func__);
+		return -EINVAL;
+	}
+	old = atomic_long_read(&task->state);
+	do {
+		if (old & KT_DONE)
+			return -EALREADY;
+		new = old | KT_CANCELLED;
+		if (!(old & (KT_SCHEDULED | KT_RUNNING)))
+			new |= KT_SCHEDULED;
+	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
+
+	/* Ordering rule 1: idle task, we own queueing it to its worker. */
+	if (!(old & (KT_SCHEDULED | KT_RUNNING)))
+		kasync_enqueue(task);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kasync_abort);
+
+/**
+ * kasync_cleanup_add - register a hook to run if the task ends with it
+ * @task: the task being polled
+ * @c: hook, embedded in @task's state, with @c->fn set
+ *
+ * Context: the task's own poll function.
+ */
+void kasync_cleanup_add(struct kasync_task *task, struct kasync_cleanup *c)
+{
+	hlist_add_head(&c->node, &task->cleanups);
+}
+EXPORT_SYMBOL_GPL(kasync_cleanup_add);
+
+/**
+ * kasync_cleanup_del - unregister a hook added with kasync_cleanup_add()
+ * @task: the task being polled
+ * @c: hook; deleting one that is not registered (but was zeroed or
+ *	registered before) is a no-op
+ *
+ * Context: the task's own poll function.
+ */
+void kasync_cleanup_del(struct kasync_task *task, struct kasync_cleanup *c)
+{
+	if (!hlist_unhashed(&c->node))
+		hlist_del_init(&c->node);
+}
+EXPORT_SYMBOL_GPL(kasync_cleanup_del);
+
+static void kasync_run_cleanups(struct kasync_task *t)
+{
+	struct kasync_cleanup *c;
+
+	while (!hlist_empty(&t->cleanups)) {
+		c = hlist_entry(t->cleanups.first, struct kasync_cleanup, node);
+		hlist_del_init(&c->node);
+		c->fn(c);
+	}
+}
+
+/* Hand the awaiter reference to whoever wins the xchg (rule 5). */
+static void kasync_release_awaiter(struct kasync_task *t, bool wake)
+{
+	struct kasync_task *a = xchg(&t->awaiter, NULL);
+
+	if (!a)
+		return;
+	if (wake)
+		kasync_wake(a);
+	kasync_task_put(a);
+}
+
+/*
+ * Finish a task: runs in the worker that owns it (rule 1), so it is
+ * serialised with polls.  After kasync_live_del() no code of the owner
+ * module runs for this task, and the task no longer uses its runtime
+ * except through the worker that is running this.
+ */
+static void kasync_task_finalize(struct kasync_task *t, bool cancelled)
+{
+	struct kasync_rt *rt = t->rt;
+	long old;
+
+	kasync_run_cleanups(t);
+	if (cancelled)
+		t->result = -ECANCELED;
+	if (t->ops->drop)
+		t->ops->drop(t->data);
+	kasync_live_del(t);
+	if (cancelled)
+		this_cpu_inc(rt->cpus->st.cancelled);
+	else
+		this_cpu_inc(rt->cpus->st.completed);
+
+	/* Ordering rule 4: publishes result; full barrier for wake_up_var. */
+	old = atomic_long_fetch_or(KT_FINAL, &t->state);
+	if (old & KT_JOIN_WAKER)
+		kasync_release_awaiter(t, true);
+	if (old & KT_JOIN_INTEREST)
+		wake_up_var(&t->state);
+	kasync_task_put(t);
+}
+
+/**
+ * kasync_task_run - poll a task the caller popped from a run queue
+ * @t: task, SCHEDULED and not RUNNING (ordering rule 1)
+ *
+ * Return: what the scheduler must do with @t next.
+ */
+enum kasync_run kasync_task_run(struct kasync_task *t)
+{
+	enum kasync_poll ret;
+	long old, new;
+
+	old = atomic_long_read(&t->state);
+	do {
+		if (WARN_ON_ONCE(!(old & KT_SCHEDULED) ||
+				 (old & (KT_RUNNING | KT_FINAL))))
+			return KASYNC_RUN_DONE;
+		new = old & ~KT_SCHEDULED;
+		if (!(old & KT_CANCELLED))
+			new |= KT_RUNNING;
+	} while (!atomic_long_try_cmpxchg(&t->state, &old, new));
+
+	if (old & KT_CANCELLED) {
+		kasync_task_finalize(t, true);
+		return KASYNC_RUN_DONE;
+	}
+
+	ret = t->ops->poll(t, t->data);
+
+	old = atomic_long_read(&t->state);
+	do {
+		new = old & ~KT_RUNNING;
+		if (old & KT_CANCELLED)
+			new &= ~KT_SCHEDULED;
+		else if (ret == KASYNC_READY)
+			new = (new & ~KT_SCHEDULED) | KT_COMPLETED;
+	} while (!atomic_long_try_cmpxchg(&t->state, &old, new));
+
+	if (new & KT_DONE) {
+		kasync_task_finalize(t, new & KT_CANCELLED);
+		return KASYNC_RUN_DONE;
+	}
+	return (new & KT_SCHEDULED) ? KASYNC_RUN_REQUEUE : KASYNC_RUN_IDLE;
+}
+
+static struct kasync_task *kasync_handle(struct kasync_task **h,
+					 const char *fn)
+{
+	if (!h || !*h) {
+		pr_err_once("kasync: %s() on a NULL or consumed handle\n", fn);
+		return NULL;
+	}
+	return *h;
+}
+
+/* Take the result and release the handle; the task is FINAL. */
+static long kasync_consume(struct kasync_task **h)
+{
+	struct kasync_task *t = *h;
+	long res = t->result;	/* after FINAL was read with acquire */
+
+	*h = NULL;
+	kasync_task_put(t);
+	return res;
+}
+
+/**
+ * kasync_join - wait for a task to finish and consume its handle
+ * @handle: address of the handle; set to %NULL
+ *
+ * Waits uninterruptibly until the task completed or was cancelled and its
+ * drop callback returned.
+ *
+ * Context: process context; sleeps.  Not from a task's poll function (use
+ * kasync_join_poll() there).
+ * Return: the task's result; -ECANCELED if it was cancelled; -EINVAL if
+ * @handle is %NULL or already consumed.
+ */
+long kasync_join(struct kasync_task **handle)
+{
+	struct kasync_task *t = kasync_handle(handle, __func__);
+
+	if (!t)
+		return -EINVAL;
+	/* Our handle reference keeps t alive while we wait. */
+	wait_var_event(&t->state, kasync_task_finished(t));
+	return kasync_consume(handle);
+}
+EXPORT_SYMBOL_GPL(kasync_join);
+
+/**
+ * kasync_join_timeout - kasync_join() with a time limit
+ * @handle: address of the handle; set to %NULL unless the wait timed out
+ * @timeout: longest wait, in jiffies
+ *
+ * Context: process context; sleeps.
+ * Return: as kasync_join(), or -ETIMEDOUT if the task had not finished in
+ * time (the handle is left intact).
+ */
+long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout)
+{
+	struct kasync_task *t = kasync_handle(handle, __func__);
+
+	if (!t)
+		return -EINVAL;
+	if (!wait_var_event_timeout(&t->state, kasync_task_finished(t),
+				    timeout))
+		return -ETIMEDOUT;
+	return kasync_consume(handle);
+}
+EXPORT_SYMBOL_GPL(kasync_join_timeout);
+
+/**
+ * kasync_join_killable - kasync_join() that a fatal signal interrupts
+ * @handle: address of the handle; set to %NULL unless interrupted
+ *
+ * Context: process context; sleeps.
+ * Return: as kasync_join(), or -EINTR if a fatal signal arrived first (the
+ * handle is left intact).
+ */
+long kasync_join_killable(struct kasync_task **handle)
+{
+	struct kasync_task *t = kasync_handle(handle, __func__);
+
+	if (!t)
+		return -EINVAL;
+	if (wait_var_event_killable(&t->state, kasync_task_finished(t)))
+		return -EINTR;
+	return kasync_consume(handle);
+}
+EXPORT_SYMBOL_GPL(kasync_join_killable);
+
+/**
+ * kasync_detach - let a task run on without a handle
+ * @handle: address of the handle; set to %NULL
+ *
+ * The task keeps running; its result is discarded.  A %NULL or consumed
+ * handle is reported once in the log and otherwise ignored.
+ *
+ * Context: any.
+ */
+void kasync_detach(struct kasync_task **handle)
+{
+	struct kasync_task *t = kasync_handle(handle, __func__);
+
+	if (!t)
+		return;
+	*handle = NULL;
+	atomic_long_andnot(KT_JOIN_INTEREST, &t->state);
+	kasync_task_put(t);
+}
+EXPORT_SYMBOL_GPL(kasync_detach);
+
+/**
+ * kasync_join_poll - await another task from inside a task
+ * @self: the task being polled (the awaiter)
+ * @handle: address of the awaited task's handle; set to %NULL once this
+ *	returns %KASYNC_READY
+ * @result: where the awaited task's result goes (-ECANCELED if cancelled)
+ *
+ * Registers @self to be woken when the task finishes (holding a reference
+ * on @self until then).  Meant for KASYNC_AWAIT().  @self may be polled
+ * once more than needed; polls must tolerate such spurious wakes.  If
+ * @self is cancelled while waiting, its drop callback must detach the
+ * handle.
+ *
+ * Context: @self's poll function.
+ * Return: %KASYNC_READY with *@result set once the task finished (also for
+ * a %NULL or consumed handle, with -EINVAL); %KASYNC_PENDING otherwise.
+ */
+enum kasync_poll kasync_join_poll(struct kasync_task *self,
+				  struct kasync_task **handle, long *result)
+{
+	struct kasync_task *t = kasync_handle(handle, __func__);
+	long old;
+
+	if (!t || !self) {
+		*result = -EINVAL;
+		return KASYNC_READY;
+	}
+	if (kasync_task_finished(t))
+		goto done;
+	if (READ_ONCE(t->awaiter) == self)
+		return KASYNC_PENDING;	/* registered by an earlier poll */
+
+	kasync_task_get(self);
+	if (WARN_ON_ONCE(cmpxchg(&t->awaiter, NULL, self))) {
+		kasync_task_put(self);
+		return KASYNC_PENDING;
+	}
+	/* Ordering rule 5: one of this and the finalizer sees the other. */
+	old = atomic_long_fetch_or(KT_JOIN_WAKER, &t->state);
+	if (!(old & KT_FINAL))
+		return KASYNC_PENDING;
+done:
+	kasync_release_awaiter(t, false);
+	*result = kasync_consume(handle);
+	return KASYNC_READY;
+}
+EXPORT_SYMBOL_GPL(kasync_join_poll);
