@@ -9,6 +9,7 @@
  * CPUs something to steal) and returns a value; the coordinator awaits
  * every worker's result and returns their sum.  The loading process joins the
  * coordinator and prints what happened, with the runtime's counters.
+ * Then it aborts a task parked on an event that never comes and joins it.
  */
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -100,6 +101,33 @@ static const struct kasync_task_ops coord_ops = {
 	.drop = coord_drop,
 };
 
+/* A task that waits for an event that never comes, until aborted. */
+static enum kasync_poll parked_poll(struct kasync_task *t, void *p)
+{
+	return KASYNC_PENDING;
+}
+
+static const struct kasync_task_ops parked_ops = {
+	.poll = parked_poll,
+};
+
+/* Abort a parked task and show what its joiner gets. */
+static int kasync_demo_abort(void)
+{
+	struct kasync_task *h;
+	long res;
+	int err;
+
+	h = kasync_spawn(NULL, &parked_ops, NULL, 0, GFP_KERNEL);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	err = kasync_abort(h);
+	res = kasync_join(&h);
+	pr_info("kasync_demo: aborted a parked task: kasync_abort() = %d, kasync_join() = %ld (-ECANCELED is %d)\n",
+		err, res, -ECANCELED);
+	return res == -ECANCELED ? 0 : -EINVAL;
+}
+
 static int __init kasync_demo_init(void)
 {
 	struct kasync_stats st;
@@ -131,7 +159,7 @@ static int __init kasync_demo_init(void)
 	pr_info("kasync_demo: default runtime: spawned %llu completed %llu polls %llu wakes %llu steals %llu (tasks stolen %llu) lifo %llu budget-yields %llu alive %llu\n",
 		st.spawned, st.completed, st.polls, st.wakes, st.steals,
 		st.stolen, st.lifo_hits, st.budget_yields, st.alive);
-	return 0;
+	return kasync_demo_abort();
 }
 
 static void __exit kasync_demo_exit(void)
