@@ -67,9 +67,12 @@
  *    wins xchg(&awaiter, NULL) wakes and releases the awaiter reference.
  *
  * 6. Teardown.  Every path that queues a task or kicks a worker runs in an
- *    RCU read-side section (kasync_enqueue()).  kasync_rt_destroy() waits
- *    for every task to be finalized, then synchronize_rcu(), and only then
- *    destroys the workqueue: no late queue_work() can hit a dead one.
+ *    RCU read-side section: rcu_read_lock() (kasync_enqueue() and
+ *    kasync_requeue() on their remote paths), or IRQs disabled (local
+ *    pushes), which synchronize_rcu() waits for as well since the RCU
+ *    flavours were consolidated.  kasync_rt_destroy() waits for every
+ *    task to be finalized, then synchronize_rcu(), and only then destroys
+ *    the workqueue: no late queue_work() can hit a dead one.
  *
  * 7. Live lists.  A task is added to a live list under live_lock after
  *    checking kasync_rt.dying under that lock; destroy sets dying and then
@@ -174,6 +177,7 @@ struct kasync_cpu {
 	atomic_t active;		/* A: worker queued/running (rule 3) */
 	struct llist_head remote;	/* A: per-CPU rt wakes from afar */
 	struct kasync_task *cur;	/* W: task being polled */
+	struct task_struct *poller;	/* W: kworker running the worker */
 	unsigned int lifo_run;		/* W: LIFO polls in a row */
 	u32 rng;			/* W: victim choice */
 	int cpu;			/* I */
@@ -203,6 +207,7 @@ struct kasync_rt {
 	struct work_struct ord_work;	/* I: KASYNC_RT_ORDERED worker */
 	atomic_t ord_active;		/* A: ord_work queued/running */
 	struct kasync_task *ord_cur;	/* W: ord_work's current task */
+	struct task_struct *ord_poller;	/* W: kworker running ord_work */
 	bool dying;			/* L: all live_locks to set */
 	atomic_t drainers;		/* A: waiters on drain_wq (rule 7) */
 	wait_queue_head_t drain_wq;	/* I */

@@ -8,8 +8,9 @@
  *
  *   kasync_rt_mutex (M) protects additions to and removals from
  *   kasync_rt_list, and is held by the hotplug callbacks and the owner
- *   drain while they walk it.  kasync_current() walks the list under RCU;
- *   kasync_rt_destroy() waits for a grace period after removing.
+ *   drain while they walk it.  kasync_current() walks the list under
+ *   rcu_read_lock_sched(); kasync_rt_destroy() waits for a grace period
+ *   after removing.
  *   Order: cpus_read_lock -> kasync_rt_mutex -> kasync_cpu.live_lock.
  *
  *   A runtime's live lists (L) are walked under each CPU's live_lock;

@@ -224,10 +224,14 @@ static void ring_push_or_overflow(struct kasync_cpu *q, struct kasync_task *t)
 		ring_overflow(q, t);
 }
 
-/* Is the current context the worker of @q, in the middle of a poll? */
+/*
+ * Is the current context the worker of @q, in the middle of a poll?  On
+ * q's CPU with IRQs off: a task that preempted the worker is not @poller,
+ * and an interrupt that hit it is not in_task().
+ */
 static bool kasync_in_poll_of(struct kasync_cpu *q)
 {
-	return in_task() && current_work() == &q->work && q->cur;
+	return q->cur && in_task() && READ_ONCE(q->poller) == current;
 }
 
 /*
@@ -349,18 +353,19 @@ static void kasync_remote_push(struct kasync_rt *rt, int cpu,
  * kasync_enqueue - queue a task whose SCHEDULED bit the caller set
  * @t: task; by ordering rule 1 the caller owns queueing it
  *
- * Context: any; in an RCU read-side section (ordering rule 6).
+ * Context: any.  The local push runs with IRQs off and the other paths
+ * under rcu_read_lock(): both are RCU read-side sections (ordering
+ * rule 6).
  */
 void kasync_enqueue(struct kasync_task *t)
 {
 	struct kasync_rt *rt = t->rt;
-	int cpu;
+	struct kasync_chain c = {};
+	int cpu = READ_ONCE(t->cpu);
 
-	rcu_read_lock();
 	if (kasync_rt_is(rt, KASYNC_RT_ORDERED)) {
-		struct kasync_chain c = {};
-
 		chain_add(&c, t);
+		rcu_read_lock();
 		kasync_inject_push(rt, &c);
 		/*
 		 * Rule 3: the push is visible before we read ord_active;
@@ -369,30 +374,27 @@ void kasync_enqueue(struct kasync_task *t)
 		smp_mb();
 		if (kasync_claim(&rt->ord_active))
 			queue_work(rt->wq, &rt->ord_work);
-		goto out;
-	}
-	cpu = READ_ONCE(t->cpu);
-	if (kasync_rt_is(rt, KASYNC_RT_PERCPU)) {
-		if (!kasync_try_local(rt, t, false))
-			kasync_remote_push(rt, cpu, t);
-		goto out;
+		rcu_read_unlock();
+		return;
 	}
 	/* Work stealing: first placement by kasync_spawn_on(), then here. */
-	if (cpu >= 0) {
+	if (kasync_ws(rt) && cpu >= 0) {
 		WRITE_ONCE(t->cpu, -1);
-		if (cpu != raw_smp_processor_id()) {
-			kasync_remote_push(rt, cpu, t);
-			goto out;
-		}
+		if (cpu == raw_smp_processor_id())
+			cpu = -1;
 	}
-	if (!kasync_try_local(rt, t, false)) {
-		struct kasync_chain c = {};
+	/* A per-CPU runtime's kasync_try_local() checks the home itself. */
+	if ((cpu < 0 || !kasync_ws(rt)) && kasync_try_local(rt, t, false))
+		return;
 
+	rcu_read_lock();
+	if (cpu >= 0) {
+		kasync_remote_push(rt, cpu, t);
+	} else {
 		chain_add(&c, t);
 		kasync_inject_push(rt, &c);
 		kasync_kick_any(rt, -1);
 	}
-out:
 	rcu_read_unlock();
 }
 
@@ -401,9 +403,10 @@ static void kasync_requeue(struct kasync_cpu *q, struct kasync_task *t)
 {
 	struct kasync_chain c = {};
 
-	rcu_read_lock();
+	/* Rule 6: the local push runs with IRQs off. */
 	if (kasync_try_local(q->rt, t, true))
-		goto out;
+		return;
+	rcu_read_lock();
 	if (kasync_rt_is(q->rt, KASYNC_RT_PERCPU)) {
 		kasync_remote_push(q->rt, READ_ONCE(t->cpu), t);
 		goto out;
@@ -592,10 +595,16 @@ out:
 	return t;
 }
 
-static struct kasync_task *kasync_next(struct kasync_cpu *q, unsigned int n)
+/*
+ * Next task to poll.  *@slow is set when it did not come from the local
+ * queue: the search may have taken a while (locks, a steal IPI).
+ */
+static struct kasync_task *kasync_next(struct kasync_cpu *q, unsigned int n,
+				       bool *slow)
 {
 	struct kasync_task *t;
 
+	*slow = true;
 	/* At the start of each run and every 61 polls: others first. */
 	if (!(n % KASYNC_GLOBAL_INTERVAL)) {
 		t = kasync_global_pop(q);
@@ -603,21 +612,30 @@ static struct kasync_task *kasync_next(struct kasync_cpu *q, unsigned int n)
 			return t;
 	}
 	t = kasync_local_pop(q);
-	if (!t)
-		t = kasync_global_pop(q);
+	if (t) {
+		*slow = false;
+		return t;
+	}
+	t = kasync_global_pop(q);
 	if (!t && kasync_ws(q->rt))
 		t = kasync_steal(q);
 	return t;
 }
 
-static void kasync_account_poll(struct kasync_rt *rt, u64 start)
+/*
+ * Account a poll that started at @start.  Return the clock reading taken
+ * here, which the worker reuses for its budget and as the next poll's
+ * start: one local_clock() per poll.
+ */
+static u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
 {
-	u64 d = local_clock() - start;
+	u64 now = local_clock(), d = now - start;
 
 	this_cpu_inc(rt->cpus->st.polls);
 	/* Racy max, but only this CPU's workers write it. */
 	if (d > this_cpu_read(rt->cpus->st.longest_poll_ns))
 		this_cpu_write(rt->cpus->st.longest_poll_ns, d);
+	return now;
 }
 
 static bool kasync_remote_pending(struct kasync_cpu *q)
@@ -693,39 +711,49 @@ void kasync_cpu_work(struct work_struct *work)
 {
 	struct kasync_cpu *q = container_of(work, struct kasync_cpu, work);
 	struct kasync_rt *rt = q->rt;
-	u64 start = local_clock(), t0;
 	struct kasync_task *t;
 	enum kasync_run r;
 	unsigned int n = 0;
+	u64 start, now;
+	bool slow;
 
 	if (!kasync_cpu_claim(q)) {
 		kasync_cpu_rescue(q);
 		return;
 	}
 	q->lifo_run = 0;
-	while (n < KASYNC_BUDGET_POLLS && local_clock() - start < KASYNC_BUDGET_NS) {
-		t = kasync_next(q, n);
+	WRITE_ONCE(q->poller, current);
+	start = local_clock();
+	now = start;
+	while (n < KASYNC_BUDGET_POLLS && now - start < KASYNC_BUDGET_NS) {
+		t = kasync_next(q, n, &slow);
 		if (!t) {
 			if (kasync_cpu_idle(q))
-				return;
+				goto out;
+			now = local_clock();
 			continue;
 		}
-		t0 = local_clock();
+		if (slow)
+			now = local_clock();
 		q->cur = t;
 		r = kasync_task_run(t);
 		q->cur = NULL;
-		kasync_account_poll(rt, t0);
+		now = kasync_account_poll(rt, now);
 		if (r == KASYNC_RUN_REQUEUE)
 			kasync_requeue(q, t);
 		n++;
 	}
 	/* Budget spent: stay active and go to the back of the CPU's queue. */
 	this_cpu_inc(rt->cpus->st.budget_yields);
+	WRITE_ONCE(q->poller, NULL);
 	if (!READ_ONCE(q->online))
 		return;
 	if (kasync_ws(rt) && READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
 		kasync_kick_stealer(rt, q->cpu);
 	queue_work_on(q->cpu, rt->wq, work);
+	return;
+out:
+	WRITE_ONCE(q->poller, NULL);
 }
 
 /**
@@ -739,12 +767,15 @@ void kasync_cpu_work(struct work_struct *work)
 void kasync_ord_work(struct work_struct *work)
 {
 	struct kasync_rt *rt = container_of(work, struct kasync_rt, ord_work);
-	u64 start = local_clock(), t0;
 	struct kasync_chain c;
 	enum kasync_run r;
 	unsigned int n = 0;
+	u64 start, now, t0;
 
-	while (n < KASYNC_BUDGET_POLLS && local_clock() - start < KASYNC_BUDGET_NS) {
+	WRITE_ONCE(rt->ord_poller, current);
+	start = local_clock();
+	now = start;
+	while (n < KASYNC_BUDGET_POLLS && now - start < KASYNC_BUDGET_NS) {
 		c = (struct kasync_chain){};
 		kasync_inject_pop(rt, &c, 1);
 		if (!c.first) {
@@ -753,21 +784,27 @@ void kasync_ord_work(struct work_struct *work)
 			smp_mb();
 			if (!atomic_read(&rt->inject_len) ||
 			    atomic_xchg(&rt->ord_active, 1))
-				return;
+				goto out;
+			now = local_clock();
 			continue;
 		}
+		/* The inject lock may have been contended: a fresh start. */
 		t0 = local_clock();
 		rt->ord_cur = c.first;
 		r = kasync_task_run(c.first);
 		rt->ord_cur = NULL;
-		kasync_account_poll(rt, t0);
+		now = kasync_account_poll(rt, t0);
 		/* Woken or yielded: to the back of the single FIFO. */
 		if (r == KASYNC_RUN_REQUEUE)
 			kasync_inject_push(rt, &c);
 		n++;
 	}
 	this_cpu_inc(rt->cpus->st.budget_yields);
+	WRITE_ONCE(rt->ord_poller, NULL);
 	queue_work(rt->wq, work);
+	return;
+out:
+	WRITE_ONCE(rt->ord_poller, NULL);
 }
 
 /**
@@ -780,30 +817,32 @@ void kasync_ord_work(struct work_struct *work)
  */
 struct kasync_task *kasync_current(void)
 {
-	struct work_struct *w;
+	struct task_struct *me = current;
+	struct kasync_task *t = NULL;
 	struct kasync_cpu *q;
 	struct kasync_rt *rt;
-	struct kasync_task *t = NULL;
 
-	if (!in_task())
+	if (!in_task() || !(me->flags & PF_WQ_WORKER))
 		return NULL;
-	w = current_work();
-	if (!w)
-		return NULL;
-	/* Compare addresses only: @w may have been freed by its owner. */
-	rcu_read_lock();
+	/*
+	 * A worker only sets its poller field to itself while it runs, and
+	 * a per-CPU worker stays on its CPU, so this_cpu_ptr() finds its
+	 * queue.  Preemption is off: synchronize_rcu() in
+	 * kasync_rt_destroy() waits for this walk too.
+	 */
+	rcu_read_lock_sched();
 	list_for_each_entry_rcu(rt, &kasync_rt_list, node) {
-		q = this_cpu_ptr(rt->cpus);
-		if (w == &q->work) {
-			t = q->cur;
-			break;
-		}
-		if (w == &rt->ord_work) {
+		if (READ_ONCE(rt->ord_poller) == me) {
 			t = rt->ord_cur;
 			break;
 		}
+		q = this_cpu_ptr(rt->cpus);
+		if (READ_ONCE(q->poller) == me) {
+			t = q->cur;
+			break;
+		}
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return t;
 }
 EXPORT_SYMBOL_GPL(kasync_current);
