@@ -57,9 +57,13 @@
  *
  * 4. Completion.  The finalizer stores result, runs the drop callback,
  *    then sets FINAL with a fully ordered fetch_or.  Readers check FINAL
- *    with atomic_long_read_acquire() before reading result.  The fetch_or
- *    is also the barrier wake_up_var() requires, pairing with
- *    set_current_state() inside wait_var_event*().
+ *    with atomic_long_read_acquire() before reading result.  A thread
+ *    about to sleep in kasync_join*() first sets JOIN_SLEEPER with a
+ *    fetch_or; both RMW the state word, so either the joiner sees FINAL
+ *    and does not sleep, or the finalizer sees JOIN_SLEEPER and calls
+ *    wake_up_var() (nobody else waits on the word: no wake otherwise).
+ *    The finalizer's fetch_or is also the barrier wake_up_var() requires,
+ *    pairing with set_current_state() inside wait_var_event*().
  *
  * 5. Task joiners.  kasync_join_poll() stores the awaiter, then sets
  *    JOIN_WAKER with fetch_or; the finalizer sets FINAL with fetch_or.
@@ -114,7 +118,7 @@
 #define KT_RUNNING		BIT(1)	/* a worker is polling it */
 #define KT_COMPLETED		BIT(2)	/* poll returned READY */
 #define KT_CANCELLED		BIT(3)	/* aborted; never polled again */
-#define KT_JOIN_INTEREST	BIT(4)	/* a handle exists */
+#define KT_JOIN_SLEEPER		BIT(4)	/* a thread waits in kasync_join*() */
 #define KT_JOIN_WAKER		BIT(5)	/* a task awaits it (join_poll) */
 #define KT_FINAL		BIT(6)	/* drop done, result published */
 #define KT_REF_SHIFT		8

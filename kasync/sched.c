@@ -76,6 +76,7 @@ static void kasync_inject_push(struct kasync_rt *rt, struct kasync_chain *c)
 static void kasync_inject_pop(struct kasync_rt *rt, struct kasync_chain *c,
 			      unsigned int max)
 {
+	unsigned int n = c->n;
 	struct kasync_task *t;
 	unsigned long flags;
 
@@ -87,9 +88,9 @@ static void kasync_inject_pop(struct kasync_rt *rt, struct kasync_chain *c,
 		rt->inj_head = kt_next(t);
 		if (!rt->inj_head)
 			rt->inj_tail = NULL;
-		atomic_dec(&rt->inject_len);
 		chain_add(c, t);
 	}
+	atomic_sub(c->n - n, &rt->inject_len);
 	spin_unlock_irqrestore(&rt->inject_lock, flags);
 }
 
@@ -420,22 +421,25 @@ out:
 
 /* ---- the worker --------------------------------------------------------- */
 
-/* Move a chain of tasks for this CPU into its local queue. */
+/*
+ * Move a chain of tasks for this CPU into its local queue, in one
+ * IRQs-off section (at most half a ring: a steal or a global pop).
+ */
 static void kasync_local_fill(struct kasync_cpu *q, struct kasync_task *t)
 {
 	struct kasync_task *next;
 	unsigned long flags;
-	bool on;
 
+	local_irq_save(flags);
+	for (; t && q->online; t = next) {
+		next = kt_next(t);
+		ring_push_or_overflow(q, t);
+	}
+	local_irq_restore(flags);
+	/* The queue went offline under us: hand the rest on. */
 	for (; t; t = next) {
 		next = kt_next(t);
-		local_irq_save(flags);
-		on = q->online;
-		if (on)
-			ring_push_or_overflow(q, t);
-		local_irq_restore(flags);
-		if (!on)
-			kasync_requeue(q, t);
+		kasync_requeue(q, t);
 	}
 	/* A batch arrived at once: let an idle worker help with it. */
 	if (kasync_ws(q->rt) &&
@@ -479,7 +483,7 @@ static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
 	struct kasync_chain c = {};
 	struct llist_node *n;
 	struct kasync_task *t;
-	unsigned int max;
+	unsigned int max, room;
 
 	if (!llist_empty(&q->remote)) {
 		n = llist_reverse_order(llist_del_all(&q->remote));
@@ -491,9 +495,15 @@ static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
 	}
 	if (!kasync_ws(q->rt))
 		return NULL;
-	/* Take a fair share of the inject queue, at most half a ring. */
+	/*
+	 * Take a fair share of the inject queue, at most half a ring, and
+	 * no more than the ring has room for besides the task returned:
+	 * more would overflow straight back to the inject queue.
+	 */
 	max = atomic_read(&q->rt->inject_len) / num_online_cpus() + 1;
-	kasync_inject_pop(q->rt, &c, min(max, KASYNC_RING_SIZE / 2));
+	room = KASYNC_RING_SIZE - (READ_ONCE(q->tail) - READ_ONCE(q->head));
+	max = min3(max, room + 1, KASYNC_RING_SIZE / 2);
+	kasync_inject_pop(q->rt, &c, max);
 	if (!c.first)
 		return NULL;
 	kasync_local_fill(q, kt_next(c.first));

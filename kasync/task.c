@@ -195,7 +195,7 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 		memset(t->data, 0, size);
 	/* Two references: the handle's and the runtime's; queued at once. */
 	atomic_long_set(&t->state,
-			2 * KT_REF_ONE | KT_JOIN_INTEREST | KT_SCHEDULED);
+			2 * KT_REF_ONE | KT_SCHEDULED);
 	t->node.next = NULL;
 	t->ops = ops;
 	t->rt = rt;
@@ -366,7 +366,7 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled)
 	old = atomic_long_fetch_or(KT_FINAL, &t->state);
 	if (old & KT_JOIN_WAKER)
 		kasync_release_awaiter(t, true);
-	if (old & KT_JOIN_INTEREST)
+	if (old & KT_JOIN_SLEEPER)
 		wake_up_var(&t->state);
 	kasync_task_put(t);
 }
@@ -436,6 +436,17 @@ static long kasync_consume(struct kasync_task **h)
 	return res;
 }
 
+/*
+ * About to wait for @t in kasync_join*(): tell its finalizer to wake us.
+ * Return: true if @t is already FINAL (ordering rule 4).
+ */
+static bool kasync_join_prepare(struct kasync_task *t)
+{
+	if (kasync_task_finished(t))
+		return true;
+	return atomic_long_fetch_or(KT_JOIN_SLEEPER, &t->state) & KT_FINAL;
+}
+
 /**
  * kasync_join - wait for a task to finish and consume its handle
  * @handle: address of the handle; set to %NULL
@@ -455,7 +466,8 @@ long kasync_join(struct kasync_task **handle)
 	if (!t)
 		return -EINVAL;
 	/* Our handle reference keeps t alive while we wait. */
-	wait_var_event(&t->state, kasync_task_finished(t));
+	if (!kasync_join_prepare(t))
+		wait_var_event(&t->state, kasync_task_finished(t));
 	return kasync_consume(handle);
 }
 EXPORT_SYMBOL_GPL(kasync_join);
@@ -475,7 +487,8 @@ long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout)
 
 	if (!t)
 		return -EINVAL;
-	if (!wait_var_event_timeout(&t->state, kasync_task_finished(t),
+	if (!kasync_join_prepare(t) &&
+	    !wait_var_event_timeout(&t->state, kasync_task_finished(t),
 				    timeout))
 		return -ETIMEDOUT;
 	return kasync_consume(handle);
@@ -496,7 +509,8 @@ long kasync_join_killable(struct kasync_task **handle)
 
 	if (!t)
 		return -EINVAL;
-	if (wait_var_event_killable(&t->state, kasync_task_finished(t)))
+	if (!kasync_join_prepare(t) &&
+	    wait_var_event_killable(&t->state, kasync_task_finished(t)))
 		return -EINTR;
 	return kasync_consume(handle);
 }
@@ -518,7 +532,6 @@ void kasync_detach(struct kasync_task **handle)
 	if (!t)
 		return;
 	*handle = NULL;
-	atomic_long_andnot(KT_JOIN_INTEREST, &t->state);
 	kasync_task_put(t);
 }
 EXPORT_SYMBOL_GPL(kasync_detach);
