@@ -32,9 +32,12 @@
  *    sits in exactly one run queue iff SCHEDULED && !RUNNING && !FINAL.
  *    A wake that finds RUNNING only sets SCHEDULED; the worker sees it in
  *    its own end-of-poll transition and re-queues.  Hence no lost wakes.
- *    A waker's stores before kasync_wake() are visible to the poll it
- *    causes: its cmpxchg setting SCHEDULED pairs with the worker's
- *    cmpxchg setting RUNNING (both fully ordered).
+ *    A waker's stores before kasync_wake() are visible to the next poll
+ *    that starts after the call: kasync_wake() begins with smp_mb(), so
+ *    its read of the state word, or its cmpxchg setting SCHEDULED, is
+ *    ordered after those stores and pairs with the worker's cmpxchg
+ *    setting RUNNING (fully ordered).  A wake that coalesces with a
+ *    SCHEDULED it did not set still gets its stores seen by that poll.
  *
  * 2. Run queues.  A CPU's ring, LIFO slot and overflow list are touched
  *    only on that CPU with IRQs disabled: plain loads and stores, no

@@ -237,6 +237,14 @@ void kasync_wake(struct kasync_task *task)
 
 	if (WARN_ON_ONCE(!task))
 		return;
+	/*
+	 * Ordering rule 1: a coalesced wake returns after a plain read, so
+	 * order the caller's stores before it.  Without this barrier the
+	 * read could pass a store still in this CPU's store buffer: we see
+	 * SCHEDULED, the worker clears it and polls without our store, and
+	 * the wake is lost.  Pairs with the cmpxchg that sets RUNNING.
+	 */
+	smp_mb();
 	old = atomic_long_read(&task->state);
 	do {
 		if (old & (KT_DONE | KT_SCHEDULED))
