@@ -180,5 +180,7 @@ void kasync_rt_destroy(struct kasync_rt *rt);
 void kasync_rt_stats(struct kasync_rt *rt, struct kasync_stats *out);
 
 #include <kasync/co.h>
+#include <kasync/wait.h>
+#include <kasync/time.h>
 
 #endif /* _KASYNC_H */

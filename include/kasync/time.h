@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kasync timers: sleeps, deadlines, timeouts and intervals on hrtimers.
+ *
+ * A &struct kasync_timer lives in the task's state (zeroed at first).  Its
+ * hrtimer runs on CLOCK_MONOTONIC; the callback (hard IRQ, or softirq on
+ * PREEMPT_RT) only marks the timer fired and calls kasync_wake().  The
+ * timer is cancelled with hrtimer_cancel() when the await completes, when
+ * kasync_timer_cancel() is called, and, through a cleanup hook, when the
+ * task is aborted.
+ *
+ *	KASYNC_AWAIT(&s->co, kasync_sleep(t, &s->tm, 10 * NSEC_PER_MSEC));
+ *
+ *	KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, 50 * NSEC_PER_MSEC,
+ *			     kasync_wait_event(t, &s->w, &wq, cond),
+ *			     kasync_wait_cancel(t, &s->w), &s->err);
+ */
+#ifndef _KASYNC_TIME_H
+#define _KASYNC_TIME_H
+
+#include <linux/errno.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/types.h>
+
+struct kasync_task;
+
+/**
+ * struct kasync_timer - a one-shot timer in a task's state
+ * @hrt: the hrtimer
+ * @task: the task to wake
+ * @cleanup: cancels @hrt if the task ends while armed
+ * @armed: started and not yet completed or cancelled
+ * @fired: the callback ran
+ */
+struct kasync_timer {
+	struct hrtimer hrt;
+	struct kasync_task *task;
+	struct kasync_cleanup cleanup;
+	bool armed;
+	bool fired;
+};
+
+void kasync_timer_start(struct kasync_task *task, struct kasync_timer *tm,
+			ktime_t deadline, u64 slack_ns);
+enum kasync_poll kasync_timer_poll(struct kasync_task *task,
+				   struct kasync_timer *tm);
+void kasync_timer_cancel(struct kasync_task *task, struct kasync_timer *tm);
+enum kasync_poll kasync_sleep_until(struct kasync_task *task,
+				    struct kasync_timer *tm, ktime_t deadline);
+enum kasync_poll kasync_sleep(struct kasync_task *task,
+			      struct kasync_timer *tm, u64 ns);
+enum kasync_poll kasync_sleep_range(struct kasync_task *task,
+				    struct kasync_timer *tm, u64 ns,
+				    u64 slack_ns);
+
+/**
+ * kasync_timer_expired - has the armed timer fired?
+ * @tm: the timer
+ *
+ * Context: the task's poll function.
+ * Return: true if @tm is armed and its callback ran.
+ */
+static inline bool kasync_timer_expired(const struct kasync_timer *tm)
+{
+	/* Wake-source rule W1 (kasync/wait.c) orders it before our poll. */
+	return tm->armed && READ_ONCE(tm->fired);
+}
+
+/**
+ * kasync_timer_armed - is the timer started and not yet completed?
+ * @tm: the timer
+ *
+ * Context: the task's poll function (or its drop callback).
+ * Return: true between kasync_timer_start() and completion/cancellation.
+ */
+static inline bool kasync_timer_armed(const struct kasync_timer *tm)
+{
+	return tm->armed;
+}
+
+#define __kasync_timeout(task, tm, ns, expr, cancel, ret)		\
+({									\
+	struct kasync_task *__kt_t = (task);				\
+	struct kasync_timer *__kt_tm = (tm);				\
+	int *__kt_ret = (ret);						\
+	enum kasync_poll __kt_r = KASYNC_READY;				\
+									\
+	if (!kasync_timer_armed(__kt_tm))				\
+		kasync_timer_start(__kt_t, __kt_tm,			\
+				   ktime_add_ns(ktime_get(), ns), 0);	\
+	if ((expr) == KASYNC_READY) {					\
+		kasync_timer_cancel(__kt_t, __kt_tm);			\
+		*__kt_ret = 0;						\
+	} else if (kasync_timer_expired(__kt_tm)) {			\
+		cancel;							\
+		kasync_timer_cancel(__kt_t, __kt_tm);			\
+		*__kt_ret = -ETIMEDOUT;					\
+	} else {							\
+		__kt_r = KASYNC_PENDING;				\
+	}								\
+	__kt_r;								\
+})
+
+/**
+ * KASYNC_AWAIT_TIMEOUT - await an operation for at most @ns nanoseconds
+ * @co: the function's &struct kasync_co
+ * @task: the task being polled
+ * @tm: a &struct kasync_timer in the state, not armed when the await
+ *	starts (it is armed on the first evaluation and disarmed at the end)
+ * @ns: the time limit, from the first evaluation
+ * @expr: the awaited operation, an &enum kasync_poll expression
+ * @cancel: a statement that abandons @expr cleanly, such as
+ *	kasync_wait_cancel(task, &s->w) or kasync_pollfd_cancel(task, &s->p)
+ *	(a helper's state must also get its co reset)
+ * @ret: an int pointer: 0 if @expr finished, -ETIMEDOUT if the time ran out
+ *	(then @cancel was executed and @expr is not queued anywhere)
+ *
+ * @expr is tried first on every resume, so an operation ready at the same
+ * time as the deadline counts as done.  Aborting the task cancels the
+ * timer and (through its own hook) the operation.
+ */
+#define KASYNC_AWAIT_TIMEOUT(co, task, tm, ns, expr, cancel, ret)	\
+	KASYNC_AWAIT(co, __kasync_timeout(task, tm, ns, expr, cancel, ret))
+
+/**
+ * enum kasync_missed - what an interval does after missed ticks
+ * @KASYNC_MISSED_BURST: fire the missed ticks back to back until caught
+ *	up; the schedule keeps its phase (tokio's Burst)
+ * @KASYNC_MISSED_DELAY: the next tick comes one period after the late one
+ *	was delivered; the schedule shifts (tokio's Delay)
+ * @KASYNC_MISSED_SKIP: drop the missed ticks; the next tick is the next
+ *	point of the original schedule (tokio's Skip)
+ *
+ * A tick counts as missed when it is delivered a whole period or more
+ * after its due time.
+ */
+enum kasync_missed {
+	KASYNC_MISSED_BURST,
+	KASYNC_MISSED_DELAY,
+	KASYNC_MISSED_SKIP,
+};
+
+/**
+ * struct kasync_interval - a periodic tick in a task's state
+ * @tm: the timer of the next tick
+ * @next: due time of the next tick (CLOCK_MONOTONIC)
+ * @period: nanoseconds between ticks
+ * @policy: what to do after missed ticks
+ * @ticks: ticks delivered
+ * @missed: ticks that were missed (delivered late or skipped)
+ */
+struct kasync_interval {
+	struct kasync_timer tm;
+	ktime_t next;
+	u64 period;
+	enum kasync_missed policy;
+	u64 ticks;
+	u64 missed;
+};
+
+void kasync_interval_init(struct kasync_interval *iv, u64 period_ns,
+			  enum kasync_missed policy);
+enum kasync_poll kasync_interval_tick(struct kasync_task *task,
+				      struct kasync_interval *iv);
+
+#endif /* _KASYNC_TIME_H */
