@@ -143,6 +143,7 @@ struct kr_state {
 	atomic_t *drops;
 	atomic_t *hooks;
 	atomic_t *polling;
+	atomic_t *started;
 	int mode;
 };
 
@@ -162,6 +163,7 @@ static enum kasync_poll kr_state_poll(struct kasync_task *t, void *p)
 	KASYNC_BEGIN(&s->co);
 	s->hook.fn = kr_hook;
 	kasync_cleanup_add(t, &s->hook);
+	atomic_inc(s->started);
 	if (s->mode == KR_DONE) {
 		kasync_cleanup_del(t, &s->hook);
 		KASYNC_RETURN(&s->co, t, 1);
@@ -200,9 +202,9 @@ static const struct kasync_task_ops kr_state_ops = {
 static void kr_destroy_every_state(struct kunit *test)
 {
 	atomic_t drops = ATOMIC_INIT(0), hooks = ATOMIC_INIT(0);
-	atomic_t polling = ATOMIC_INIT(0);
+	atomic_t polling = ATOMIC_INIT(0), started = ATOMIC_INIT(0);
 	struct kr_state s = { .drops = &drops, .hooks = &hooks,
-			      .polling = &polling };
+			      .polling = &polling, .started = &started };
 	struct kasync_task *h[4 * KR_EACH];
 	struct kasync_rt *rt;
 	long ret;
@@ -218,6 +220,9 @@ static void kr_destroy_every_state(struct kunit *test)
 	}
 	for (i = 0; i < KR_EACH; i++)
 		kt_wait_for(kasync_task_finished(h[4 * i]), 5000);
+	/* Every task has registered its hook: a slow host must not race. */
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&started) >= 4 * KR_EACH,
+					    5000));
 	kt_wait_for(atomic_read(&polling) >= KR_EACH, 5000);
 	kasync_rt_destroy(rt);
 	KUNIT_EXPECT_EQ(test, atomic_read(&drops), 4 * KR_EACH);
