@@ -84,9 +84,12 @@
  * 7. Live lists.  A task is added to a live list under live_lock after
  *    checking kasync_rt.dying under that lock; destroy sets dying and then
  *    takes every live_lock, so a spawn either sees dying or is seen by the
- *    cancel walk.  A finalizer removes the task under the same lock and
- *    then reads kasync_rt.drainers: the lock orders it after a drainer's
- *    atomic_inc() that preceded the drainer's own walk.
+ *    cancel walk.  A finalized task stays listed (holding the runtime's
+ *    reference) until its worker reaps it: kasync_reap() removes it under
+ *    the same lock and then reads kasync_rt.drainers: the lock orders it
+ *    after a drainer's atomic_inc() that preceded the drainer's own walk.
+ *    A worker reaps at most %KASYNC_REAP_MAX tasks late and always before
+ *    it returns, so a drain waiting for an empty list is not left waiting.
  *
  * 8. CPU hotplug.  kasync_cpu.online is written on its CPU with IRQs
  *    disabled, so local pushes read it consistently.  A remote waker of a
@@ -115,6 +118,7 @@
 #define KASYNC_GLOBAL_INTERVAL	61	/* check global queues every N polls */
 #define KASYNC_LIFO_MAX		3	/* LIFO polls in a row */
 #define KASYNC_STEAL_KICK	32	/* ring depth that kicks a stealer */
+#define KASYNC_REAP_MAX		32	/* finalized tasks a worker batches */
 
 /* kasync_task.state bits; the reference count lives above them. */
 #define KT_SCHEDULED		BIT(0)	/* queued, or re-queue after poll */
@@ -142,7 +146,7 @@ struct kasync_task {
 	const struct kasync_task_ops *ops;	/* I */
 	struct kasync_rt *rt;		/* I: not used after FINAL */
 	struct module *owner;		/* I */
-	struct list_head live;		/* L: runtime's live list */
+	struct list_head live;		/* L: runtime's live list (rule 7) */
 	struct hlist_head cleanups;	/* P: kasync_cleanup hooks */
 	struct kasync_task *awaiter;	/* A: task in kasync_join_poll() */
 	long result;			/* P: published by FINAL (rule 4) */
@@ -151,6 +155,21 @@ struct kasync_task {
 	int live_cpu;			/* I: whose live list holds it */
 	u64 data[];			/* caller's state */
 };
+
+/*
+ * struct kasync_reap - finalized tasks a worker has yet to take off their
+ * live lists (ordering rule 7), linked through kasync_task.node
+ */
+struct kasync_reap {
+	struct kasync_task *first;
+	unsigned int n;
+};
+
+static inline struct kasync_task *kt_next(struct kasync_task *t)
+{
+	return t->node.next ?
+		llist_entry(t->node.next, struct kasync_task, node) : NULL;
+}
 
 /*
  * struct kasync_pcpu_stats - one CPU's counters of one runtime (all S)
@@ -185,6 +204,7 @@ struct kasync_cpu {
 	struct llist_head remote;	/* A: per-CPU rt wakes from afar */
 	struct kasync_task *cur;	/* W: task being polled */
 	struct task_struct *poller;	/* W: kworker running the worker */
+	struct kasync_reap reap;	/* W: finalized, still listed */
 	unsigned int lifo_run;		/* W: LIFO polls in a row */
 	u32 rng;			/* W: victim choice */
 	int cpu;			/* I */
@@ -192,7 +212,7 @@ struct kasync_cpu {
 	struct work_struct work;	/* I */
 	spinlock_t live_lock;		/* I */
 	struct list_head live;		/* L: tasks spawned here */
-	unsigned int nr_live;		/* L */
+	unsigned int nr_live;		/* L: listed, reaped or not */
 	struct kasync_pcpu_stats st;	/* S */
 	struct kasync_task *ring[KASYNC_RING_SIZE];	/* C */
 	struct kasync_task *steal_buf[KASYNC_RING_SIZE / 2];	/* W */
@@ -240,7 +260,8 @@ static inline bool kasync_rt_is(const struct kasync_rt *rt, unsigned int f)
 }
 
 /* task.c */
-enum kasync_run kasync_task_run(struct kasync_task *t);
+enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r);
+void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r);
 
 /* sched.c */
 void kasync_enqueue(struct kasync_task *t);

@@ -31,12 +31,6 @@ static void kasync_remote_push(struct kasync_rt *rt, int cpu,
 
 /* ---- task chains, linked through kasync_task.node ---------------------- */
 
-static inline struct kasync_task *kt_next(struct kasync_task *t)
-{
-	return t->node.next ?
-		llist_entry(t->node.next, struct kasync_task, node) : NULL;
-}
-
 struct kasync_chain {
 	struct kasync_task *first;
 	struct kasync_task *last;
@@ -738,6 +732,9 @@ void kasync_cpu_work(struct work_struct *work)
 	while (n < KASYNC_BUDGET_POLLS && now - start < KASYNC_BUDGET_NS) {
 		t = kasync_next(q, n, &slow);
 		if (!t) {
+			/* Rule 7: a drain may wait for these. */
+			if (q->reap.first)
+				kasync_reap(rt, &q->reap);
 			if (kasync_cpu_idle(q))
 				goto out;
 			now = local_clock();
@@ -746,13 +743,17 @@ void kasync_cpu_work(struct work_struct *work)
 		if (slow)
 			now = local_clock();
 		q->cur = t;
-		r = kasync_task_run(t);
+		r = kasync_task_run(t, &q->reap);
 		q->cur = NULL;
 		now = kasync_account_poll(rt, now);
 		if (r == KASYNC_RUN_REQUEUE)
 			kasync_requeue(q, t);
+		else if (q->reap.n >= KASYNC_REAP_MAX)
+			kasync_reap(rt, &q->reap);
 		n++;
 	}
+	if (q->reap.first)
+		kasync_reap(rt, &q->reap);
 	/* Budget spent: stay active and go to the back of the CPU's queue. */
 	this_cpu_inc(rt->cpus->st.budget_yields);
 	WRITE_ONCE(q->poller, NULL);
@@ -801,7 +802,7 @@ void kasync_ord_work(struct work_struct *work)
 		/* The inject lock may have been contended: a fresh start. */
 		t0 = local_clock();
 		rt->ord_cur = c.first;
-		r = kasync_task_run(c.first);
+		r = kasync_task_run(c.first, NULL);
 		rt->ord_cur = NULL;
 		now = kasync_account_poll(rt, t0);
 		/* Woken or yielded: to the back of the single FIFO. */

@@ -50,9 +50,22 @@ static void kasync_stats_add(struct kasync_stats *sum,
 	sum->budget_yields += s->budget_yields;
 	sum->lifo_hits += s->lifo_hits;
 	sum->queue_depth += s->queue_depth;
-	sum->alive += s->alive;
 	sum->longest_poll_ns = max(sum->longest_poll_ns, s->longest_poll_ns);
 	sum->rehomed += s->rehomed;
+}
+
+/*
+ * A CPU's row counts the tasks on its live list, which keeps a finalized
+ * task until its worker reaps it (ordering rule 7).  The total counts the
+ * unfinished ones: a finalizer bumps its counter before FINAL, so a joiner
+ * sees its task gone from the total.
+ */
+static void kasync_stats_total(struct kasync_stats *sum)
+{
+	u64 done = sum->completed + sum->cancelled;
+
+	/* Racy reads: a counter may be read before one it depends on. */
+	sum->alive = sum->spawned > done ? sum->spawned - done : 0;
 }
 
 /**
@@ -79,6 +92,7 @@ void kasync_rt_stats(struct kasync_rt *rt, struct kasync_stats *out)
 		kasync_stats_add(out, &s);
 	}
 	out->queue_depth += atomic_read(&rt->inject_len);
+	kasync_stats_total(out);
 }
 EXPORT_SYMBOL_GPL(kasync_rt_stats);
 
@@ -113,6 +127,7 @@ static int kasync_stats_show(struct seq_file *m, void *v)
 		kasync_stats_row(m, label, &s);
 	}
 	sum.queue_depth += atomic_read(&rt->inject_len);
+	kasync_stats_total(&sum);
 	kasync_stats_row(m, "total", &sum);
 	return 0;
 }

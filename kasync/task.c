@@ -129,19 +129,42 @@ static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 	return err;
 }
 
-static void kasync_live_del(struct kasync_task *t)
+/**
+ * kasync_reap - take finalized tasks off their live lists and release them
+ * @rt: the runtime of every task in @r
+ * @r: tasks collected by kasync_task_run(); emptied
+ *
+ * Drops the runtime's reference of each task, which may free it.  Tasks of
+ * one live list in a row share one lock section (ordering rule 7).
+ *
+ * Context: the worker that ran the tasks; takes kasync_cpu.live_lock.
+ */
+void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
 {
-	struct kasync_rt *rt = t->rt;
-	struct kasync_cpu *q = kasync_cpu_of(rt, t->live_cpu);
+	struct kasync_task *t = r->first, *u, *next;
+	struct kasync_cpu *q;
 	unsigned long flags;
+	int cpu;
 
-	spin_lock_irqsave(&q->live_lock, flags);
-	list_del(&t->live);
-	q->nr_live--;
-	spin_unlock_irqrestore(&q->live_lock, flags);
-	/* Ordering rule 7: the lock orders this after a drainer's inc. */
-	if (atomic_read(&rt->drainers))
-		wake_up(&rt->drain_wq);
+	r->first = NULL;
+	r->n = 0;
+	while (t) {
+		cpu = t->live_cpu;
+		q = kasync_cpu_of(rt, cpu);
+		spin_lock_irqsave(&q->live_lock, flags);
+		for (u = t; u && u->live_cpu == cpu; u = kt_next(u)) {
+			list_del(&u->live);
+			q->nr_live--;
+		}
+		spin_unlock_irqrestore(&q->live_lock, flags);
+		/* Ordering rule 7: the lock orders this after a drainer's inc. */
+		if (atomic_read(&rt->drainers))
+			wake_up(&rt->drain_wq);
+		for (; t != u; t = next) {
+			next = kt_next(t);
+			kasync_task_put(t);
+		}
+	}
 }
 
 /**
@@ -350,12 +373,15 @@ static void kasync_release_awaiter(struct kasync_task *t, bool wake)
 
 /*
  * Finish a task: runs in the worker that owns it (rule 1), so it is
- * serialised with polls.  After kasync_live_del() no code of the owner
- * module runs for this task, and the task no longer uses its runtime
- * except through the worker that is running this.
+ * serialised with polls.  After the drop callback no code of the owner
+ * module runs for this task.  The task keeps its live-list entry and the
+ * runtime's reference until kasync_reap() (ordering rule 7): it goes on
+ * @r, or is reaped at once if @r is %NULL.
  */
-static void kasync_task_finalize(struct kasync_task *t, bool cancelled)
+static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
+				 struct kasync_reap *r)
 {
+	struct kasync_reap one = {};
 	struct kasync_rt *rt = t->rt;
 	long old;
 
@@ -364,7 +390,6 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled)
 		t->result = -ECANCELED;
 	if (t->ops->drop)
 		t->ops->drop(t->data);
-	kasync_live_del(t);
 	if (cancelled)
 		this_cpu_inc(rt->cpus->st.cancelled);
 	else
@@ -376,16 +401,25 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled)
 		kasync_release_awaiter(t, true);
 	if (old & KT_JOIN_SLEEPER)
 		wake_up_var(&t->state);
-	kasync_task_put(t);
+	/* t is DONE: nobody queues it again, its node is free (rule 1). */
+	if (!r)
+		r = &one;
+	t->node.next = r->first ? &r->first->node : NULL;
+	r->first = t;
+	r->n++;
+	if (r == &one)
+		kasync_reap(rt, r);
 }
 
 /**
  * kasync_task_run - poll a task the caller popped from a run queue
  * @t: task, SCHEDULED and not RUNNING (ordering rule 1)
+ * @r: where a finalized @t goes for kasync_reap(), or %NULL to reap it
+ *	at once
  *
  * Return: what the scheduler must do with @t next.
  */
-enum kasync_run kasync_task_run(struct kasync_task *t)
+enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r)
 {
 	enum kasync_poll ret;
 	long old, new;
@@ -401,7 +435,7 @@ enum kasync_run kasync_task_run(struct kasync_task *t)
 	} while (!atomic_long_try_cmpxchg(&t->state, &old, new));
 
 	if (old & KT_CANCELLED) {
-		kasync_task_finalize(t, true);
+		kasync_task_finalize(t, true, r);
 		return KASYNC_RUN_DONE;
 	}
 
@@ -417,7 +451,7 @@ enum kasync_run kasync_task_run(struct kasync_task *t)
 	} while (!atomic_long_try_cmpxchg(&t->state, &old, new));
 
 	if (new & KT_DONE) {
-		kasync_task_finalize(t, new & KT_CANCELLED);
+		kasync_task_finalize(t, new & KT_CANCELLED, r);
 		return KASYNC_RUN_DONE;
 	}
 	return (new & KT_SCHEDULED) ? KASYNC_RUN_REQUEUE : KASYNC_RUN_IDLE;
