@@ -553,16 +553,25 @@ static void ks_budget_yields(struct kunit *test)
 	struct kasync_task **h;
 	struct kasync_stats st;
 	struct kasync_rt *rt;
-	int cpu = cpumask_first(cpu_online_mask), i;
+	int cpu, i, n;
 
 	h = kunit_kcalloc(test, KS_BUDGET_TASKS, sizeof(*h), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	rt = ks_rt(test, "ks_budget", KASYNC_RT_PERCPU);
-	for (i = 0; i < KS_BUDGET_TASKS; i++) {
-		h[i] = kasync_spawn_on(rt, cpu, &ks_yield_ops, &y, sizeof(y),
-				       GFP_KERNEL);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(h[i]));
+	/*
+	 * Queue them all before the CPU's worker can run: otherwise a worker
+	 * that preempts the spawner after each spawn sees one task at a time
+	 * and never reaches its budget.
+	 */
+	cpu = get_cpu();
+	for (n = 0; n < KS_BUDGET_TASKS; n++) {
+		h[n] = kasync_spawn_on(rt, cpu, &ks_yield_ops, &y, sizeof(y),
+				       GFP_ATOMIC);
+		if (IS_ERR(h[n]))
+			break;
 	}
+	put_cpu();
+	KUNIT_ASSERT_EQ(test, n, KS_BUDGET_TASKS);
 	for (i = 0; i < KS_BUDGET_TASKS; i++)
 		KUNIT_EXPECT_EQ(test, kasync_join(&h[i]), 0L);
 	kasync_rt_stats(rt, &st);
