@@ -182,5 +182,10 @@ void kasync_rt_stats(struct kasync_rt *rt, struct kasync_stats *out);
 #include <kasync/co.h>
 #include <kasync/wait.h>
 #include <kasync/time.h>
+#include <kasync/sync.h>
+#include <kasync/chan.h>
+#include <kasync/group.h>
+#include <kasync/blocking.h>
+#include <kasync/net.h>
 
 #endif /* _KASYNC_H */

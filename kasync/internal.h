@@ -279,6 +279,11 @@ int kasync_rt_init(void);
 void kasync_rt_exit(void);
 unsigned int kasync_cancel_owner(struct module *owner);
 
+/* blocking.c */
+int kasync_blocking_init(void);
+void kasync_blocking_exit(void);
+void kasync_blocking_drain_owner(struct module *owner);
+
 /* stats.c */
 int kasync_stats_init(void);
 void kasync_stats_exit(void);

@@ -14,11 +14,16 @@ static int __init kasync_init(void)
 	ret = kasync_stats_init();
 	if (ret)
 		return ret;
-	ret = kasync_rt_init();
+	ret = kasync_blocking_init();
 	if (ret)
 		goto stats_exit;
+	ret = kasync_rt_init();
+	if (ret)
+		goto blocking_exit;
 	return 0;
 
+blocking_exit:
+	kasync_blocking_exit();
 stats_exit:
 	kasync_stats_exit();
 	return ret;
@@ -27,6 +32,7 @@ stats_exit:
 static void __exit kasync_exit(void)
 {
 	kasync_rt_exit();
+	kasync_blocking_exit();
 	kasync_stats_exit();
 }
 

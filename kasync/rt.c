@@ -297,6 +297,8 @@ static int kasync_module_notify(struct notifier_block *nb,
 	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
 	n = kasync_cancel_owner(mod);
+	/* Cancelled tasks orphaned their jobs; wait for those still running. */
+	kasync_blocking_drain_owner(mod);
 	if (n)
 		pr_warn("kasync: module %s went away with %u live tasks; cancelled them\n",
 			mod->name, n);
