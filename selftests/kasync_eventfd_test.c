@@ -15,22 +15,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "kasync_selftest.h"
 
 #define HELPER_KO	"selftests/modules/kasync_evfd.ko"
 #define WATCH		"/sys/kernel/debug/kasync_evfd/watch"
-
-static int load(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	ret = ret && errno != EEXIST ? -errno : 0;
-	close(fd);
-	return ret;
-}
 
 static int watch(const char *cmd)
 {
@@ -58,8 +46,10 @@ FIXTURE(evfd) {
 FIXTURE_SETUP(evfd)
 {
 	char cmd[32];
+	int ret;
 
-	ASSERT_EQ(0, load(HELPER_KO));
+	ret = ks_load(HELPER_KO, "");
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST);
 	self->in = eventfd(0, EFD_CLOEXEC);
 	self->out = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, self->in);
@@ -73,7 +63,7 @@ FIXTURE_TEARDOWN(evfd)
 	watch("abort");
 	close(self->in);
 	close(self->out);
-	syscall(SYS_delete_module, "kasync_evfd", O_NONBLOCK);
+	ks_unload("kasync_evfd");
 }
 
 TEST_F(evfd, wakes_task_from_user_space)

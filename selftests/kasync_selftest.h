@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by kasync's kselftests (static inline): loading and
+ * unloading helper modules, reading the kernel log and debugfs statistics.
+ */
+#ifndef _KASYNC_SELFTEST_H
+#define _KASYNC_SELFTEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KASYNC_STATS	"/sys/kernel/debug/kasync/default/stats"
+
+/* finit_module(@path, @params): 0 or -errno (the module init's error). */
+static inline int ks_load(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* delete_module(@name): 0 or -errno. */
+static inline int ks_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/* Whether the kernel log, read from @fd (/dev/kmsg) onwards, has @needle. */
+static inline int ks_kmsg_has(int fd, const char *needle)
+{
+	char rec[2048];
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			return 1;
+	}
+	return 0;
+}
+
+/* The "total" row's value in column @col of the default runtime's stats. */
+static inline long long ks_stat_total(const char *col)
+{
+	char line[1024], head[1024] = "";
+	long long val = -1;
+	FILE *f;
+
+	f = fopen(KASYNC_STATS, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *save, *save2, *h, *v;
+
+		if (!strncmp(line, "cpu", 3))
+			snprintf(head, sizeof(head), "%s", line);
+		if (strncmp(line, "total", 5) || !head[0])
+			continue;
+		h = strtok_r(head, " \t\n", &save);
+		v = strtok_r(line, " \t\n", &save2);
+		while (h && v) {
+			if (!strcmp(h, col))
+				val = atoll(v);
+			h = strtok_r(NULL, " \t\n", &save);
+			v = strtok_r(NULL, " \t\n", &save2);
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+#endif /* _KASYNC_SELFTEST_H */
