@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync sample: the counter service of the seed's example.  Every
+ * "POST /visit" adds one to a total and answers with it; "GET /" reads
+ * it.  HTTP/1.1 with keep-alive, one task per connection (the listener
+ * and the connection limits are samples/kasync_server.h's).
+ *
+ *	insmod kasync_counter.ko port=8081
+ *	cat /sys/module/kasync_counter/parameters/total
+ */
+#include <linux/module.h>
+#include <kasync.h>
+
+#include "kasync_http.h"
+#include "kasync_server.h"
+
+#define COUNTER_BUF	1024	/* request bytes buffered per connection */
+
+static int port = 8081;
+module_param(port, int, 0444);
+MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6)");
+static int max_conns = 20000;
+module_param(max_conns, int, 0444);
+MODULE_PARM_DESC(max_conns, "connections served at once");
+static int backlog = 4096;
+module_param(backlog, int, 0444);
+MODULE_PARM_DESC(backlog, "listen backlog");
+static unsigned int idle_ms = 30000;
+module_param(idle_ms, uint, 0444);
+MODULE_PARM_DESC(idle_ms, "drop a connection idle this long");
+
+static atomic_t total = ATOMIC_INIT(0);
+module_param_cb(total, &kserver_atomic_param, &total, 0444);
+MODULE_PARM_DESC(total, "visits registered (read-only)");
+
+static struct kserver counter_srv;
+module_param_cb(active, &kserver_atomic_param, &counter_srv.active, 0444);
+MODULE_PARM_DESC(active, "connections being served (read-only)");
+
+struct counter_conn {
+	struct kserver_conn c;		/* first */
+	struct kasync_co co;
+	struct kasync_sock_op op;
+	struct kasync_timer idle;
+	struct khttp_req req;
+	ssize_t n;
+	int err;
+	int parsed;
+	size_t len;
+	size_t out_len;
+	char in[COUNTER_BUF];
+	char out[160];
+};
+
+/* Answer the parsed request in s->out; false if the connection must end. */
+static bool counter_answer(struct counter_conn *s)
+{
+	char body[24];
+
+	if (s->parsed < 0) {
+		s->out_len = khttp_response(s->out, sizeof(s->out), 400,
+					    "Bad Request", true, "bad request\n");
+		return false;
+	}
+	if (!strcmp(s->req.method, "POST") && !strcmp(s->req.path, "/visit")) {
+		snprintf(body, sizeof(body), "%d\n", atomic_inc_return(&total));
+	} else if (!strcmp(s->req.method, "GET") && !strcmp(s->req.path, "/")) {
+		snprintf(body, sizeof(body), "%d\n", atomic_read(&total));
+	} else {
+		s->out_len = khttp_response(s->out, sizeof(s->out), 404,
+					    "Not Found", s->req.close, "not found\n");
+		return !s->req.close;
+	}
+	s->out_len = khttp_response(s->out, sizeof(s->out), 200, "OK",
+				    s->req.close, body);
+	return !s->req.close;
+}
+
+static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
+{
+	struct counter_conn *s = p;
+	bool more;
+
+	KASYNC_BEGIN(&s->co);
+	for (;;) {
+		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in), &s->req);
+		if (!s->parsed) {
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
+					     idle_ms * NSEC_PER_MSEC,
+					     kasync_sock_recv(t, s->c.ks, &s->op,
+							      s->in + s->len,
+							      sizeof(s->in) - s->len,
+							      &s->n),
+					     kasync_sock_cancel(t, &s->op), &s->err);
+			if (s->err || s->n <= 0)
+				break;
+			s->len += s->n;
+			continue;
+		}
+		more = counter_answer(s);
+		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
+							  s->out, s->out_len,
+							  &s->n));
+		if (!more || s->n < 0)
+			break;
+		s->len = khttp_consume(s->in, s->len, s->req.len);
+	}
+	KASYNC_END(&s->co);
+}
+
+static void counter_conn_drop(void *p)
+{
+	struct counter_conn *s = p;
+
+	kserver_conn_end(&s->c);
+}
+
+static const struct kasync_task_ops counter_conn_ops = {
+	.poll = counter_conn_poll,
+	.drop = counter_conn_drop,
+};
+
+static int __init counter_init(void)
+{
+	int err;
+
+	counter_srv = (struct kserver) {
+		.name = "counter",
+		.port = port,
+		.backlog = backlog,
+		.max_conns = max_conns,
+		.conn_ops = &counter_conn_ops,
+		.conn_size = sizeof(struct counter_conn),
+	};
+	err = kserver_start(&counter_srv);
+	if (err)
+		return err;
+	pr_info("kasync_counter: listening on port %d\n", port);
+	return 0;
+}
+
+static void __exit counter_exit(void)
+{
+	kserver_stop(&counter_srv);
+}
+
+module_init(counter_init);
+module_exit(counter_exit);
+
+MODULE_DESCRIPTION("kasync sample: the visit counter service of the seed's example");
+MODULE_LICENSE("GPL");

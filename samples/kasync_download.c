@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync sample: the seed's download_pages, in the kernel.
+ *
+ * Given a list of addresses, spawn one fetch task per page, join them
+ * all, and report the bytes of each.  The fetches run at the same time:
+ * the whole takes about as long as the slowest page, not the sum.
+ * Addresses are numeric (the kernel has no resolver):
+ *
+ *	insmod kasync_download.ko urls=http://127.0.0.1:8080/,http://[::1]:8080/
+ *	dmesg | grep kasync_download
+ *	cat /sys/module/kasync_download/parameters/fetched
+ */
+#include <linux/module.h>
+#include <kasync.h>
+
+#include "kasync_http.h"
+
+#define MAX_PAGES	64
+
+static char *urls;
+module_param(urls, charp, 0444);
+MODULE_PARM_DESC(urls, "comma-separated http://ADDR[:PORT]/PATH list");
+static unsigned int timeout_ms = 5000;
+module_param(timeout_ms, uint, 0444);
+MODULE_PARM_DESC(timeout_ms, "time limit of each fetch");
+static int fetched;
+module_param(fetched, int, 0444);
+MODULE_PARM_DESC(fetched, "pages fetched with status 200 (read-only)");
+
+/* What one fetch found; written by its task, read after the join. */
+struct page_result {
+	char url[128];
+	int status;		/* HTTP status, 0 if none */
+	long long bytes;	/* body bytes */
+};
+
+static struct page_result results[MAX_PAGES];
+
+/* --- fetch-begin --- */
+struct fetch {
+	struct kasync_co co;
+	struct kasync_sock_connect conn;
+	struct kasync_sock_op op;
+	struct kasync_timer tm;
+	struct kasync_sock *ks;
+	struct page_result *res;
+	struct sockaddr_storage addr;
+	int addrlen;
+	int err;
+	ssize_t n;
+	size_t len;		/* bytes in buf */
+	size_t head;		/* head length, once parsed */
+	size_t req_len;
+	char req[192];
+	char buf[1024];
+};
+
+static enum kasync_poll fetch_poll(struct kasync_task *t, void *p)
+{
+	struct fetch *f = p;
+	long long cl;
+	int ret;
+
+	KASYNC_BEGIN(&f->co);
+	f->err = kasync_sock_create(&init_net, f->addr.ss_family, SOCK_STREAM,
+				    IPPROTO_TCP, &f->ks);
+	if (f->err)
+		KASYNC_RETURN(&f->co, t, f->err);
+	KASYNC_AWAIT(&f->co, kasync_sock_connect(t, f->ks, &f->conn,
+						 (struct sockaddr *)&f->addr,
+						 f->addrlen,
+						 timeout_ms * NSEC_PER_MSEC, &f->err));
+	if (f->err)
+		KASYNC_RETURN(&f->co, t, f->err);
+	KASYNC_AWAIT(&f->co, kasync_sock_send_all(t, f->ks, &f->op, f->req,
+						  f->req_len, &f->n));
+	if (f->n < 0)
+		KASYNC_RETURN(&f->co, t, f->n);
+	/* Read to the end ("Connection: close"), counting the body. */
+	for (;;) {
+		KASYNC_AWAIT_TIMEOUT(&f->co, t, &f->tm, timeout_ms * NSEC_PER_MSEC,
+				     kasync_sock_recv(t, f->ks, &f->op, f->buf + f->len,
+						      sizeof(f->buf) - f->len, &f->n),
+				     kasync_sock_cancel(t, &f->op), &f->err);
+		if (f->err)
+			KASYNC_RETURN(&f->co, t, f->err);
+		if (f->n < 0)
+			KASYNC_RETURN(&f->co, t, f->n);
+		if (!f->n)
+			break;
+		if (f->head) {		/* in the body: count and forget */
+			f->res->bytes += f->n;
+			continue;
+		}
+		f->len += f->n;
+		ret = khttp_parse_response(f->buf, f->len, &f->res->status,
+					   &f->head, &cl);
+		if (ret < 0 || (!ret && f->len == sizeof(f->buf)))
+			KASYNC_RETURN(&f->co, t, -EPROTO);
+		if (ret) {
+			f->res->bytes = f->len - f->head;
+			f->len = 0;	/* the buffer now takes body bytes */
+		}
+	}
+	if (!f->head)
+		KASYNC_RETURN(&f->co, t, -EPROTO);
+	KASYNC_RETURN(&f->co, t, 0);
+	KASYNC_END(&f->co);
+}
+
+static void fetch_drop(void *p)
+{
+	struct fetch *f = p;
+
+	if (f->ks)
+		kasync_sock_close(f->ks);
+}
+
+static const struct kasync_task_ops fetch_ops = {
+	.poll = fetch_poll,
+	.drop = fetch_drop,
+};
+/* --- fetch-end --- */
+
+/* Fill @f from "http://ADDR[:PORT]/PATH"; -EINVAL if it is not one. */
+static int fetch_prepare(struct fetch *f, const char *url, size_t n)
+{
+	const char *host = url + 7, *path;
+	size_t hn;
+
+	if (n < 8 || strncmp(url, "http://", 7) || n >= sizeof(f->res->url))
+		return -EINVAL;
+	memcpy(f->res->url, url, n);
+	f->res->url[n] = '\0';
+	path = memchr(host, '/', url + n - host);
+	if (!path)
+		path = url + n;
+	hn = path - host;
+	if (khttp_addr(host, hn, 80, &f->addr, &f->addrlen))
+		return -EINVAL;
+	f->req_len = scnprintf(f->req, sizeof(f->req),
+			       "GET %.*s HTTP/1.1\r\nHost: %.*s\r\nConnection: close\r\n\r\n",
+			       (int)(url + n - path) ?: 1,
+			       path < url + n ? path : "/", (int)hn, host);
+	return 0;
+}
+
+/* --- download-pages-begin --- */
+static int __init download_init(void)
+{
+	struct kasync_task *h[MAX_PAGES];
+	struct fetch *f;
+	const char *u, *end;
+	long res[MAX_PAGES];
+	int i, n = 0, err = 0;
+
+	if (!urls || !*urls)
+		return -EINVAL;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);	/* the template state */
+	if (!f)
+		return -ENOMEM;
+	/* Spawn one fetch task per page ... */
+	for (u = urls; *u && n < MAX_PAGES; u = *end ? end + 1 : end) {
+		end = strchrnul(u, ',');
+		memset(f, 0, sizeof(*f));
+		f->res = &results[n];
+		err = fetch_prepare(f, u, end - u);
+		if (err)
+			break;
+		h[n] = kasync_spawn(NULL, &fetch_ops, f, sizeof(*f), GFP_KERNEL);
+		if (IS_ERR(h[n])) {
+			err = PTR_ERR(h[n]);
+			break;
+		}
+		n++;
+	}
+	kfree(f);
+	/* ... and join them all (on an error, join those already started). */
+	for (i = 0; i < n; i++)
+		res[i] = kasync_join(&h[i]);
+	if (err) {
+		pr_err("kasync_download: bad list at \"%s\"\n", u);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		if (res[i])
+			pr_info("kasync_download: %s: error %ld\n", results[i].url, res[i]);
+		else if (results[i].status != 200)
+			pr_info("kasync_download: %s: HTTP %d\n", results[i].url,
+				results[i].status);
+		else
+			pr_info("kasync_download: %s: %lld bytes\n", results[i].url,
+				results[i].bytes);
+		fetched += !res[i] && results[i].status == 200;
+	}
+	return 0;
+}
+/* --- download-pages-end --- */
+
+static void __exit download_exit(void)
+{
+}
+
+module_init(download_init);
+module_exit(download_exit);
+
+MODULE_DESCRIPTION("kasync sample: download_pages, one task per page");
+MODULE_LICENSE("GPL");

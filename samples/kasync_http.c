@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync sample: the seed's web server, in the kernel.
+ *
+ * Every "GET /" first registers the visit with a counter service (a POST
+ * over a keep-alive connection of its own, samples/kasync_counter.c) and
+ * then answers "Welcome to my site!", or "Error registering your visit"
+ * (503) when the counter cannot be reached.  While one request waits for
+ * the counter, thousands of others proceed: each connection is a task,
+ * and a wait is a return from its poll function, not a blocked thread.
+ *
+ * HTTP/1.1 with keep-alive and pipelining; a request that does not parse
+ * gets 400, one that does not fit the connection's buffer too; idle
+ * connections are dropped after idle_ms; connections beyond max_conns get
+ * a 503 and are closed; unloading closes every connection.
+ *
+ *	insmod kasync_http.ko port=8080 counter=127.0.0.1:8081
+ *	wrk -c 1000 -d 5s http://127.0.0.1:8080/
+ */
+#include <linux/module.h>
+#include <linux/net.h>
+#include <kasync.h>
+
+#include "kasync_http.h"
+#include "kasync_server.h"
+
+#define HTTP_BUF	2048	/* request bytes buffered per connection */
+#define LINGER_MAX	(256 * 1024)	/* bytes drained after a 400 */
+#define WELCOME		"Welcome to my site!"
+#define SORRY		"Error registering your visit"
+#define VISIT_REQ	"POST /visit HTTP/1.1\r\nHost: counter\r\nContent-Length: 0\r\n\r\n"
+
+static int port = 8080;
+module_param(port, int, 0444);
+MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6)");
+static char *counter = "127.0.0.1:8081";
+module_param(counter, charp, 0444);
+MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port\"");
+static unsigned int counter_ms = 2000;
+module_param(counter_ms, uint, 0444);
+MODULE_PARM_DESC(counter_ms, "time limit of one visit registration");
+static int max_conns = 20000;
+module_param(max_conns, int, 0444);
+MODULE_PARM_DESC(max_conns, "connections served at once; more get 503");
+static int backlog = 4096;
+module_param(backlog, int, 0444);
+MODULE_PARM_DESC(backlog, "listen backlog");
+static unsigned int idle_ms = 30000;
+module_param(idle_ms, uint, 0444);
+MODULE_PARM_DESC(idle_ms, "drop a connection idle this long");
+static bool percpu;
+module_param(percpu, bool, 0444);
+MODULE_PARM_DESC(percpu, "thread-per-core runtime (no work stealing)");
+
+static struct kserver http_srv;
+module_param_cb(active, &kserver_atomic_param, &http_srv.active, 0444);
+MODULE_PARM_DESC(active, "connections being served (read-only)");
+module_param_cb(refused, &kserver_atomic_param, &http_srv.refused, 0444);
+MODULE_PARM_DESC(refused, "connections turned away at max_conns (read-only)");
+static atomic_t requests = ATOMIC_INIT(0);
+module_param_cb(requests, &kserver_atomic_param, &requests, 0444);
+MODULE_PARM_DESC(requests, "requests answered (read-only)");
+static atomic_t visit_errors = ATOMIC_INIT(0);
+module_param_cb(visit_errors, &kserver_atomic_param, &visit_errors, 0444);
+MODULE_PARM_DESC(visit_errors, "visits the counter did not register (read-only)");
+
+static struct sockaddr_storage counter_addr;
+static int counter_addrlen;
+
+/* --- http-visit-begin --- */
+/*
+ * Registering a visit: a helper awaited by the connection task, with its
+ * own resume point.  The counter connection is kept open between
+ * requests; one that went stale is replaced once.
+ */
+struct visit {
+	struct kasync_co co;
+	struct kasync_sock_connect conn;
+	struct kasync_sock_op op;
+	struct kasync_timer tm;
+	struct kasync_sock *ks;		/* to the counter, kept alive */
+	bool fresh;			/* ks was connected for this visit */
+	bool ok;			/* the result */
+	int err;
+	ssize_t n;
+	size_t len;
+	char buf[160];
+};
+
+static void visit_close(struct visit *v)
+{
+	if (v->ks)
+		kasync_sock_close(v->ks);
+	v->ks = NULL;
+}
+
+/* 1: the counter answered 200 in full; 0: more bytes needed; -errno. */
+static int visit_reply(struct visit *v)
+{
+	long long cl;
+	size_t head;
+	int status, ret;
+
+	ret = khttp_parse_response(v->buf, v->len, &status, &head, &cl);
+	if (!ret)
+		return v->len == sizeof(v->buf) ? -E2BIG : 0;
+	if (ret < 0 || cl < 0 || head + cl > sizeof(v->buf))
+		return -EPROTO;
+	if (v->len < head + cl)
+		return 0;
+	return status == 200 ? 1 : -EIO;
+}
+
+static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
+{
+	KASYNC_BEGIN(&v->co);
+	v->ok = false;
+	for (;;) {
+		v->fresh = !v->ks;
+		if (!v->ks) {
+			v->err = kasync_sock_create(&init_net, counter_addr.ss_family,
+						    SOCK_STREAM, IPPROTO_TCP, &v->ks);
+			if (v->err)
+				break;
+			KASYNC_AWAIT(&v->co, kasync_sock_connect(t, v->ks, &v->conn,
+								 (struct sockaddr *)&counter_addr,
+								 counter_addrlen,
+								 counter_ms * NSEC_PER_MSEC,
+								 &v->err));
+			if (v->err)
+				break;
+		}
+		KASYNC_AWAIT(&v->co, kasync_sock_send_all(t, v->ks, &v->op, VISIT_REQ,
+							  strlen(VISIT_REQ), &v->n));
+		v->len = 0;
+		v->err = v->n < 0 ? v->n : 0;
+		while (!v->err && !(v->err = visit_reply(v))) {
+			KASYNC_AWAIT_TIMEOUT(&v->co, t, &v->tm, counter_ms * NSEC_PER_MSEC,
+					     kasync_sock_recv(t, v->ks, &v->op,
+							      v->buf + v->len,
+							      sizeof(v->buf) - v->len,
+							      &v->n),
+					     kasync_sock_cancel(t, &v->op), &v->err);
+			if (!v->err && v->n <= 0)
+				v->err = v->n ? v->n : -ECONNRESET;
+			if (!v->err)
+				v->len += v->n;
+		}
+		if (v->err == 1) {
+			v->ok = true;
+			break;
+		}
+		visit_close(v);
+		/* A kept connection the counter closed meanwhile: one retry. */
+		if (v->fresh || v->len)
+			break;
+	}
+	if (!v->ok) {
+		visit_close(v);
+		atomic_inc(&visit_errors);
+	}
+	KASYNC_DONE(&v->co);
+	KASYNC_END(&v->co);
+}
+/* --- http-visit-end --- */
+
+struct http_conn {
+	struct kserver_conn c;		/* first */
+	struct kasync_co co;
+	struct kasync_sock_op op;
+	struct kasync_timer idle;
+	struct khttp_req req;
+	struct visit visit;
+	ssize_t n;
+	int err;
+	int parsed;
+	bool more;
+	size_t len;
+	size_t out_len;
+	char in[HTTP_BUF];
+	char out[192];
+};
+
+/* --- http-conn-begin --- */
+static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
+{
+	struct http_conn *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (;;) {
+		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in), &s->req);
+		if (!s->parsed) {		/* need more bytes */
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
+					     idle_ms * NSEC_PER_MSEC,
+					     kasync_sock_recv(t, s->c.ks, &s->op,
+							      s->in + s->len,
+							      sizeof(s->in) - s->len,
+							      &s->n),
+					     kasync_sock_cancel(t, &s->op), &s->err);
+			if (s->err || s->n <= 0)
+				break;
+			s->len += s->n;
+			continue;
+		}
+		s->more = s->parsed > 0 && !s->req.close;
+		if (s->parsed < 0) {
+			s->out_len = khttp_response(s->out, sizeof(s->out), 400,
+						    "Bad Request", true, "bad request\n");
+		} else if (strcmp(s->req.method, "GET") || strcmp(s->req.path, "/")) {
+			s->out_len = khttp_response(s->out, sizeof(s->out), 404,
+						    "Not Found", !s->more, "not found\n");
+		} else {
+			/* The seed's handler: register the visit, then answer. */
+			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit));
+			if (s->visit.ok)
+				s->out_len = khttp_response(s->out, sizeof(s->out), 200, "OK",
+							    !s->more, WELCOME);
+			else
+				s->out_len = khttp_response(s->out, sizeof(s->out), 503,
+							    "Service Unavailable",
+							    !s->more, SORRY);
+		}
+		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op, s->out,
+							  s->out_len, &s->n));
+		atomic_inc(&requests);
+		if (!s->more || s->n < 0)
+			break;
+		s->len = khttp_consume(s->in, s->len, s->req.len);
+	}
+	if (s->parsed < 0) {
+		/*
+		 * Lingering close after a 400: send our FIN first and drain
+		 * what the client is still sending for a moment, so that
+		 * closing with unread bytes (a reset) cannot destroy the
+		 * answer before the client read it.
+		 */
+		kasync_sock_shutdown(s->c.ks, SHUT_WR);
+		s->len = 0;
+		do {
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle, 1000 * NSEC_PER_MSEC,
+					     kasync_sock_recv(t, s->c.ks, &s->op, s->in,
+							      sizeof(s->in), &s->n),
+					     kasync_sock_cancel(t, &s->op), &s->err);
+			s->len += s->n > 0 ? s->n : 0;
+		} while (!s->err && s->n > 0 && s->len < LINGER_MAX);
+	}
+	KASYNC_END(&s->co);
+}
+/* --- http-conn-end --- */
+
+static void http_conn_drop(void *p)
+{
+	struct http_conn *s = p;
+
+	visit_close(&s->visit);
+	kserver_conn_end(&s->c);
+}
+
+static const struct kasync_task_ops http_conn_ops = {
+	.poll = http_conn_poll,
+	.drop = http_conn_drop,
+};
+
+/* Beyond max_conns: a best-effort 503 without waiting, then the close. */
+static void http_refuse(struct kasync_sock *ks)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+		"Content-Length: 5\r\nConnection: close\r\n\r\nbusy\n";
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct kvec v = { .iov_base = (void *)busy, .iov_len = sizeof(busy) - 1 };
+
+	kernel_sendmsg(kasync_sock_socket(ks), &msg, &v, 1, v.iov_len);
+}
+
+static int __init http_init(void)
+{
+	int err;
+
+	err = khttp_addr(counter, strlen(counter), 80, &counter_addr,
+			 &counter_addrlen);
+	if (err) {
+		pr_err("kasync_http: bad counter address \"%s\"\n", counter);
+		return err;
+	}
+	http_srv = (struct kserver) {
+		.name = "http",
+		.port = port,
+		.backlog = backlog,
+		.max_conns = max_conns,
+		.percpu = percpu,
+		.conn_ops = &http_conn_ops,
+		.conn_size = sizeof(struct http_conn),
+		.refuse = http_refuse,
+	};
+	err = kserver_start(&http_srv);
+	if (err)
+		return err;
+	pr_info("kasync_http: listening on port %d, counter at %s (%zu bytes of task state per connection)\n",
+		port, counter, sizeof(struct http_conn));
+	return 0;
+}
+
+static void __exit http_exit(void)
+{
+	kserver_stop(&http_srv);
+}
+
+module_init(http_init);
+module_exit(http_exit);
+
+MODULE_DESCRIPTION("kasync sample: the seed's web server, registering each visit with a counter");
+MODULE_LICENSE("GPL");

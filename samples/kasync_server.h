@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The listener shared by kasync's server samples (echo, HTTP, counter):
+ * a runtime of the sample's own, one task that accepts, and one task per
+ * connection, spawned from a template state.  Written only against
+ * <kasync.h>, as any module would be.
+ *
+ * A connection task's state begins with &struct kserver_conn; the
+ * listener fills it in before the spawn, and the task's drop callback
+ * must call kserver_conn_end() once, which closes the socket and counts
+ * the connection gone.  Stopping the server destroys its runtime, which
+ * cancels the listener and every connection (running their drop
+ * callbacks) and waits for them: unloading with connections open is
+ * clean.
+ */
+#ifndef _KASYNC_SAMPLE_SERVER_H
+#define _KASYNC_SAMPLE_SERVER_H
+
+#include <linux/atomic.h>
+#include <linux/err.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <kasync.h>
+
+struct kserver;
+
+/**
+ * struct kserver_conn - head of every connection task's state
+ * @ks: the connection; closed by kserver_conn_end()
+ * @srv: the server it belongs to
+ */
+struct kserver_conn {
+	struct kasync_sock *ks;
+	struct kserver *srv;
+};
+
+/**
+ * struct kserver - one listening server
+ * @name: runtime name (debugfs: /sys/kernel/debug/kasync/@name)
+ * @port: TCP port, on every IPv4 and IPv6 address
+ * @backlog: listen() backlog
+ * @max_conns: connections served at once; more are accepted and closed
+ * @percpu: thread-per-core runtime (%KASYNC_RT_PERCPU) instead of stealing
+ * @conn_ops: the connection task
+ * @conn_size: its state's size; the state starts with &struct kserver_conn
+ * @refuse: optional; called with a connection beyond @max_conns before it
+ *	is closed (from the listener task: must not block)
+ * @rt: the server's runtime
+ * @tmpl: the template state each connection is spawned from
+ * @active: connections being served
+ * @accepted: connections accepted since load
+ * @refused: connections closed at once for lack of room
+ */
+struct kserver {
+	const char *name;
+	int port;
+	int backlog;
+	int max_conns;
+	bool percpu;
+	const struct kasync_task_ops *conn_ops;
+	size_t conn_size;
+	void (*refuse)(struct kasync_sock *ks);
+	struct kasync_rt *rt;
+	void *tmpl;
+	atomic_t active;
+	atomic_t accepted;
+	atomic_t refused;
+};
+
+/* A read-only module parameter showing an atomic_t (module_param_cb). */
+static inline int kserver_get_atomic(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read((atomic_t *)kp->arg));
+}
+
+static const struct kernel_param_ops kserver_atomic_param __maybe_unused = {
+	.get = kserver_get_atomic,
+};
+
+/**
+ * kserver_conn_end - release a connection: call once from its drop callback
+ * @c: the head of the connection's state
+ */
+static inline void kserver_conn_end(struct kserver_conn *c)
+{
+	if (c->ks)
+		kasync_sock_close(c->ks);
+	c->ks = NULL;
+	atomic_dec(&c->srv->active);
+}
+
+struct kserver_listener {
+	struct kasync_co co;
+	struct kasync_sock_op op;
+	struct kasync_sock *ls;
+	struct kasync_sock *nks;
+	struct kserver *srv;
+	int err;
+};
+
+static inline void kserver_listener_drop(void *p)
+{
+	struct kserver_listener *l = p;
+
+	kasync_sock_close(l->ls);
+}
+
+/* Give @ks a connection task, or turn it away when the server is full. */
+static inline void kserver_serve(struct kserver *srv, struct kasync_sock *ks)
+{
+	struct kserver_conn *hdr = srv->tmpl;
+	struct kasync_task *h;
+
+	atomic_inc(&srv->accepted);
+	if (atomic_inc_return(&srv->active) > srv->max_conns) {
+		atomic_dec(&srv->active);
+		atomic_inc(&srv->refused);
+		if (srv->refuse)
+			srv->refuse(ks);
+		kasync_sock_close(ks);
+		return;
+	}
+	hdr->ks = ks;
+	hdr->srv = srv;
+	h = kasync_spawn(srv->rt, srv->conn_ops, srv->tmpl, srv->conn_size,
+			 GFP_KERNEL);
+	if (IS_ERR(h)) {
+		atomic_dec(&srv->active);
+		kasync_sock_close(ks);
+		return;
+	}
+	kasync_detach(&h);
+}
+
+static inline enum kasync_poll kserver_listener_poll(struct kasync_task *t,
+						     void *p)
+{
+	struct kserver_listener *l = p;
+
+	KASYNC_BEGIN(&l->co);
+	for (;;) {
+		KASYNC_AWAIT(&l->co, kasync_sock_accept(t, l->ls, &l->op,
+							&l->nks, &l->err));
+		if (!l->err) {
+			kserver_serve(l->srv, l->nks);
+			continue;
+		}
+		/* Out of memory or descriptors: let the others run first. */
+		pr_warn_ratelimited("%s: accept: %d\n", l->srv->name, l->err);
+		KASYNC_YIELD(&l->co);
+	}
+	KASYNC_END(&l->co);
+}
+
+static const struct kasync_task_ops kserver_listener_ops __maybe_unused = {
+	.poll = kserver_listener_poll,
+	.drop = kserver_listener_drop,
+};
+
+/* A listening socket on @port: IPv6 and IPv4 (dual stack), else IPv4. */
+static inline int kserver_listen(struct kserver *srv, struct kasync_sock **out)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(srv->port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(srv->port) };
+	struct kasync_sock *ks;
+	int err;
+
+	err = kasync_sock_create(&init_net, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
+				 &ks);
+	if (!err) {
+		err = kasync_sock_bind(ks, (struct sockaddr *)&a6, sizeof(a6));
+	} else if (err == -EAFNOSUPPORT) {
+		err = kasync_sock_create(&init_net, AF_INET, SOCK_STREAM,
+					 IPPROTO_TCP, &ks);
+		if (err)
+			return err;
+		err = kasync_sock_bind(ks, (struct sockaddr *)&a4, sizeof(a4));
+	} else {
+		return err;
+	}
+	if (!err)
+		err = kasync_sock_listen(ks, srv->backlog);
+	if (err) {
+		kasync_sock_close(ks);
+		return err;
+	}
+	*out = ks;
+	return 0;
+}
+
+/**
+ * kserver_start - create the runtime, listen, and start accepting
+ * @srv: the server, with the fields up to @refuse filled in
+ *
+ * Return: 0, or -errno (-EINVAL for bad parameters, -EADDRINUSE, ...).
+ */
+static inline int kserver_start(struct kserver *srv)
+{
+	struct kserver_listener l = { .srv = srv };
+	struct kasync_task *h;
+	int err;
+
+	if (srv->port <= 0 || srv->port > 65535 || srv->max_conns <= 0 ||
+	    srv->backlog <= 0 || srv->conn_size < sizeof(struct kserver_conn))
+		return -EINVAL;
+	srv->tmpl = kzalloc(srv->conn_size, GFP_KERNEL);
+	if (!srv->tmpl)
+		return -ENOMEM;
+	srv->rt = kasync_rt_create(srv->name, srv->percpu ? KASYNC_RT_PERCPU : 0);
+	if (IS_ERR(srv->rt)) {
+		err = PTR_ERR(srv->rt);
+		goto free_tmpl;
+	}
+	err = kserver_listen(srv, &l.ls);
+	if (err)
+		goto destroy_rt;
+	h = kasync_spawn(srv->rt, &kserver_listener_ops, &l, sizeof(l),
+			 GFP_KERNEL);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		kasync_sock_close(l.ls);
+		goto destroy_rt;
+	}
+	kasync_detach(&h);
+	return 0;
+
+destroy_rt:
+	kasync_rt_destroy(srv->rt);
+free_tmpl:
+	kfree(srv->tmpl);
+	return err;
+}
+
+/**
+ * kserver_stop - cancel the listener and every connection, and wait
+ * @srv: a started server
+ */
+static inline void kserver_stop(struct kserver *srv)
+{
+	kasync_rt_destroy(srv->rt);
+	WARN_ON_ONCE(atomic_read(&srv->active));
+	kfree(srv->tmpl);
+}
+
+#endif /* _KASYNC_SAMPLE_SERVER_H */
