@@ -115,6 +115,10 @@ static void kasync_group_free(struct kasync_group *g)
 
 static void kasync_group_put(struct kasync_group *g)
 {
+	/*
+	 * Release on every put, acquire on the last (refcount_t's own
+	 * ordering): every holder's accesses to g precede the free.
+	 */
 	if (refcount_dec_and_test(&g->ref))
 		kasync_group_free(g);
 }
@@ -302,8 +306,11 @@ int __kasync_group_spawn(struct kasync_group *g,
 		pr_err_once("kasync: %s() with a NULL group or ops\n", __func__);
 		return -EINVAL;
 	}
-	if (size > KASYNC_GROUP_STATE_MAX)
+	if (size > KASYNC_GROUP_STATE_MAX) {
+		pr_err_once("kasync: %s() with a %zu-byte state\n", __func__,
+			    size);
 		return -EINVAL;
+	}
 
 	spin_lock_irqsave(&g->lock, flags);
 	if (g->closed) {
