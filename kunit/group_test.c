@@ -274,6 +274,7 @@ enum kg_mode {
 	KG_NEVER,	/* wait for a wake that never comes */
 	KG_YIELD,	/* yield once, then return */
 	KG_SLEEP,	/* sleep ns, then return */
+	KG_SPAWN,	/* spawn id KG_READY members into g, then return */
 };
 
 struct kg_shared {
@@ -289,11 +290,27 @@ struct kg_member {
 	struct kasync_wait w;
 	struct kasync_timer tm;
 	struct kg_shared *sh;
+	struct kasync_group *g;
 	enum kg_mode mode;
 	u64 ns;
 	long id;
 	long result;
 };
+
+static const struct kasync_task_ops kg_member_ops;
+
+/* Members spawned by a KG_SPAWN member, from its poll (no sleeping). */
+static long kg_spawn_children(struct kg_member *s)
+{
+	struct kg_member c = { .sh = s->sh, .mode = KG_READY, .result = 1 };
+	long i;
+
+	for (i = 0; i < s->id; i++)
+		if (kasync_group_spawn(s->g, &kg_member_ops, &c, sizeof(c),
+				       GFP_NOWAIT))
+			break;
+	return i;
+}
 
 static enum kasync_poll kg_member_poll(struct kasync_task *t, void *p)
 {
@@ -311,6 +328,8 @@ static enum kasync_poll kg_member_poll(struct kasync_task *t, void *p)
 		KASYNC_YIELD(&s->co);
 	else if (s->mode == KG_SLEEP)
 		KASYNC_AWAIT(&s->co, kasync_sleep(t, &s->tm, s->ns));
+	else if (s->mode == KG_SPAWN)
+		s->result = kg_spawn_children(s);
 	KASYNC_RETURN(&s->co, t, s->result);
 	KASYNC_END(&s->co);
 }
@@ -642,6 +661,27 @@ static void kg_group_join_all(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-EIO);
 	KUNIT_EXPECT_EQ(test, kasync_group_len(g), 0U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&sh->drops), KG_JOIN_N);
+	kasync_group_destroy(g);
+}
+
+/*
+ * A member spawns five more into its own group from its poll: join_all
+ * waits for those too (it returns only after all six drops ran).
+ */
+static void kg_group_join_all_nested(struct kunit *test)
+{
+	struct kg_shared *sh = kg_shared_new(test);
+	struct kasync_group *g = kg_group(test, 0);
+	struct kg_collector s = { .g = g, .join_all = true };
+	struct kg_member m = { .sh = sh, .g = g, .mode = KG_SPAWN, .id = 5 };
+	struct kasync_task *h;
+
+	KUNIT_ASSERT_EQ(test, kasync_group_spawn(g, &kg_member_ops, &m,
+						 sizeof(m), GFP_KERNEL), 0);
+	h = kg_spawn_collector(test, &s);
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sh->drops), 6);
+	KUNIT_EXPECT_EQ(test, kasync_group_len(g), 0U);
 	kasync_group_destroy(g);
 }
 
@@ -1114,6 +1154,7 @@ static struct kunit_case kasync_group_cases[] = {
 	KUNIT_CASE(kg_join_all_abort),
 	KUNIT_CASE(kg_group_next_order),
 	KUNIT_CASE(kg_group_join_all),
+	KUNIT_CASE(kg_group_join_all_nested),
 	KUNIT_CASE(kg_group_cancel),
 	KUNIT_CASE(kg_group_destroy_running),
 	KUNIT_CASE(kg_group_destroy_from_drop),
