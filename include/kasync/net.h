@@ -1,8 +1,150 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kasync async sockets (being written).
+ * kasync sockets: TCP and UDP over IPv4 and IPv6, for tasks.
+ *
+ * A &struct kasync_sock wraps a kernel socket created in the namespace the
+ * caller names.  Its sk_data_ready, sk_write_space, sk_state_change and
+ * sk_error_report callbacks are replaced (and chained to the originals)
+ * so that socket events wake the tasks awaiting it; the originals are
+ * back before kasync_sock_close() returns.  Operations that can block are
+ * awaits: they try the non-blocking socket call and, if it would block,
+ * wait for the next socket event and try again.  Each keeps its state in a
+ * small structure in the task's state, zeroed at first:
+ *
+ *	struct conn {
+ *		struct kasync_co co;
+ *		struct kasync_sock_op op;
+ *		struct kasync_sock *ks;
+ *		char buf[512];
+ *		ssize_t n;
+ *	};
+ *
+ *	KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->ks, &s->op, s->buf,
+ *					      sizeof(s->buf), &s->n));
+ *	if (s->n > 0)
+ *		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->ks, &s->op,
+ *							  s->buf, s->n, &s->n));
+ *
+ * Concurrency contract (a "task" below is the poll function of one task):
+ *
+ *   who                       may call
+ *   ------------------------  -------------------------------------------
+ *   any task or thread        kasync_sock_create(), _bind(), _listen(),
+ *   (process context)         _shutdown(), _local_addr(), _peer_addr()
+ *   one task per direction    the awaits: one receiving (accept, recv,
+ *                             recvfrom) and one sending (connect, send,
+ *                             send_all, sendto) at a time, each with its
+ *                             own &struct kasync_sock_op
+ *   any context, once         kasync_sock_close(), when no task awaits
+ *                             the socket any more (drop callbacks too)
  */
 #ifndef _KASYNC_NET_H
 #define _KASYNC_NET_H
+
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/types.h>
+
+/* Needs struct kasync_wait and struct kasync_timer: include <kasync.h>. */
+
+struct net;
+struct kasync_task;
+struct kasync_sock;
+
+/**
+ * struct kasync_sock_op - one socket await in progress, in a task's state
+ * @w: the wait entry queued while the operation would block
+ * @done: kasync_sock_send_all(): bytes sent so far (also after an error)
+ * @seq: the socket's event count when the operation was last tried
+ * @started: the operation was begun and has not finished
+ * @blocked: the last try would have blocked; waiting for an event
+ *
+ * Zero it (a zero-filled state does) before the first await.  After an
+ * await reported %KASYNC_READY, or after kasync_sock_cancel(), it can be
+ * used for another operation, on any socket.
+ */
+struct kasync_sock_op {
+	struct kasync_wait w;
+	size_t done;
+	u32 seq;
+	bool started;
+	bool blocked;
+};
+
+/**
+ * struct kasync_sock_connect - a connect in progress, with its time limit
+ * @op: the operation
+ * @tm: the time limit's timer, armed while a limited connect is pending
+ *
+ * Zero it before the first await, like &struct kasync_sock_op.
+ */
+struct kasync_sock_connect {
+	struct kasync_sock_op op;
+	struct kasync_timer tm;
+};
+
+int kasync_sock_create(struct net *net, int family, int type, int protocol,
+		       struct kasync_sock **out);
+int kasync_sock_bind(struct kasync_sock *ks, const struct sockaddr *addr,
+		     int addrlen);
+int kasync_sock_listen(struct kasync_sock *ks, int backlog);
+int kasync_sock_shutdown(struct kasync_sock *ks, int how);
+void kasync_sock_close(struct kasync_sock *ks);
+int kasync_sock_local_addr(struct kasync_sock *ks,
+			   struct sockaddr_storage *addr);
+int kasync_sock_peer_addr(struct kasync_sock *ks,
+			  struct sockaddr_storage *addr);
+struct socket *kasync_sock_socket(struct kasync_sock *ks);
+
+enum kasync_poll kasync_sock_accept(struct kasync_task *task,
+				    struct kasync_sock *ks,
+				    struct kasync_sock_op *op,
+				    struct kasync_sock **newks, int *err);
+enum kasync_poll kasync_sock_connect(struct kasync_task *task,
+				     struct kasync_sock *ks,
+				     struct kasync_sock_connect *c,
+				     const struct sockaddr *addr, int addrlen,
+				     u64 timeout_ns, int *err);
+enum kasync_poll kasync_sock_recv(struct kasync_task *task,
+				  struct kasync_sock *ks,
+				  struct kasync_sock_op *op, void *buf,
+				  size_t len, ssize_t *ret);
+enum kasync_poll kasync_sock_send(struct kasync_task *task,
+				  struct kasync_sock *ks,
+				  struct kasync_sock_op *op, const void *buf,
+				  size_t len, ssize_t *ret);
+enum kasync_poll kasync_sock_send_all(struct kasync_task *task,
+				      struct kasync_sock *ks,
+				      struct kasync_sock_op *op,
+				      const void *buf, size_t len,
+				      ssize_t *ret);
+enum kasync_poll kasync_sock_recvfrom(struct kasync_task *task,
+				      struct kasync_sock *ks,
+				      struct kasync_sock_op *op, void *buf,
+				      size_t len,
+				      struct sockaddr_storage *from,
+				      ssize_t *ret);
+enum kasync_poll kasync_sock_sendto(struct kasync_task *task,
+				    struct kasync_sock *ks,
+				    struct kasync_sock_op *op,
+				    const void *buf, size_t len,
+				    const struct sockaddr *to, int tolen,
+				    ssize_t *ret);
+void kasync_sock_cancel(struct kasync_task *task, struct kasync_sock_op *op);
+void kasync_sock_connect_cancel(struct kasync_task *task,
+				struct kasync_sock *ks,
+				struct kasync_sock_connect *c);
+
+/**
+ * kasync_sock_op_armed - is the operation waiting for a socket event?
+ * @op: the operation
+ *
+ * Context: the task's poll function (or its drop callback).
+ * Return: true while @op's wait entry is queued on a socket.
+ */
+static inline bool kasync_sock_op_armed(const struct kasync_sock_op *op)
+{
+	return kasync_wait_armed(&op->w);
+}
 
 #endif /* _KASYNC_NET_H */
