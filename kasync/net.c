@@ -770,10 +770,12 @@ static enum ks_step ks_try(struct kasync_sock *ks, struct kasync_sock_op *op,
 		if (r <= 0)
 			break;
 		op->done += r;
-		if (op->done < a->len)
-			return KS_MORE;
-		*res = a->len;
-		return KS_FINISHED;
+		if (op->done == a->len) {
+			*res = a->len;
+			return KS_FINISHED;
+		}
+		/* A short send ran out of space: no need to try at once. */
+		return r < len ? KS_AGAIN : KS_MORE;
 	default:
 		r = -EINVAL;
 	}

@@ -25,18 +25,21 @@
  *		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->ks, &s->op,
  *							  s->buf, s->n, &s->n));
  *
- * Concurrency contract (a "task" below is the poll function of one task):
+ * Concurrency contract:
  *
- *   who                       may call
- *   ------------------------  -------------------------------------------
- *   any task or thread        kasync_sock_create(), _bind(), _listen(),
- *   (process context)         _shutdown(), _local_addr(), _peer_addr()
- *   one task per direction    the awaits: one receiving (accept, recv,
- *                             recvfrom) and one sending (connect, send,
- *                             send_all, sendto) at a time, each with its
- *                             own &struct kasync_sock_op
- *   any context, once         kasync_sock_close(), when no task awaits
- *                             the socket any more (drop callbacks too)
+ *   who                           may call
+ *   ----------------------------  ----------------------------------------
+ *   process context, or a poll    kasync_sock_create(), _bind(), _listen(),
+ *   (they may sleep briefly)      _shutdown(), _local_addr(), _peer_addr()
+ *   tasks (their polls)           the awaits; several tasks may await one
+ *                                 socket at once, each with its own
+ *                                 &struct kasync_sock_op (one receiving
+ *                                 and one sending is the useful split)
+ *   anyone but hard IRQ, once     kasync_sock_close(), when no task awaits
+ *   (drop callbacks too)          the socket and no thread still uses it
+ *
+ * To stop a task blocked on a socket, abort it (its drop callback closes
+ * the socket) or shut the socket down (its awaits then finish).
  */
 #ifndef _KASYNC_NET_H
 #define _KASYNC_NET_H
