@@ -1,5 +1,690 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kasync async mutex, semaphore and notify (being written).
+ * kasync synchronization: async mutex, counting semaphore, notify.
+ *
+ * All three are a &struct kasync_syncq (an irq-safe spinlock and a FIFO
+ * of waiters) plus a counter: the semaphore's permits (a mutex is a
+ * semaphore of one permit) or the notify's stored permit.  A task that
+ * cannot have what it asks for at once queues the &struct kasync_sync_wait
+ * in its state and returns %KASYNC_PENDING; whoever releases grants the
+ * head waiter directly (direct hand-off: unlinks it, marks it GRANTED and
+ * wakes its task) while holding the lock, so nothing can overtake a
+ * queued waiter.  The waiter's next poll sees GRANTED and reports
+ * %KASYNC_READY.  A waiter that leaves (explicit cancel, or the cleanup
+ * hook of an aborted task) unlinks itself if queued, or gives its grant
+ * back if granted, and the grant goes to the next waiter.
+ *
+ * Fields, in the legend of internal.h (Q: the &kasync_syncq.lock of the
+ * primitive the wait is on; P: the task's poll and its cleanup hook):
+ *
+ *   struct kasync_syncq
+ *     lock      I
+ *     waiters   Q
+ *     seq       Q
+ *     kind      I
+ *   struct kasync_sem: permits Q (READ_ONCE() for racy snapshots); max I
+ *   struct kasync_notify: permit Q
+ *   struct kasync_sync_wait
+ *     node      Q
+ *     q, task   P: set before the wait is queued; read under Q by grants
+ *     cleanup   P
+ *     n         P while idle; Q while queued (a notify grant writes it)
+ *     seq       Q
+ *     err       P
+ *     state     Q for every write; read without the lock by the task's
+ *               own poll only (sync rule S2)
+ *
+ * ========================== kasync sync rules ==========================
+ *
+ * They extend the "kasync ordering rules" of internal.h and the
+ * wake-source rules of wait.c; comments below cite them as "sync rule N".
+ *
+ * S1. Who touches a waiter.  Anyone but the waiter's own task touches a
+ *     &struct kasync_sync_wait only under Q, and only while it is QUEUED;
+ *     that includes the critical section that grants it (unlinks it,
+ *     stores GRANTED, calls kasync_wake()).  The task leaves QUEUED and
+ *     GRANTED under Q too (consuming a grant, cancelling, cleanup hook).
+ *     So once the task has dropped Q with its wait IDLE, nobody reaches
+ *     the wait or the task through it: the task's memory may go, as in
+ *     wake-source rule W3.  It also makes kasync_wake(w->task) under Q
+ *     safe: the task cannot be freed before its cleanup hook, which
+ *     waits for Q.
+ *
+ * S2. No lost grant.  The granter stores GRANTED, then calls
+ *     kasync_wake(), whose leading smp_mb() orders that store before its
+ *     read of the task's state word (wake-source rule W1, ordering rule
+ *     1): the poll that follows sees GRANTED.  A poll that reads QUEUED
+ *     without the lock may report %KASYNC_PENDING: a grant it missed
+ *     comes with such a wake.
+ *
+ * S3. Hand-off.  The releaser's critical section precedes its taking of
+ *     Q (acquire); the grant is made under Q; the new owner takes Q
+ *     (acquire) when it consumes the grant, after the granter released
+ *     it.  The releaser's stores thus happen before the new owner's
+ *     critical section, as with an uncontended acquire under Q.
+ *
+ * S4. FIFO.  Under Q: a semaphore with waiters has fewer permits than
+ *     its head waiter asks for, and a notify with waiters has no stored
+ *     permit.  Every change that can break it (release, a grant given
+ *     back, the head unlinked) re-runs the grant before dropping Q, and
+ *     an acquire only takes permits at once when nobody is queued.
+ * =======================================================================
  */
-#include "internal.h"
+#include <linux/lockdep.h>
+#include <linux/printk.h>
+#include <linux/spinlock.h>
+#include <kasync.h>
+
+static inline struct kasync_sem *kasync_sem_of(struct kasync_syncq *q)
+{
+	return container_of(q, struct kasync_sem, q);
+}
+
+static inline struct kasync_notify *kasync_notify_of(struct kasync_syncq *q)
+{
+	return container_of(q, struct kasync_notify, q);
+}
+
+static void kasync_syncq_init(struct kasync_syncq *q, u8 kind)
+{
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->waiters);
+	q->seq = 0;
+	q->kind = kind;
+}
+
+/* An initialised primitive of the expected kind?  @q may be NULL. */
+static bool kasync_syncq_ok(const struct kasync_syncq *q, u8 kind,
+			    const char *fn)
+{
+	if (likely(q && q->kind == kind && q->waiters.next))
+		return true;
+	pr_err_once("kasync: %s() on a NULL or uninitialised primitive\n", fn);
+	return false;
+}
+
+static bool kasync_sem_ok(struct kasync_sem *sem, unsigned long n,
+			  const char *fn)
+{
+	/* &sem->q is sem itself: q is the first member. */
+	if (!kasync_syncq_ok(sem ? &sem->q : NULL, KASYNC_SYNCQ_SEM, fn))
+		return false;
+	if (likely(n && n <= sem->max))
+		return true;
+	pr_err_once("kasync: %s() of %lu permits (the semaphore has %lu)\n",
+		    fn, n, sem->max);
+	return false;
+}
+
+/* Hand the resource to a queued waiter (sync rules S1, S2). */
+static void kasync_sync_grant(struct kasync_sync_wait *w)
+{
+	lockdep_assert_held(&w->q->lock);
+	list_del_init(&w->node);
+	WRITE_ONCE(w->state, KASYNC_SYNC_GRANTED);
+	/* Sync rule S2: its smp_mb() orders the store above (W1). */
+	kasync_wake(w->task);
+}
+
+/* Grant head waiters while they fit (sync rule S4). */
+static void kasync_sem_grant(struct kasync_sem *sem)
+{
+	struct kasync_sync_wait *w, *tmp;
+
+	lockdep_assert_held(&sem->q.lock);
+	list_for_each_entry_safe(w, tmp, &sem->q.waiters, node) {
+		if (w->n > sem->permits)
+			break;	/* nobody passes a waiter that does not fit */
+		WRITE_ONCE(sem->permits, sem->permits - w->n);
+		kasync_sync_grant(w);
+	}
+}
+
+static void __kasync_notify_one(struct kasync_notify *nf)
+{
+	struct kasync_sync_wait *w;
+
+	lockdep_assert_held(&nf->q.lock);
+	w = list_first_entry_or_null(&nf->q.waiters, struct kasync_sync_wait,
+				     node);
+	if (!w) {
+		nf->permit = true;
+		return;
+	}
+	w->n = 1;	/* a notify_one grant: passed on if not consumed */
+	kasync_sync_grant(w);
+}
+
+/* Take what @n asks for at once, if no waiter is owed it first. */
+static bool kasync_syncq_take(struct kasync_syncq *q, unsigned long n)
+{
+	struct kasync_notify *nf;
+	struct kasync_sem *sem;
+
+	lockdep_assert_held(&q->lock);
+	if (q->kind == KASYNC_SYNCQ_NOTIFY) {
+		nf = kasync_notify_of(q);
+		if (!nf->permit)
+			return false;
+		nf->permit = false;
+		return true;
+	}
+	sem = kasync_sem_of(q);
+	/* Sync rule S4: queued waiters come first. */
+	if (!list_empty(&q->waiters) || sem->permits < n)
+		return false;
+	WRITE_ONCE(sem->permits, sem->permits - n);
+	return true;
+}
+
+/*
+ * Leave the primitive: unlink a queued wait, or give a grant back so that
+ * it goes to the next waiter.  The wait is IDLE afterwards (sync rule S1).
+ */
+static void kasync_sync_abandon(struct kasync_sync_wait *w)
+{
+	struct kasync_syncq *q = w->q;
+	struct kasync_sem *sem = NULL;
+	unsigned long flags;
+
+	if (q->kind == KASYNC_SYNCQ_SEM)
+		sem = kasync_sem_of(q);
+	spin_lock_irqsave(&q->lock, flags);
+	if (w->state == KASYNC_SYNC_QUEUED) {
+		list_del_init(&w->node);
+		/* Sync rule S4: a new head may fit now. */
+		if (sem)
+			kasync_sem_grant(sem);
+	} else if (w->state == KASYNC_SYNC_GRANTED) {
+		if (sem) {
+			WRITE_ONCE(sem->permits, sem->permits + w->n);
+			kasync_sem_grant(sem);
+		} else if (w->n) {
+			__kasync_notify_one(kasync_notify_of(q));
+		}
+	}
+	WRITE_ONCE(w->state, KASYNC_SYNC_IDLE);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+static void kasync_sync_cleanup(struct kasync_cleanup *c)
+{
+	kasync_sync_abandon(container_of(c, struct kasync_sync_wait, cleanup));
+}
+
+/*
+ * The poll side of every await: consume a grant, keep waiting, or start:
+ * take at once or queue.  @n was validated by the caller.
+ */
+static enum kasync_poll kasync_sync_await(struct kasync_task *t,
+					  struct kasync_syncq *q,
+					  unsigned long n,
+					  struct kasync_sync_wait *w)
+{
+	unsigned long flags;
+	u8 st;
+
+	/* Sync rule S2: a QUEUED read here is re-checked after the wake. */
+	st = READ_ONCE(w->state);
+	if (st == KASYNC_SYNC_QUEUED)
+		return KASYNC_PENDING;
+	if (st == KASYNC_SYNC_GRANTED) {
+		/* Sync rules S1 and S3: the granter is done with us. */
+		spin_lock_irqsave(&q->lock, flags);
+		WRITE_ONCE(w->state, KASYNC_SYNC_IDLE);
+		spin_unlock_irqrestore(&q->lock, flags);
+		kasync_cleanup_del(t, &w->cleanup);
+		w->err = 0;
+		return KASYNC_READY;
+	}
+
+	w->q = q;
+	w->task = t;
+	w->n = n;
+	w->err = 0;
+	spin_lock_irqsave(&q->lock, flags);
+	w->seq = q->seq++;
+	if (kasync_syncq_take(q, n)) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		return KASYNC_READY;
+	}
+	list_add_tail(&w->node, &q->waiters);
+	WRITE_ONCE(w->state, KASYNC_SYNC_QUEUED);
+	spin_unlock_irqrestore(&q->lock, flags);
+	/*
+	 * Cleanup hooks run only between polls (task.c), so registering
+	 * after queueing leaves no window: a grant made meanwhile is given
+	 * back by the hook if the task ends before consuming it.
+	 */
+	w->cleanup.fn = kasync_sync_cleanup;
+	kasync_cleanup_add(t, &w->cleanup);
+	return KASYNC_PENDING;
+}
+
+/*
+ * Misuse checks shared by the awaits.  Return: false (with w->err set
+ * when possible) if the await must report READY without acquiring.
+ */
+static bool kasync_sync_check(struct kasync_task *t, struct kasync_syncq *q,
+			      struct kasync_sync_wait *w, const char *fn)
+{
+	if (unlikely(!t || !w)) {
+		pr_err_once("kasync: %s() without a task or wait\n", fn);
+		if (w)
+			w->err = -EINVAL;
+		return false;
+	}
+	if (unlikely(kasync_sync_waiting(w) && (w->q != q || w->task != t))) {
+		/* Leave it be: its own cleanup hook still covers it. */
+		pr_err_once("kasync: %s() with a wait in use by another await\n",
+			    fn);
+		w->err = -EINVAL;
+		return false;
+	}
+	return true;
+}
+
+static void kasync_sync_cancel(struct kasync_task *t, struct kasync_syncq *q,
+			       struct kasync_sync_wait *w, const char *fn)
+{
+	if (!w || !kasync_sync_waiting(w))
+		return;
+	if (unlikely(w->q != q || w->task != t)) {
+		pr_err_once("kasync: %s() of a wait that is not on it\n", fn);
+		return;
+	}
+	kasync_cleanup_del(t, &w->cleanup);
+	kasync_sync_abandon(w);
+}
+
+/* ---- semaphore ------------------------------------------------------------ */
+
+/**
+ * kasync_sem_init - initialise a semaphore
+ * @sem: the semaphore
+ * @permits: permits available at first
+ * @max: capacity: requests for more are refused, and so are releases
+ *	that would make more available; 1 .. %KASYNC_SEM_MAX
+ *
+ * Context: any; not concurrently with other uses of @sem.
+ * Return: 0; -EINVAL if @sem is %NULL, @max is 0 or above
+ * %KASYNC_SEM_MAX, or @permits is above @max (@sem is then unusable:
+ * every operation on it fails with -EINVAL).
+ */
+int kasync_sem_init(struct kasync_sem *sem, unsigned long permits,
+		    unsigned long max)
+{
+	if (!sem) {
+		pr_err_once("kasync: %s() of a NULL semaphore\n", __func__);
+		return -EINVAL;
+	}
+	kasync_syncq_init(&sem->q, KASYNC_SYNCQ_SEM);
+	sem->permits = permits;
+	sem->max = max;
+	if (!max || max > KASYNC_SEM_MAX || permits > max) {
+		pr_err_once("kasync: %s() of %lu permits, at most %lu\n",
+			    __func__, permits, max);
+		sem->q.kind = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kasync_sem_init);
+
+/**
+ * kasync_sem_acquire - await @n permits of a semaphore
+ * @task: the task being polled
+ * @sem: the semaphore
+ * @n: permits wanted, 1 .. @sem's maximum
+ * @w: the task's wait, in its state: idle (zeroed, finished or cancelled)
+ *	when the await starts
+ *
+ * For KASYNC_AWAIT().  Takes the permits at once if nobody is queued and
+ * enough are available; else queues @w and reports %KASYNC_PENDING until
+ * a release grants them.  Strictly FIFO: a waiter asking for more than
+ * is available blocks those queued behind it, even if they ask for less,
+ * so big requests are never starved.  If the task is aborted meanwhile,
+ * @w is unlinked, or its permits (if already granted) are given back and
+ * go to the next waiters, before the task's memory is freed; an aborted
+ * task that held permits must release them in its drop callback.
+ *
+ * Context: the task's poll function; takes @sem's spinlock (irq-safe).
+ * Return: %KASYNC_READY with @w->err = 0 once the permits are the task's;
+ * %KASYNC_READY with @w->err = -EINVAL, acquiring nothing, if @sem is
+ * %NULL or uninitialised, @n is 0 or above the maximum, or @w is in use
+ * by another await (a %NULL @w is only logged); %KASYNC_PENDING
+ * otherwise.
+ */
+enum kasync_poll kasync_sem_acquire(struct kasync_task *task,
+				    struct kasync_sem *sem, unsigned long n,
+				    struct kasync_sync_wait *w)
+{
+	struct kasync_syncq *q = sem ? &sem->q : NULL;
+
+	if (!kasync_sync_check(task, q, w, __func__))
+		return KASYNC_READY;
+	if (!kasync_sync_waiting(w) && !kasync_sem_ok(sem, n, __func__)) {
+		w->err = -EINVAL;
+		return KASYNC_READY;
+	}
+	return kasync_sync_await(task, q, n, w);
+}
+EXPORT_SYMBOL_GPL(kasync_sem_acquire);
+
+/**
+ * kasync_sem_acquire_cancel - abandon kasync_sem_acquire() (timeouts, select)
+ * @task: the task being polled
+ * @sem: the semaphore
+ * @w: the wait; nothing is done if no await of it is in progress
+ *
+ * Unlinks @w; if the permits were granted but the await has not reported
+ * %KASYNC_READY yet, gives them back: they go to the next waiters.  @w
+ * can be awaited again afterwards.
+ *
+ * Context: the task's poll function; takes @sem's spinlock (irq-safe).
+ */
+void kasync_sem_acquire_cancel(struct kasync_task *task,
+			       struct kasync_sem *sem,
+			       struct kasync_sync_wait *w)
+{
+	kasync_sync_cancel(task, sem ? &sem->q : NULL, w, __func__);
+}
+EXPORT_SYMBOL_GPL(kasync_sem_acquire_cancel);
+
+/**
+ * kasync_sem_try_acquire - take @n permits if that needs no waiting
+ * @sem: the semaphore
+ * @n: permits wanted, 1 .. @sem's maximum
+ *
+ * Fails if any waiter is queued, even one asking for more than is
+ * available: queued waiters are never overtaken.
+ *
+ * Context: any, including hard IRQ; takes @sem's spinlock (irq-safe).
+ * Return: 0 if the permits were taken; -EAGAIN if not; -EINVAL if @sem
+ * is %NULL or uninitialised, or @n is 0 or above the maximum.
+ */
+int kasync_sem_try_acquire(struct kasync_sem *sem, unsigned long n)
+{
+	unsigned long flags;
+	bool ok;
+
+	if (!kasync_sem_ok(sem, n, __func__))
+		return -EINVAL;
+	spin_lock_irqsave(&sem->q.lock, flags);
+	ok = kasync_syncq_take(&sem->q, n);
+	spin_unlock_irqrestore(&sem->q.lock, flags);
+	return ok ? 0 : -EAGAIN;
+}
+EXPORT_SYMBOL_GPL(kasync_sem_try_acquire);
+
+static int __kasync_sem_release(struct kasync_sem *sem, unsigned long n,
+				const char *fn)
+{
+	unsigned long flags, avail;
+
+	if (!kasync_sem_ok(sem, n, fn))
+		return -EINVAL;
+	spin_lock_irqsave(&sem->q.lock, flags);
+	avail = sem->permits;
+	if (n > sem->max - avail) {
+		spin_unlock_irqrestore(&sem->q.lock, flags);
+		pr_err_once("kasync: %s() of %lu permits with %lu of %lu available: released more than acquired\n",
+			    fn, n, avail, sem->max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(sem->permits, avail + n);
+	kasync_sem_grant(sem);
+	spin_unlock_irqrestore(&sem->q.lock, flags);
+	return 0;
+}
+
+/**
+ * kasync_sem_release - return @n permits to a semaphore
+ * @sem: the semaphore
+ * @n: permits, 1 .. @sem's maximum
+ *
+ * Grants queued waiters in order for as long as the head one's request
+ * fits, waking their tasks.  The permits need not have been acquired by
+ * the caller (a semaphore can count events), but the available permits
+ * never exceed the maximum.
+ *
+ * Context: any, including hard IRQ; takes @sem's spinlock (irq-safe).
+ * Return: 0; -EINVAL (releasing nothing) if @sem is %NULL or
+ * uninitialised, @n is 0 or above the maximum, or the available permits
+ * would exceed the maximum.
+ */
+int kasync_sem_release(struct kasync_sem *sem, unsigned long n)
+{
+	return __kasync_sem_release(sem, n, __func__);
+}
+EXPORT_SYMBOL_GPL(kasync_sem_release);
+
+/* ---- mutex ---------------------------------------------------------------- */
+
+/**
+ * kasync_mutex_init - initialise an unlocked mutex
+ * @m: the mutex
+ *
+ * Context: any; not concurrently with other uses of @m.
+ */
+void kasync_mutex_init(struct kasync_mutex *m)
+{
+	if (!m) {
+		pr_err_once("kasync: %s() of a NULL mutex\n", __func__);
+		return;
+	}
+	kasync_sem_init(&m->sem, 1, 1);
+}
+EXPORT_SYMBOL_GPL(kasync_mutex_init);
+
+/**
+ * kasync_mutex_lock - await a mutex
+ * @task: the task being polled
+ * @m: the mutex
+ * @w: the task's wait, in its state: idle when the await starts
+ *
+ * For KASYNC_AWAIT().  Locks @m at once if it is unlocked (then nobody
+ * is queued); else queues @w and reports %KASYNC_PENDING until an unlock
+ * hands @m over.  Waiters get the mutex in arrival order.  If the task is
+ * aborted meanwhile, @w is unlinked, or the mutex (if already handed
+ * over) goes to the next waiter or is unlocked, before the task's memory
+ * is freed.  A task aborted while holding the mutex must unlock it in its
+ * drop callback: keep a flag in the state.
+ *
+ * Context: the task's poll function; takes @m's spinlock (irq-safe).
+ * Return: %KASYNC_READY with @w->err = 0 once the task holds @m;
+ * %KASYNC_READY with @w->err = -EINVAL, locking nothing, if @m is %NULL
+ * or uninitialised or @w is in use by another await (a %NULL @w is only
+ * logged); %KASYNC_PENDING otherwise.
+ */
+enum kasync_poll kasync_mutex_lock(struct kasync_task *task,
+				   struct kasync_mutex *m,
+				   struct kasync_sync_wait *w)
+{
+	struct kasync_syncq *q = m ? &m->sem.q : NULL;
+
+	if (!kasync_sync_check(task, q, w, __func__))
+		return KASYNC_READY;
+	if (!kasync_sync_waiting(w) &&
+	    !kasync_sem_ok(m ? &m->sem : NULL, 1, __func__)) {
+		w->err = -EINVAL;
+		return KASYNC_READY;
+	}
+	return kasync_sync_await(task, q, 1, w);
+}
+EXPORT_SYMBOL_GPL(kasync_mutex_lock);
+
+/**
+ * kasync_mutex_lock_cancel - abandon kasync_mutex_lock() (timeouts, select)
+ * @task: the task being polled
+ * @m: the mutex
+ * @w: the wait; nothing is done if no await of it is in progress
+ *
+ * Unlinks @w; if the mutex had been handed over but the await has not
+ * reported %KASYNC_READY yet, passes it to the next waiter (or unlocks
+ * it).  @w can be awaited again afterwards.
+ *
+ * Context: the task's poll function; takes @m's spinlock (irq-safe).
+ */
+void kasync_mutex_lock_cancel(struct kasync_task *task,
+			      struct kasync_mutex *m,
+			      struct kasync_sync_wait *w)
+{
+	kasync_sync_cancel(task, m ? &m->sem.q : NULL, w, __func__);
+}
+EXPORT_SYMBOL_GPL(kasync_mutex_lock_cancel);
+
+/**
+ * kasync_mutex_trylock - lock a mutex if that needs no waiting
+ * @m: the mutex
+ *
+ * Context: any, including hard IRQ; takes @m's spinlock (irq-safe).
+ * Return: true if the caller now holds @m; false if it is locked, or
+ * owed to a queued waiter, or @m is %NULL or uninitialised.
+ */
+bool kasync_mutex_trylock(struct kasync_mutex *m)
+{
+	return !kasync_sem_try_acquire(m ? &m->sem : NULL, 1);
+}
+EXPORT_SYMBOL_GPL(kasync_mutex_trylock);
+
+/**
+ * kasync_mutex_unlock - unlock a mutex, handing it to the first waiter
+ * @m: the mutex, locked
+ *
+ * The mutex has no owner: any context may unlock it on the holder's
+ * behalf.  If tasks are waiting, the first one gets the mutex (it stays
+ * locked) and is woken.  Unlocking an unlocked mutex is a bug: it is
+ * logged once and otherwise ignored.
+ *
+ * Context: any, including hard IRQ; takes @m's spinlock (irq-safe).
+ */
+void kasync_mutex_unlock(struct kasync_mutex *m)
+{
+	__kasync_sem_release(m ? &m->sem : NULL, 1, __func__);
+}
+EXPORT_SYMBOL_GPL(kasync_mutex_unlock);
+
+/* ---- notify --------------------------------------------------------------- */
+
+/**
+ * kasync_notify_init - initialise a notify without a stored permit
+ * @nf: the notify
+ *
+ * Context: any; not concurrently with other uses of @nf.
+ */
+void kasync_notify_init(struct kasync_notify *nf)
+{
+	if (!nf) {
+		pr_err_once("kasync: %s() of a NULL notify\n", __func__);
+		return;
+	}
+	kasync_syncq_init(&nf->q, KASYNC_SYNCQ_NOTIFY);
+	nf->permit = false;
+}
+EXPORT_SYMBOL_GPL(kasync_notify_init);
+
+/**
+ * kasync_notified - await a notification
+ * @task: the task being polled
+ * @nf: the notify
+ * @w: the task's wait, in its state: idle when the await starts
+ *
+ * For KASYNC_AWAIT().  Consumes the stored permit if there is one;
+ * else queues @w until kasync_notify_one() picks it (waiters are picked
+ * in arrival order) or kasync_notify_all() wakes every waiter.  If the
+ * task is aborted meanwhile, @w is unlinked; a kasync_notify_one() grant
+ * it had not consumed goes to the next waiter, or is stored as the
+ * permit if there is none; a kasync_notify_all() grant is dropped.
+ *
+ * Context: the task's poll function; takes @nf's spinlock (irq-safe).
+ * Return: %KASYNC_READY with @w->err = 0 once notified; %KASYNC_READY
+ * with @w->err = -EINVAL if @nf is %NULL or uninitialised or @w is in use
+ * by another await (a %NULL @w is only logged); %KASYNC_PENDING
+ * otherwise.
+ */
+enum kasync_poll kasync_notified(struct kasync_task *task,
+				 struct kasync_notify *nf,
+				 struct kasync_sync_wait *w)
+{
+	struct kasync_syncq *q = nf ? &nf->q : NULL;
+
+	if (!kasync_sync_check(task, q, w, __func__))
+		return KASYNC_READY;
+	if (!kasync_sync_waiting(w) &&
+	    !kasync_syncq_ok(q, KASYNC_SYNCQ_NOTIFY, __func__)) {
+		w->err = -EINVAL;
+		return KASYNC_READY;
+	}
+	return kasync_sync_await(task, q, 1, w);
+}
+EXPORT_SYMBOL_GPL(kasync_notified);
+
+/**
+ * kasync_notified_cancel - abandon kasync_notified() (timeouts, select)
+ * @task: the task being polled
+ * @nf: the notify
+ * @w: the wait; nothing is done if no await of it is in progress
+ *
+ * Unlinks @w; an unconsumed kasync_notify_one() grant goes to the next
+ * waiter or back to the stored permit.  @w can be awaited again.
+ *
+ * Context: the task's poll function; takes @nf's spinlock (irq-safe).
+ */
+void kasync_notified_cancel(struct kasync_task *task,
+			    struct kasync_notify *nf,
+			    struct kasync_sync_wait *w)
+{
+	kasync_sync_cancel(task, nf ? &nf->q : NULL, w, __func__);
+}
+EXPORT_SYMBOL_GPL(kasync_notified_cancel);
+
+/**
+ * kasync_notify_one - notify the first waiter, or store a permit
+ * @nf: the notify
+ *
+ * Grants the longest-waiting task and wakes it; if nobody waits, stores
+ * one permit for the next kasync_notified() (at most one: notifications
+ * made while a permit is stored coalesce).
+ *
+ * Context: any, including hard IRQ; takes @nf's spinlock (irq-safe).
+ */
+void kasync_notify_one(struct kasync_notify *nf)
+{
+	unsigned long flags;
+
+	if (!kasync_syncq_ok(nf ? &nf->q : NULL, KASYNC_SYNCQ_NOTIFY, __func__))
+		return;
+	spin_lock_irqsave(&nf->q.lock, flags);
+	__kasync_notify_one(nf);
+	spin_unlock_irqrestore(&nf->q.lock, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_notify_one);
+
+/**
+ * kasync_notify_all - notify every task waiting now
+ * @nf: the notify
+ *
+ * Grants and wakes every queued waiter; stores no permit, so a task that
+ * starts waiting afterwards waits for the next notification.  A task
+ * that is aborted or cancels before consuming such a grant does not pass
+ * it on.
+ *
+ * Context: any, including hard IRQ; takes @nf's spinlock (irq-safe), for
+ * a time proportional to the number of waiters.
+ */
+void kasync_notify_all(struct kasync_notify *nf)
+{
+	struct kasync_sync_wait *w, *tmp;
+	unsigned long flags;
+
+	if (!kasync_syncq_ok(nf ? &nf->q : NULL, KASYNC_SYNCQ_NOTIFY, __func__))
+		return;
+	spin_lock_irqsave(&nf->q.lock, flags);
+	list_for_each_entry_safe(w, tmp, &nf->q.waiters, node) {
+		w->n = 0;	/* not passed on if not consumed */
+		kasync_sync_grant(w);
+	}
+	spin_unlock_irqrestore(&nf->q.lock, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_notify_all);
