@@ -1,9 +1,1262 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite kasync_sync (being written).
+ * KUnit suite kasync_sync: the async mutex, counting semaphore and
+ * notify.  Basic use and misuse; FIFO fairness of the mutex and of the
+ * semaphore (acquire many) under contention, checked exactly with the
+ * waits' arrival numbers; a big semaphore request at the head blocking
+ * small ones; releases and notifications from hard IRQ (hrtimer) and
+ * from a kthread on the other CPU; cancellation at every await point of
+ * every primitive (queued, woken, granted; by abort, cancel and
+ * timeout); and a lost-wake stress with posters in IRQ and on the other
+ * CPU.
  */
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
 #include "kasync_test.h"
 
-MODULE_DESCRIPTION("KUnit tests for kasync sync");
+/*
+ * kasync_join() that gives up after 10 s (a starved or lost task fails
+ * the case instead of hanging the run): aborts the task then.
+ */
+static long ks_join(struct kasync_task **h)
+{
+	long r = kasync_join_timeout(h, 10 * HZ);
+
+	if (r == -ETIMEDOUT && *h) {
+		kasync_abort(*h);
+		kasync_join(h);
+	}
+	return r;
+}
+
+/* ks_join(), and the number of polls a ks_user task took. */
+static long ks_join_polls(struct kasync_task **h, int *polls);
+
+/* Waiters queued on @q (counted under its lock). */
+static unsigned int ks_queued(struct kasync_syncq *q)
+{
+	struct kasync_sync_wait *w;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(w, &q->waiters, node)
+		n++;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return n;
+}
+
+/*
+ * FIFO check, made by a waiter right after its await reported READY: no
+ * waiter that arrived before it (smaller arrival number) may still be
+ * queued.  The queue is in arrival order, so its head tells.
+ */
+static bool ks_fifo_ok(struct kasync_syncq *q, u32 seq)
+{
+	struct kasync_sync_wait *head;
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&q->lock, flags);
+	head = list_first_entry_or_null(&q->waiters, struct kasync_sync_wait,
+					node);
+	ok = !head || (s32)(head->seq - seq) > 0;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ok;
+}
+
+static bool ks_notify_permit(struct kasync_notify *nf)
+{
+	unsigned long flags;
+	bool p;
+
+	spin_lock_irqsave(&nf->q.lock, flags);
+	p = nf->permit;
+	spin_unlock_irqrestore(&nf->q.lock, flags);
+	return p;
+}
+
+/* A CPU other than the current one, if there is one. */
+static unsigned int ks_other_cpu(void)
+{
+	unsigned int cpu = cpumask_next(raw_smp_processor_id(),
+					cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+/* The three primitives, one of each. */
+struct ks_prims {
+	struct kasync_mutex m;
+	struct kasync_sem sem;
+	struct kasync_notify nf;
+};
+
+static struct ks_prims *ks_prims_new(struct kunit *test,
+				     unsigned long permits, unsigned long max)
+{
+	struct ks_prims *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kasync_mutex_init(&p->m);
+	KUNIT_ASSERT_EQ(test, kasync_sem_init(&p->sem, permits, max), 0);
+	kasync_notify_init(&p->nf);
+	return p;
+}
+
+enum ks_prim {
+	KS_MUTEX,
+	KS_SEM,
+	KS_NOTIFY,
+};
+
+static enum kasync_poll ks_acquire(struct kasync_task *t, struct ks_prims *p,
+				   enum ks_prim prim, unsigned long n,
+				   struct kasync_sync_wait *w)
+{
+	if (prim == KS_MUTEX)
+		return kasync_mutex_lock(t, &p->m, w);
+	if (prim == KS_SEM)
+		return kasync_sem_acquire(t, &p->sem, n, w);
+	return kasync_notified(t, &p->nf, w);
+}
+
+static void ks_release(struct ks_prims *p, enum ks_prim prim, unsigned long n)
+{
+	if (prim == KS_MUTEX)
+		kasync_mutex_unlock(&p->m);
+	else if (prim == KS_SEM)
+		kasync_sem_release(&p->sem, n);
+}
+
+/* ---- a task that acquires once ------------------------------------------- */
+
+struct ks_user {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct ks_prims *p;
+	enum ks_prim prim;
+	unsigned long n;
+	bool release;		/* release what it got before returning */
+	atomic_t polls;
+	long id;
+};
+
+static enum kasync_poll ks_user_poll(struct kasync_task *t, void *state)
+{
+	struct ks_user *s = state;
+
+	atomic_inc(&s->polls);
+	KASYNC_BEGIN(&s->co);
+	KASYNC_AWAIT(&s->co, ks_acquire(t, s->p, s->prim, s->n, &s->w));
+	if (s->w.err)
+		KASYNC_RETURN(&s->co, t, s->w.err);
+	if (s->release)
+		ks_release(s->p, s->prim, s->n);
+	KASYNC_RETURN(&s->co, t, s->id);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops ks_user_ops = { .poll = ks_user_poll };
+
+static struct kasync_task *ks_spawn_user(struct kunit *test,
+					 struct kasync_rt *rt,
+					 struct ks_prims *p, enum ks_prim prim,
+					 unsigned long n, bool release, long id)
+{
+	struct ks_user s = {
+		.p = p, .prim = prim, .n = n, .release = release, .id = id,
+	};
+	struct kasync_task *h;
+
+	h = kasync_spawn(rt, &ks_user_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	return h;
+}
+
+static struct ks_user *ks_user_of(struct kasync_task *h)
+{
+	return kasync_task_state(h);
+}
+
+static long ks_join_polls(struct kasync_task **h, int *polls)
+{
+	struct kasync_task *t = *h;
+	long r;
+
+	kasync_task_get(t);	/* keep the state readable after the join */
+	r = ks_join(h);
+	*polls = atomic_read(&ks_user_of(t)->polls);
+	kasync_task_put(t);
+	return r;
+}
+
+static u8 ks_user_wstate(struct kasync_task *h)
+{
+	return READ_ONCE(ks_user_of(h)->w.state);
+}
+
+/* ---- basics ---------------------------------------------------------------- */
+
+static DEFINE_KASYNC_MUTEX(ks_static_mutex);
+static DEFINE_KASYNC_SEM(ks_static_sem, 2, 4);
+static DEFINE_KASYNC_NOTIFY(ks_static_notify);
+
+/* The static initializers make working primitives. */
+static void ks_static_init(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, kasync_mutex_trylock(&ks_static_mutex));
+	KUNIT_EXPECT_TRUE(test, kasync_mutex_is_locked(&ks_static_mutex));
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_trylock(&ks_static_mutex));
+	kasync_mutex_unlock(&ks_static_mutex);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&ks_static_mutex));
+
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&ks_static_sem), 2UL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&ks_static_sem, 2), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&ks_static_sem, 4), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&ks_static_sem, 1), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&ks_static_sem, 2), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&ks_static_sem), 2UL);
+
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&ks_static_notify));
+	kasync_notify_one(&ks_static_notify);
+	KUNIT_EXPECT_TRUE(test, ks_notify_permit(&ks_static_notify));
+	kasync_notify_init(&ks_static_notify);	/* leave it as found */
+}
+
+/*
+ * Lock at once when unlocked (one poll); queue when locked; an unlock
+ * hands the mutex over; trylock never overtakes a queued waiter.
+ */
+static void ks_mutex_basic(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 1, 1);
+	struct kasync_task *a, *b;
+	int polls;
+
+	a = ks_spawn_user(test, NULL, p, KS_MUTEX, 1, false, 1);
+	KUNIT_EXPECT_EQ(test, ks_join(&a), 1L);
+	KUNIT_EXPECT_TRUE(test, kasync_mutex_is_locked(&p->m));	/* a kept it */
+
+	b = ks_spawn_user(test, NULL, p, KS_MUTEX, 1, true, 2);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->m.sem.q) == 1, 5000));
+	KUNIT_EXPECT_EQ(test, ks_user_wstate(b), KASYNC_SYNC_QUEUED);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_trylock(&p->m));
+	kasync_mutex_unlock(&p->m);		/* a's unlock, handed to b */
+	KUNIT_EXPECT_EQ(test, ks_join(&b), 2L);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->m.sem.q), 0U);
+
+	/* Unlocked and nobody queued: one poll, nothing queued. */
+	a = ks_spawn_user(test, NULL, p, KS_MUTEX, 1, true, 3);
+	KUNIT_EXPECT_EQ(test, ks_join_polls(&a, &polls), 3L);
+	KUNIT_EXPECT_EQ(test, polls, 1);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
+}
+
+/* Misuse is reported as -EINVAL and changes nothing; nothing crashes. */
+
+struct ks_reuse {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct ks_prims *p;
+	atomic_t polls;
+	int second;		/* w->err after the second await */
+	u8 state_after;		/* w's state after the second await */
+};
+
+/* Queues on the mutex, then (wrongly) awaits the notify with the same w. */
+static enum kasync_poll ks_reuse_poll(struct kasync_task *t, void *state)
+{
+	struct ks_reuse *s = state;
+
+	if (atomic_inc_return(&s->polls) > 1)
+		return KASYNC_PENDING;
+	if (kasync_mutex_lock(t, &s->p->m, &s->w) != KASYNC_PENDING)
+		return KASYNC_READY;
+	if (kasync_notified(t, &s->p->nf, &s->w) == KASYNC_READY)
+		s->second = s->w.err;
+	/* Publishes second: pairs with the test's smp_load_acquire(). */
+	smp_store_release(&s->state_after, READ_ONCE(s->w.state));
+	return KASYNC_PENDING;
+}
+
+static const struct kasync_task_ops ks_reuse_ops = { .poll = ks_reuse_poll };
+
+static void ks_misuse(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 1, 2);
+	struct kasync_sem bad = {};
+	struct ks_reuse r = { .p = p }, *rs;
+	struct kasync_task *h;
+
+	/* Unlocking an unlocked mutex: logged, ignored. */
+	kasync_mutex_unlock(&p->m);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
+	KUNIT_EXPECT_TRUE(test, kasync_mutex_trylock(&p->m));
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_trylock(&p->m));
+	kasync_mutex_unlock(&p->m);
+
+	/* Bad sizes and over-release. */
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&p->sem, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&p->sem, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 1UL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 1), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 2UL);
+	h = ks_spawn_user(test, NULL, p, KS_SEM, 3, false, 1);
+	KUNIT_EXPECT_EQ(test, ks_join(&h), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 2UL);
+
+	/* Bad init: the semaphore refuses everything. */
+	KUNIT_EXPECT_EQ(test, kasync_sem_init(&bad, 3, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_init(&bad, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&bad, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&bad, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_init(NULL, 1, 1), -EINVAL);
+
+	/* NULL primitives. */
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_trylock(NULL));
+	kasync_mutex_unlock(NULL);
+	kasync_notify_one(NULL);
+	kasync_notify_all(NULL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(NULL, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(NULL, 1), -EINVAL);
+
+	/* A wait queued on one primitive cannot await another. */
+	KUNIT_ASSERT_TRUE(test, kasync_mutex_trylock(&p->m));
+	h = kasync_spawn(NULL, &ks_reuse_ops, &r, sizeof(r), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	rs = kasync_task_state(h);
+	/* Pairs with the task's smp_store_release() of state_after. */
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(smp_load_acquire(&rs->state_after),
+					    5000));
+	KUNIT_EXPECT_EQ(test, rs->state_after, KASYNC_SYNC_QUEUED);
+	KUNIT_EXPECT_EQ(test, rs->second, -EINVAL);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->m.sem.q), 1U);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->nf.q), 0U);
+	KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
+	KUNIT_EXPECT_EQ(test, ks_join(&h), (long)-ECANCELED);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->m.sem.q), 0U);
+	kasync_mutex_unlock(&p->m);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
+}
+
+/* ---- fairness under contention ---------------------------------------------- */
+
+#define KS_TASKS	16
+#define KS_ROUNDS	40
+
+struct ks_race {
+	struct ks_prims *p;
+	struct kasync_notify gate;	/* everybody starts together */
+	atomic_t in_cs;			/* tasks (mutex) or permits (sem) held */
+	atomic_t excl_bad;		/* more held than allowed */
+	atomic_t fifo_bad;		/* granted while an earlier one waited */
+	atomic_t done;			/* acquisitions */
+	unsigned int nlog;		/* mutex only: written in the CS */
+	u32 log_seq[KS_TASKS * KS_ROUNDS];
+	u8 log_id[KS_TASKS * KS_ROUNDS];
+};
+
+struct ks_racer {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct ks_race *r;
+	enum ks_prim prim;
+	unsigned long n;
+	int round;
+	u8 id;
+};
+
+static enum kasync_poll ks_racer_poll(struct kasync_task *t, void *state)
+{
+	struct ks_racer *s = state;
+	struct ks_race *r = s->r;
+	int held;
+
+	KASYNC_BEGIN(&s->co);
+	KASYNC_AWAIT(&s->co, kasync_notified(t, &r->gate, &s->w));
+	for (s->round = 0; s->round < KS_ROUNDS; s->round++) {
+		KASYNC_AWAIT(&s->co, ks_acquire(t, r->p, s->prim, s->n, &s->w));
+		held = atomic_add_return(s->n, &r->in_cs);
+		if (held > (s->prim == KS_MUTEX ? 1 : (int)r->p->sem.max))
+			atomic_inc(&r->excl_bad);
+		if (!ks_fifo_ok(s->w.q, s->w.seq))
+			atomic_inc(&r->fifo_bad);
+		if (s->prim == KS_MUTEX && r->nlog < ARRAY_SIZE(r->log_seq)) {
+			r->log_seq[r->nlog] = s->w.seq;
+			r->log_id[r->nlog++] = s->id;
+		}
+		KASYNC_YIELD(&s->co);	/* hold it while others queue */
+		atomic_sub(s->n, &r->in_cs);
+		atomic_inc(&r->done);
+		ks_release(r->p, s->prim, s->n);
+	}
+	KASYNC_RETURN(&s->co, t, s->round);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops ks_racer_ops = { .poll = ks_racer_poll };
+
+/* Spawn the racers, open the gate when all wait at it, join them. */
+static void ks_race_run(struct kunit *test, struct ks_race *r,
+			enum ks_prim prim)
+{
+	struct kasync_task *h[KS_TASKS];
+	struct ks_racer s = { .r = r, .prim = prim };
+	int i;
+
+	kasync_notify_init(&r->gate);
+	for (i = 0; i < KS_TASKS; i++) {
+		s.id = i;
+		s.n = prim == KS_SEM ? 1 + i % 4 : 1;
+		h[i] = kasync_spawn(NULL, &ks_racer_ops, &s, sizeof(s),
+				    GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(h[i]));
+	}
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&r->gate.q) == KS_TASKS,
+					    5000));
+	kasync_notify_all(&r->gate);
+	for (i = 0; i < KS_TASKS; i++)
+		KUNIT_EXPECT_EQ(test, ks_join(&h[i]), (long)KS_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->done), KS_TASKS * KS_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->excl_bad), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->fifo_bad), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->in_cs), 0);
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&r->gate));
+}
+
+/*
+ * 16 tasks lock, hold across a yield, unlock, 40 times each.  Exclusive;
+ * every acquisition in arrival order (the logged arrival numbers only
+ * grow, and nobody who arrived earlier is still queued); counts exact.
+ * The largest gap between two acquisitions of one task is reported: 16
+ * unless a task was preempted between its unlock and its next lock.
+ */
+static void ks_mutex_fifo_contention(struct kunit *test)
+{
+	struct ks_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned int i, j, last[KS_TASKS], gap_max = 0, order_bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->p = ks_prims_new(test, 1, 1);
+	ks_race_run(test, r, KS_MUTEX);
+
+	KUNIT_ASSERT_EQ(test, r->nlog, (unsigned int)(KS_TASKS * KS_ROUNDS));
+	for (j = 0; j < KS_TASKS; j++)
+		last[j] = UINT_MAX;
+	for (i = 0; i < r->nlog; i++) {
+		if (i && (s32)(r->log_seq[i] - r->log_seq[i - 1]) <= 0)
+			order_bad++;
+		j = r->log_id[i];
+		if (last[j] != UINT_MAX)
+			gap_max = max(gap_max, i - last[j]);
+		last[j] = i;
+	}
+	KUNIT_EXPECT_EQ(test, order_bad, 0U);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&r->p->m));
+	KUNIT_EXPECT_EQ(test, ks_queued(&r->p->m.sem.q), 0U);
+	kunit_info(test, "%u acquisitions, largest gap %u\n", r->nlog, gap_max);
+}
+
+/*
+ * 16 tasks take 1..4 of 4 permits (4 of them take all), hold across a
+ * yield, release, 40 times each: never more than 4 held, every grant in
+ * arrival order, nobody starved, all permits back.
+ */
+static void ks_sem_fifo_contention(struct kunit *test)
+{
+	struct ks_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->p = ks_prims_new(test, 4, 4);
+	ks_race_run(test, r, KS_SEM);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&r->p->sem), 4UL);
+	KUNIT_EXPECT_EQ(test, ks_queued(&r->p->sem.q), 0U);
+}
+
+/*
+ * A request for 5 at the head blocks requests for 1 and 2 behind it (and
+ * try_acquire) although they would fit; releases grant in order.
+ */
+static void ks_sem_acquire_many_fifo(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 0, 8);
+	struct kasync_task *a, *b, *c;
+
+	a = ks_spawn_user(test, NULL, p, KS_SEM, 5, false, 1);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->sem.q) == 1, 5000));
+	b = ks_spawn_user(test, NULL, p, KS_SEM, 1, false, 2);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->sem.q) == 2, 5000));
+	c = ks_spawn_user(test, NULL, p, KS_SEM, 2, false, 3);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->sem.q) == 3, 5000));
+
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 3), 0);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 3UL);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->sem.q), 3U);
+	KUNIT_EXPECT_EQ(test, ks_user_wstate(b), KASYNC_SYNC_QUEUED);
+	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&p->sem, 1), -EAGAIN);
+
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 2), 0);
+	KUNIT_EXPECT_EQ(test, ks_join(&a), 1L);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 0UL);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->sem.q), 2U);
+
+	/* 2 permits: b (1) fits, c (2) then does not: b only. */
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 2), 0);
+	KUNIT_EXPECT_EQ(test, ks_join(&b), 2L);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 1UL);
+	KUNIT_EXPECT_EQ(test, ks_user_wstate(c), KASYNC_SYNC_QUEUED);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 1), 0);
+	KUNIT_EXPECT_EQ(test, ks_join(&c), 3L);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 0UL);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->sem.q), 0U);
+	/* The tasks kept 5 + 1 + 2 = 8: all of them. */
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 8), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 1), -EINVAL);
+}
+
+/* ---- releases from hard IRQ and from the other CPU -------------------------- */
+
+#define KS_IRQ_ROUNDS	30	/* the task takes 3 permits per round */
+
+struct ks_remote {
+	struct ks_prims *p;
+	struct hrtimer timer;
+	atomic_t by_timer;
+	atomic_t by_thread;
+	atomic_t not_hardirq;	/* timer callbacks outside hard IRQ */
+	int quota;		/* permits each releaser gives */
+};
+
+struct ks_taker {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct ks_prims *p;
+	int round;
+};
+
+static enum kasync_poll ks_taker_poll(struct kasync_task *t, void *state)
+{
+	struct ks_taker *s = state;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->round = 0; s->round < KS_IRQ_ROUNDS; s->round++) {
+		KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &s->p->sem, 3, &s->w));
+		if (s->w.err)
+			KASYNC_RETURN(&s->co, t, s->w.err);
+	}
+	KASYNC_RETURN(&s->co, t, s->round);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops ks_taker_ops = { .poll = ks_taker_poll };
+
+static enum hrtimer_restart ks_remote_timer(struct hrtimer *timer)
+{
+	struct ks_remote *rm = container_of(timer, struct ks_remote, timer);
+
+	if (!in_hardirq())
+		atomic_inc(&rm->not_hardirq);
+	if (kasync_sem_release(&rm->p->sem, 1) == 0 &&
+	    atomic_inc_return(&rm->by_timer) >= rm->quota)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(timer, ns_to_ktime(300 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int ks_remote_thread(void *data)
+{
+	struct ks_remote *rm = data;
+
+	while (!kthread_should_stop()) {
+		if (atomic_read(&rm->by_thread) < rm->quota &&
+		    kasync_sem_release(&rm->p->sem, 1) == 0)
+			atomic_inc(&rm->by_thread);
+		usleep_range(200, 400);
+	}
+	return 0;
+}
+
+/*
+ * A task takes 3 permits at a time, 30 times; an hrtimer (hard IRQ) and
+ * a kthread on the other CPU release them one by one, 45 each.
+ */
+static void ks_sem_release_irq_and_remote(struct kunit *test)
+{
+	struct ks_remote *rm = kunit_kzalloc(test, sizeof(*rm), GFP_KERNEL);
+	struct ks_taker s = {};
+	struct task_struct *k;
+	struct kasync_task *h;
+	unsigned int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, rm);
+	rm->p = ks_prims_new(test, 0, KASYNC_SEM_MAX);
+	rm->quota = KS_IRQ_ROUNDS * 3 / 2;
+	s.p = rm->p;
+	h = kasync_spawn(NULL, &ks_taker_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+
+	cpu = ks_other_cpu();
+	k = kthread_create(ks_remote_thread, rm, "ks_release/%u", cpu);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	kthread_bind(k, cpu);
+	get_task_struct(k);
+	wake_up_process(k);
+	hrtimer_init(&rm->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	rm->timer.function = ks_remote_timer;
+	hrtimer_start(&rm->timer, ns_to_ktime(300 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ),
+			(long)KS_IRQ_ROUNDS);
+	hrtimer_cancel(&rm->timer);
+	kthread_stop(k);
+	put_task_struct(k);
+	if (h) {		/* timed out: do not leave it waiting */
+		kasync_abort(h);
+		ks_join(&h);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&rm->by_timer), rm->quota);
+	KUNIT_EXPECT_EQ(test, atomic_read(&rm->by_thread), rm->quota);
+	KUNIT_EXPECT_EQ(test, atomic_read(&rm->not_hardirq), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&rm->p->sem), 0UL);
+	KUNIT_EXPECT_EQ(test, ks_queued(&rm->p->sem.q), 0U);
+}
+
+/* ---- notify ---------------------------------------------------------------- */
+
+/*
+ * notify_one with nobody waiting stores one permit (not two), which the
+ * next waiter consumes at once; with waiters it picks the first only.
+ */
+static void ks_notify_one_permit(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 1, 1);
+	struct kasync_task *a, *b;
+
+	kasync_notify_one(&p->nf);
+	kasync_notify_one(&p->nf);
+	KUNIT_EXPECT_TRUE(test, ks_notify_permit(&p->nf));
+	a = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 1);
+	KUNIT_EXPECT_EQ(test, ks_join(&a), 1L);
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
+
+	a = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 2);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 1, 5000));
+	b = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 3);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 2, 5000));
+	kasync_notify_one(&p->nf);
+	KUNIT_EXPECT_EQ(test, ks_join(&a), 2L);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, ks_user_wstate(b), KASYNC_SYNC_QUEUED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ks_user_of(b)->polls), 1);
+	kasync_notify_one(&p->nf);
+	KUNIT_EXPECT_EQ(test, ks_join(&b), 3L);
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->nf.q), 0U);
+}
+
+/* notify_all wakes every waiter and stores nothing for later ones. */
+static void ks_notify_all(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 1, 1);
+	struct kasync_task *h[3], *late;
+	int i;
+
+	kasync_notify_all(&p->nf);		/* nobody: no permit */
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
+	for (i = 0; i < 3; i++) {
+		h[i] = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, i);
+		KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == i + 1,
+						    5000));
+	}
+	kasync_notify_all(&p->nf);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, ks_join(&h[i]), (long)i);
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
+
+	late = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 9);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 1, 5000));
+	KUNIT_EXPECT_EQ(test, ks_user_wstate(late), KASYNC_SYNC_QUEUED);
+	kasync_notify_one(&p->nf);
+	KUNIT_EXPECT_EQ(test, ks_join(&late), 9L);
+	KUNIT_EXPECT_EQ(test, ks_queued(&p->nf.q), 0U);
+}
+
+struct ks_irq_notify {
+	struct hrtimer timer;
+	struct kasync_notify *nf;
+	bool hardirq;
+};
+
+static enum hrtimer_restart ks_irq_notify_fn(struct hrtimer *timer)
+{
+	struct ks_irq_notify *in = container_of(timer, struct ks_irq_notify,
+						timer);
+
+	in->hardirq = in_hardirq();
+	kasync_notify_all(in->nf);	/* the two waiters */
+	kasync_notify_one(in->nf);	/* nobody left: the permit */
+	return HRTIMER_NORESTART;
+}
+
+/* notify_all and notify_one from an hrtimer callback in hard IRQ. */
+static void ks_notify_from_irq(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 1, 1);
+	struct ks_irq_notify in = { .nf = &p->nf };
+	struct kasync_task *a, *b, *c;
+	int polls;
+
+	a = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 1);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 1, 5000));
+	b = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 2);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 2, 5000));
+	hrtimer_init(&in.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	in.timer.function = ks_irq_notify_fn;
+	hrtimer_start(&in.timer, ns_to_ktime(NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_EQ(test, ks_join(&a), 1L);
+	KUNIT_EXPECT_EQ(test, ks_join(&b), 2L);
+	hrtimer_cancel(&in.timer);
+	KUNIT_EXPECT_TRUE(test, in.hardirq);
+	KUNIT_EXPECT_TRUE(test, ks_notify_permit(&p->nf));
+	c = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 3);
+	KUNIT_EXPECT_EQ(test, ks_join_polls(&c, &polls), 3L);
+	KUNIT_EXPECT_EQ(test, polls, 1);	/* consumed the permit at once */
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
+}
+
+/* ---- cancellation at every await point -------------------------------------- */
+
+enum ks_kind {
+	KS_K_MUTEX,		/* a second locker queued behind */
+	KS_K_SEM,		/* takes 2 with 1 free; a taker of 1 behind */
+	KS_K_NOTIFY_ONE,	/* notify_one; a second waiter behind */
+	KS_K_NOTIFY_ALONE,	/* notify_one; nobody behind */
+	KS_K_NOTIFY_ALL,	/* notify_all; a second waiter */
+};
+
+enum ks_mode {
+	KS_ABORT_QUEUED,	/* kasync_abort() while queued */
+	KS_ABORT_REWOKEN,	/* ... after a spurious wake and re-poll */
+	KS_ABORT_GRANTED,	/* ... after a grant it never polled */
+	KS_CANCEL_QUEUED,	/* the *_cancel() function while queued */
+	KS_CANCEL_GRANTED,	/* ... after a grant, before consuming it */
+	KS_TIMEOUT,		/* KASYNC_AWAIT_TIMEOUT() runs out */
+};
+
+struct ks_cancel_case {
+	enum ks_kind kind;
+	enum ks_mode mode;
+};
+
+static const char *const ks_kind_names[] = {
+	[KS_K_MUTEX] = "mutex",
+	[KS_K_SEM] = "sem",
+	[KS_K_NOTIFY_ONE] = "notify_one",
+	[KS_K_NOTIFY_ALONE] = "notify_one_alone",
+	[KS_K_NOTIFY_ALL] = "notify_all",
+};
+
+static const char *const ks_mode_names[] = {
+	[KS_ABORT_QUEUED] = "abort_queued",
+	[KS_ABORT_REWOKEN] = "abort_rewoken",
+	[KS_ABORT_GRANTED] = "abort_granted",
+	[KS_CANCEL_QUEUED] = "cancel_queued",
+	[KS_CANCEL_GRANTED] = "cancel_granted",
+	[KS_TIMEOUT] = "timeout",
+};
+
+/* Every primitive at every await point. */
+static const struct ks_cancel_case ks_cancel_cases[] = {
+	{ KS_K_MUTEX, KS_ABORT_QUEUED },
+	{ KS_K_MUTEX, KS_ABORT_REWOKEN },
+	{ KS_K_MUTEX, KS_ABORT_GRANTED },
+	{ KS_K_MUTEX, KS_CANCEL_QUEUED },
+	{ KS_K_MUTEX, KS_CANCEL_GRANTED },
+	{ KS_K_MUTEX, KS_TIMEOUT },
+	{ KS_K_SEM, KS_ABORT_QUEUED },
+	{ KS_K_SEM, KS_ABORT_REWOKEN },
+	{ KS_K_SEM, KS_ABORT_GRANTED },
+	{ KS_K_SEM, KS_CANCEL_QUEUED },
+	{ KS_K_SEM, KS_CANCEL_GRANTED },
+	{ KS_K_SEM, KS_TIMEOUT },
+	{ KS_K_NOTIFY_ONE, KS_ABORT_QUEUED },
+	{ KS_K_NOTIFY_ONE, KS_ABORT_REWOKEN },
+	{ KS_K_NOTIFY_ONE, KS_ABORT_GRANTED },
+	{ KS_K_NOTIFY_ONE, KS_CANCEL_QUEUED },
+	{ KS_K_NOTIFY_ONE, KS_CANCEL_GRANTED },
+	{ KS_K_NOTIFY_ONE, KS_TIMEOUT },
+	{ KS_K_NOTIFY_ALONE, KS_ABORT_QUEUED },
+	{ KS_K_NOTIFY_ALONE, KS_ABORT_REWOKEN },
+	{ KS_K_NOTIFY_ALONE, KS_ABORT_GRANTED },
+	{ KS_K_NOTIFY_ALONE, KS_CANCEL_QUEUED },
+	{ KS_K_NOTIFY_ALONE, KS_CANCEL_GRANTED },
+	{ KS_K_NOTIFY_ALONE, KS_TIMEOUT },
+	{ KS_K_NOTIFY_ALL, KS_ABORT_QUEUED },
+	{ KS_K_NOTIFY_ALL, KS_ABORT_REWOKEN },
+	{ KS_K_NOTIFY_ALL, KS_ABORT_GRANTED },
+	{ KS_K_NOTIFY_ALL, KS_CANCEL_QUEUED },
+	{ KS_K_NOTIFY_ALL, KS_CANCEL_GRANTED },
+	{ KS_K_NOTIFY_ALL, KS_TIMEOUT },
+};
+
+static void ks_cancel_desc(const struct ks_cancel_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s_%s", ks_kind_names[c->kind],
+		 ks_mode_names[c->mode]);
+}
+
+KUNIT_ARRAY_PARAM(ks_cancel, ks_cancel_cases, ks_cancel_desc);
+
+#define KS_SHORT	(200 * NSEC_PER_MSEC)	/* the timeout mode's limit */
+#define KS_CANCELLED	100			/* + the state cancelled in */
+
+static enum ks_prim ks_kind_prim(enum ks_kind kind)
+{
+	if (kind == KS_K_MUTEX)
+		return KS_MUTEX;
+	return kind == KS_K_SEM ? KS_SEM : KS_NOTIFY;
+}
+
+struct ks_victim {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct kasync_timer tm;
+	struct ks_prims *p;
+	enum ks_prim prim;
+	enum ks_mode mode;
+	atomic_t *pending;	/* polls that returned PENDING */
+	atomic_t *cancel_now;	/* call the *_cancel() function */
+	int *armed_at_drop;
+	int err;
+};
+
+static void ks_victim_cancel(struct kasync_task *t, struct ks_victim *s)
+{
+	if (s->prim == KS_MUTEX)
+		kasync_mutex_lock_cancel(t, &s->p->m, &s->w);
+	else if (s->prim == KS_SEM)
+		kasync_sem_acquire_cancel(t, &s->p->sem, &s->w);
+	else
+		kasync_notified_cancel(t, &s->p->nf, &s->w);
+}
+
+static enum kasync_poll ks_victim_body(struct kasync_task *t,
+				       struct ks_victim *s)
+{
+	u8 st = READ_ONCE(s->w.state);
+
+	if (atomic_read(s->cancel_now) && kasync_sync_waiting(&s->w)) {
+		ks_victim_cancel(t, s);
+		kasync_set_result(t, KS_CANCELLED + st);
+		return KASYNC_READY;
+	}
+	KASYNC_BEGIN(&s->co);
+	if (s->mode == KS_TIMEOUT)
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, KS_SHORT,
+				     ks_acquire(t, s->p, s->prim, 2, &s->w),
+				     ks_victim_cancel(t, s), &s->err);
+	else
+		KASYNC_AWAIT(&s->co, ks_acquire(t, s->p, s->prim, 2, &s->w));
+	/* Got it: not expected in any mode; report it without releasing. */
+	KASYNC_RETURN(&s->co, t, s->err ? s->err : 1);
+	KASYNC_END(&s->co);
+}
+
+static enum kasync_poll ks_victim_poll(struct kasync_task *t, void *state)
+{
+	struct ks_victim *s = state;
+	enum kasync_poll r = ks_victim_body(t, s);
+
+	if (r == KASYNC_PENDING)
+		atomic_inc(s->pending);
+	return r;
+}
+
+static void ks_victim_drop(void *state)
+{
+	struct ks_victim *s = state;
+
+	/* Cleanup hooks ran before drop: nothing may be left armed. */
+	*s->armed_at_drop = kasync_sync_waiting(&s->w) +
+			    kasync_timer_armed(&s->tm) * 2 +
+			    hrtimer_is_queued(&s->tm.hrt) * 4;
+}
+
+static const struct kasync_task_ops ks_victim_ops = {
+	.poll = ks_victim_poll,
+	.drop = ks_victim_drop,
+};
+
+/* Holds an ordered runtime's only poll slot until released. */
+struct ks_blocker {
+	atomic_t *in_poll;
+	atomic_t *release;
+};
+
+static enum kasync_poll ks_blocker_poll(struct kasync_task *t, void *state)
+{
+	struct ks_blocker *s = state;
+	unsigned long end = jiffies + 5 * HZ;
+
+	atomic_set(s->in_poll, 1);
+	while (!atomic_read(s->release) && time_before(jiffies, end))
+		cpu_relax();
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops ks_blocker_ops = {
+	.poll = ks_blocker_poll,
+};
+
+/* Give what the victim (at the head) waits for. */
+static void ks_grant(struct ks_prims *p, enum ks_kind kind)
+{
+	if (kind == KS_K_MUTEX)
+		kasync_mutex_unlock(&p->m);	/* the test's hold */
+	else if (kind == KS_K_SEM)
+		kasync_sem_release(&p->sem, 1);	/* 2 free: the victim's 2 */
+	else if (kind == KS_K_NOTIFY_ALL)
+		kasync_notify_all(&p->nf);
+	else
+		kasync_notify_one(&p->nf);
+}
+
+static void ks_cancel_every_await(struct kunit *test)
+{
+	const struct ks_cancel_case *c = test->param_value;
+	bool granted = c->mode == KS_ABORT_GRANTED ||
+		       c->mode == KS_CANCEL_GRANTED;
+	bool behind = c->kind != KS_K_NOTIFY_ALONE;
+	atomic_t pending = ATOMIC_INIT(0), cancel_now = ATOMIC_INIT(0);
+	atomic_t in_poll = ATOMIC_INIT(0), release = ATOMIC_INIT(0);
+	struct ks_blocker blk = { .in_poll = &in_poll, .release = &release };
+	int armed_at_drop = -1;
+	struct ks_prims *p = ks_prims_new(test, 3, 3);
+	struct ks_victim s = {
+		.p = p, .prim = ks_kind_prim(c->kind), .mode = c->mode,
+		.pending = &pending, .cancel_now = &cancel_now,
+		.armed_at_drop = &armed_at_drop,
+	};
+	struct kasync_task *a, *b = NULL, *bh = NULL;
+	struct kasync_syncq *q;
+	struct kasync_rt *rt = NULL;
+	unsigned long held = 0;
+	long want;
+
+	/* Take what the victim wants, so that it has to queue. */
+	if (c->kind == KS_K_MUTEX) {
+		KUNIT_ASSERT_TRUE(test, kasync_mutex_trylock(&p->m));
+		q = &p->m.sem.q;
+	} else if (c->kind == KS_K_SEM) {
+		KUNIT_ASSERT_EQ(test, kasync_sem_try_acquire(&p->sem, 2), 0);
+		held = 2;
+		q = &p->sem.q;
+	} else {
+		q = &p->nf.q;
+	}
+
+	if (c->mode == KS_ABORT_GRANTED) {
+		rt = kasync_rt_create("ks_cancel", KASYNC_RT_ORDERED);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(rt));
+	}
+	a = kasync_spawn(rt, &ks_victim_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&pending) == 1, 5000));
+	KUNIT_EXPECT_EQ(test, ks_queued(q), 1U);
+	if (behind) {
+		/* The semaphore's taker of 1 fits, but must not pass. */
+		b = ks_spawn_user(test, NULL, p, s.prim, 1, true, 7);
+		KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(q) == 2, 5000));
+	}
+
+	switch (c->mode) {
+	case KS_ABORT_REWOKEN:
+		kasync_wake(a);
+		KUNIT_ASSERT_TRUE(test,
+				  kt_wait_for(atomic_read(&pending) == 2, 5000));
+		fallthrough;
+	case KS_ABORT_QUEUED:
+		KUNIT_EXPECT_EQ(test, kasync_abort(a), 0);
+		want = -ECANCELED;
+		break;
+	case KS_ABORT_GRANTED:
+		/* Keep the victim's runtime busy: it cannot poll the grant. */
+		bh = kasync_spawn(rt, &ks_blocker_ops, &blk, sizeof(blk),
+				  GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(bh));
+		KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&in_poll), 5000));
+		ks_grant(p, c->kind);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(((struct ks_victim *)
+				kasync_task_state(a))->w.state),
+				KASYNC_SYNC_GRANTED);
+		KUNIT_EXPECT_EQ(test, kasync_abort(a), 0);
+		atomic_set(&release, 1);
+		want = -ECANCELED;
+		break;
+	case KS_CANCEL_QUEUED:
+		atomic_set(&cancel_now, 1);
+		kasync_wake(a);
+		want = KS_CANCELLED + KASYNC_SYNC_QUEUED;
+		break;
+	case KS_CANCEL_GRANTED:
+		atomic_set(&cancel_now, 1);
+		ks_grant(p, c->kind);		/* its wake polls the victim */
+		want = KS_CANCELLED + KASYNC_SYNC_GRANTED;
+		break;
+	default:
+		want = -ETIMEDOUT;
+		break;
+	}
+	KUNIT_EXPECT_EQ(test, ks_join(&a), want);
+	KUNIT_EXPECT_EQ(test, armed_at_drop, 0);
+	if (bh)
+		KUNIT_EXPECT_EQ(test, ks_join(&bh), 0L);
+
+	/*
+	 * The victim is gone.  If it had been granted, the grant went on:
+	 * to the waiter behind (which then finishes and releases), or back.
+	 */
+	if (c->kind == KS_K_SEM) {
+		/* Cancel unblocked the taker of 1 (it fit), or the grant went on. */
+		KUNIT_EXPECT_EQ(test, ks_join(&b), 7L);
+		held -= granted ? 1 : 0;	/* the test released 1 to grant */
+		KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 3 - held);
+		KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, held), 0);
+		KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&p->sem, 3), 0);
+		KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 3), 0);
+	} else if (c->kind == KS_K_MUTEX) {
+		if (!granted) {
+			msleep(20);
+			KUNIT_EXPECT_EQ(test, ks_queued(q), 1U);
+			kasync_mutex_unlock(&p->m);	/* the test's hold */
+		}
+		KUNIT_EXPECT_EQ(test, ks_join(&b), 7L);
+		KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
+		KUNIT_EXPECT_TRUE(test, kasync_mutex_trylock(&p->m));
+		kasync_mutex_unlock(&p->m);
+	} else if (c->kind == KS_K_NOTIFY_ALONE) {
+		/* An unconsumed notify_one grant is stored again. */
+		KUNIT_EXPECT_EQ(test, ks_notify_permit(&p->nf), granted);
+	} else {
+		/* notify_one passes on; notify_all had granted b already. */
+		if (!granted) {
+			msleep(20);
+			KUNIT_EXPECT_EQ(test, ks_queued(q), 1U);
+			ks_grant(p, c->kind);
+		}
+		KUNIT_EXPECT_EQ(test, ks_join(&b), 7L);
+		KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
+	}
+	KUNIT_EXPECT_EQ(test, ks_queued(q), 0U);
+	if (rt)
+		kasync_rt_destroy(rt);
+	/* A timer left armed would now fire into freed memory (KASAN). */
+	if (c->mode == KS_TIMEOUT)
+		msleep(KS_SHORT / NSEC_PER_MSEC + 10);
+}
+
+/* ---- lost-wake stress ------------------------------------------------------- */
+
+/*
+ * One event outstanding at a time, rotating over the primitives: event k
+ * is a semaphore release (k % 3 == 0), a notify_one (1), or an unlock of
+ * the mutex that the task holds since the last mutex event (2).  Posters:
+ * a kthread on the other CPU and an hrtimer in hard IRQ.  A poster
+ * publishes event k + 1 only once the task acknowledged k; a lost wake
+ * leaves the task asleep with ack behind posted, which the checks catch.
+ */
+struct ks_stress {
+	struct ks_prims *p;
+	atomic_t posted;
+	atomic_t ack;
+	atomic_t pause;
+	atomic_t stop;
+	atomic_t by_thread;
+	atomic_t by_timer;
+	atomic_t stalls;
+	struct hrtimer timer;
+};
+
+static void ks_post_event(struct ks_stress *sh, int k)
+{
+	if (k % 3 == 0)
+		kasync_sem_release(&sh->p->sem, 1);
+	else if (k % 3 == 1)
+		kasync_notify_one(&sh->p->nf);
+	else
+		kasync_mutex_unlock(&sh->p->m);
+}
+
+static bool ks_post(struct ks_stress *sh)
+{
+	int p = atomic_read(&sh->posted);
+
+	if (atomic_read(&sh->pause) || atomic_read(&sh->ack) != p)
+		return false;
+	if (atomic_cmpxchg(&sh->posted, p, p + 1) != p)
+		return false;
+	ks_post_event(sh, p + 1);
+	return true;
+}
+
+static int ks_stress_thread(void *data)
+{
+	struct ks_stress *sh = data;
+	unsigned long last = jiffies;
+
+	while (!kthread_should_stop()) {
+		if (ks_post(sh)) {
+			atomic_inc(&sh->by_thread);
+			last = jiffies;
+		} else if (atomic_read(&sh->ack) == atomic_read(&sh->posted)) {
+			last = jiffies;
+		} else if (time_after(jiffies, last + HZ)) {
+			atomic_inc(&sh->stalls);
+			last = jiffies;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static enum hrtimer_restart ks_stress_timer(struct hrtimer *timer)
+{
+	struct ks_stress *sh = container_of(timer, struct ks_stress, timer);
+
+	if (ks_post(sh))
+		atomic_inc(&sh->by_timer);
+	hrtimer_forward_now(timer, ns_to_ktime(200 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+struct ks_stress_task {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct ks_stress *sh;
+	int seen;
+};
+
+static enum kasync_poll ks_stress_poll(struct kasync_task *t, void *state)
+{
+	struct ks_stress_task *s = state;
+	struct ks_prims *p = s->sh->p;
+
+	KASYNC_BEGIN(&s->co);
+	while (!atomic_read(&s->sh->stop)) {
+		if ((s->seen + 1) % 3 == 0)
+			KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &p->sem, 1, &s->w));
+		else if ((s->seen + 1) % 3 == 1)
+			KASYNC_AWAIT(&s->co, kasync_notified(t, &p->nf, &s->w));
+		else
+			KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &p->m, &s->w));
+		if (s->w.err)
+			KASYNC_RETURN(&s->co, t, s->w.err);
+		atomic_set(&s->sh->ack, ++s->seen);
+	}
+	KASYNC_RETURN(&s->co, t, s->seen);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops ks_stress_ops = { .poll = ks_stress_poll };
+
+static void ks_lost_wake_stress(struct kunit *test)
+{
+	struct ks_stress *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
+	struct ks_stress_task s = {};
+	struct task_struct *k;
+	struct kasync_task *h;
+	unsigned int cpu;
+	long seen;
+
+	KUNIT_ASSERT_NOT_NULL(test, sh);
+	sh->p = ks_prims_new(test, 0, 1);
+	KUNIT_ASSERT_TRUE(test, kasync_mutex_trylock(&sh->p->m));
+	s.sh = sh;
+	h = kasync_spawn(NULL, &ks_stress_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+
+	cpu = ks_other_cpu();
+	k = kthread_create(ks_stress_thread, sh, "ks_poster/%u", cpu);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	kthread_bind(k, cpu);
+	get_task_struct(k);
+	wake_up_process(k);
+	hrtimer_init(&sh->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	sh->timer.function = ks_stress_timer;
+	hrtimer_start(&sh->timer, ns_to_ktime(200 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+
+	msleep(1500);
+	atomic_set(&sh->pause, 1);
+	hrtimer_cancel(&sh->timer);
+	kthread_stop(k);
+	put_task_struct(k);
+	/* Every event posted was seen: the task caught up. */
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&sh->ack) ==
+					    atomic_read(&sh->posted), 2000));
+	/* One last event, posted here, lets the task see stop. */
+	atomic_set(&sh->stop, 1);
+	atomic_inc(&sh->posted);
+	ks_post_event(sh, atomic_read(&sh->posted));
+	seen = kasync_join_timeout(&h, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, seen, (long)atomic_read(&sh->posted));
+	if (h) {
+		kasync_abort(h);
+		ks_join(&h);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&sh->stalls), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&sh->by_thread), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&sh->by_timer), 0);
+	kunit_info(test, "events: %d by a kthread on CPU %u, %d by an hrtimer\n",
+		   atomic_read(&sh->by_thread), cpu, atomic_read(&sh->by_timer));
+	/* Every permit and notification consumed; the mutex held once. */
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&sh->p->sem), 0UL);
+	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&sh->p->nf));
+	KUNIT_EXPECT_TRUE(test, kasync_mutex_is_locked(&sh->p->m));
+	kasync_mutex_unlock(&sh->p->m);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&sh->p->m));
+	KUNIT_EXPECT_EQ(test, ks_queued(&sh->p->sem.q), 0U);
+	KUNIT_EXPECT_EQ(test, ks_queued(&sh->p->nf.q), 0U);
+	KUNIT_EXPECT_EQ(test, ks_queued(&sh->p->m.sem.q), 0U);
+}
+
+static struct kunit_case kasync_sync_cases[] = {
+	KUNIT_CASE(ks_static_init),
+	KUNIT_CASE(ks_mutex_basic),
+	KUNIT_CASE(ks_misuse),
+	KUNIT_CASE_SLOW(ks_mutex_fifo_contention),
+	KUNIT_CASE_SLOW(ks_sem_fifo_contention),
+	KUNIT_CASE(ks_sem_acquire_many_fifo),
+	KUNIT_CASE(ks_sem_release_irq_and_remote),
+	KUNIT_CASE(ks_notify_one_permit),
+	KUNIT_CASE(ks_notify_all),
+	KUNIT_CASE(ks_notify_from_irq),
+	KUNIT_CASE_PARAM(ks_cancel_every_await, ks_cancel_gen_params),
+	KUNIT_CASE_SLOW(ks_lost_wake_stress),
+	{}
+};
+
+static struct kunit_suite kasync_sync_suite = {
+	.name = "kasync_sync",
+	.test_cases = kasync_sync_cases,
+};
+
+kunit_test_suite(kasync_sync_suite);
+
+MODULE_DESCRIPTION("KUnit tests for kasync's mutex, semaphore and notify");
 MODULE_LICENSE("GPL");
