@@ -428,8 +428,11 @@ static int __kasync_sem_release(struct kasync_sem *sem, unsigned long n,
 	avail = sem->permits;
 	if (n > sem->max - avail) {
 		spin_unlock_irqrestore(&sem->q.lock, flags);
-		pr_err_once("kasync: %s() of %lu permits with %lu of %lu available: released more than acquired\n",
-			    fn, n, avail, sem->max);
+		if (sem->max == 1)	/* a mutex */
+			pr_err_once("kasync: %s() while unlocked\n", fn);
+		else
+			pr_err_once("kasync: %s() of %lu with %lu of %lu permits free: more than was acquired\n",
+				    fn, n, avail, sem->max);
 		return -EINVAL;
 	}
 	WRITE_ONCE(sem->permits, avail + n);
