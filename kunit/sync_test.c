@@ -716,22 +716,25 @@ static enum hrtimer_restart ks_irq_notify_fn(struct hrtimer *timer)
 static void ks_notify_from_irq(struct kunit *test)
 {
 	struct ks_prims *p = ks_prims_new(test, 1, 1);
-	struct ks_irq_notify in = { .nf = &p->nf };
+	struct ks_irq_notify *in = kunit_kzalloc(test, sizeof(*in), GFP_KERNEL);
 	struct kasync_task *a, *b, *c;
 	int polls;
+
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	in->nf = &p->nf;
 
 	a = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 1);
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 1, 5000));
 	b = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 2);
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->nf.q) == 2, 5000));
-	hrtimer_init(&in.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	in.timer.function = ks_irq_notify_fn;
-	hrtimer_start(&in.timer, ns_to_ktime(NSEC_PER_MSEC),
+	hrtimer_init(&in->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	in->timer.function = ks_irq_notify_fn;
+	hrtimer_start(&in->timer, ns_to_ktime(NSEC_PER_MSEC),
 		      HRTIMER_MODE_REL_HARD);
 	KUNIT_EXPECT_EQ(test, ks_join(&a), 1L);
 	KUNIT_EXPECT_EQ(test, ks_join(&b), 2L);
-	hrtimer_cancel(&in.timer);
-	KUNIT_EXPECT_TRUE(test, in.hardirq);
+	hrtimer_cancel(&in->timer);
+	KUNIT_EXPECT_TRUE(test, in->hardirq);
 	KUNIT_EXPECT_TRUE(test, ks_notify_permit(&p->nf));
 	c = ks_spawn_user(test, NULL, p, KS_NOTIFY, 1, false, 3);
 	KUNIT_EXPECT_EQ(test, ks_join_polls(&c, &polls), 3L);
