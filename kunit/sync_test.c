@@ -825,7 +825,8 @@ static void ks_cancel_desc(const struct ks_cancel_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(ks_cancel, ks_cancel_cases, ks_cancel_desc);
 
-#define KS_SHORT	(200 * NSEC_PER_MSEC)	/* the timeout mode's limit */
+/* The timeout mode's limit: long enough to queue the waiter behind. */
+#define KS_SHORT	(500 * NSEC_PER_MSEC)
 #define KS_CANCELLED	100			/* + the state cancelled in */
 
 static enum ks_prim ks_kind_prim(enum ks_kind kind)
@@ -939,27 +940,64 @@ static void ks_grant(struct ks_prims *p, enum ks_kind kind)
 		kasync_notify_one(&p->nf);
 }
 
+/*
+ * What a cancel case shares with its tasks, in KUnit memory so that a
+ * failed assertion (which ends the test thread) leaves no task pointing
+ * at a dead stack: the action below reaps whatever is still running.
+ */
+struct ks_cancel_ctx {
+	atomic_t pending;
+	atomic_t cancel_now;
+	atomic_t in_poll;
+	atomic_t release;
+	int armed_at_drop;
+	struct kasync_task *a, *b, *bh;
+	struct kasync_rt *rt;
+};
+
+static void ks_cancel_ctx_end(void *data)
+{
+	struct ks_cancel_ctx *x = data;
+	struct kasync_task **h[] = { &x->bh, &x->a, &x->b };
+	unsigned int i;
+
+	atomic_set(&x->release, 1);
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
+		if (*h[i]) {
+			kasync_abort(*h[i]);
+			kasync_join(h[i]);
+		}
+	}
+	if (x->rt)
+		kasync_rt_destroy(x->rt);
+}
+
 static void ks_cancel_every_await(struct kunit *test)
 {
 	const struct ks_cancel_case *c = test->param_value;
 	bool granted = c->mode == KS_ABORT_GRANTED ||
 		       c->mode == KS_CANCEL_GRANTED;
 	bool behind = c->kind != KS_K_NOTIFY_ALONE;
-	atomic_t pending = ATOMIC_INIT(0), cancel_now = ATOMIC_INIT(0);
-	atomic_t in_poll = ATOMIC_INIT(0), release = ATOMIC_INIT(0);
-	struct ks_blocker blk = { .in_poll = &in_poll, .release = &release };
-	int armed_at_drop = -1;
 	struct ks_prims *p = ks_prims_new(test, 3, 3);
+	struct ks_cancel_ctx *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	struct ks_blocker blk;
 	struct ks_victim s = {
 		.p = p, .prim = ks_kind_prim(c->kind), .mode = c->mode,
-		.pending = &pending, .cancel_now = &cancel_now,
-		.armed_at_drop = &armed_at_drop,
 	};
-	struct kasync_task *a, *b = NULL, *bh = NULL;
 	struct kasync_syncq *q;
-	struct kasync_rt *rt = NULL;
 	unsigned long held = 0;
 	long want;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	/* Runs before p is freed: actions run in reverse order. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ks_cancel_ctx_end,
+							x), 0);
+	x->armed_at_drop = -1;
+	s.pending = &x->pending;
+	s.cancel_now = &x->cancel_now;
+	s.armed_at_drop = &x->armed_at_drop;
+	blk.in_poll = &x->in_poll;
+	blk.release = &x->release;
 
 	/* Take what the victim wants, so that it has to queue. */
 	if (c->kind == KS_K_MUTEX) {
@@ -974,50 +1012,58 @@ static void ks_cancel_every_await(struct kunit *test)
 	}
 
 	if (c->mode == KS_ABORT_GRANTED) {
-		rt = kasync_rt_create("ks_cancel", KASYNC_RT_ORDERED);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(rt));
+		x->rt = kasync_rt_create("ks_cancel", KASYNC_RT_ORDERED);
+		if (IS_ERR(x->rt))
+			x->rt = NULL;
+		KUNIT_ASSERT_NOT_NULL(test, x->rt);
 	}
-	a = kasync_spawn(rt, &ks_victim_ops, &s, sizeof(s), GFP_KERNEL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&pending) == 1, 5000));
+	x->a = kasync_spawn(x->rt, &ks_victim_ops, &s, sizeof(s), GFP_KERNEL);
+	if (IS_ERR(x->a))
+		x->a = NULL;
+	KUNIT_ASSERT_NOT_NULL(test, x->a);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&x->pending) == 1,
+					    5000));
 	KUNIT_EXPECT_EQ(test, ks_queued(q), 1U);
 	if (behind) {
 		/* The semaphore's taker of 1 fits, but must not pass. */
-		b = ks_spawn_user(test, NULL, p, s.prim, 1, true, 7);
+		x->b = ks_spawn_user(test, NULL, p, s.prim, 1, true, 7);
 		KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(q) == 2, 5000));
 	}
 
 	switch (c->mode) {
 	case KS_ABORT_REWOKEN:
-		kasync_wake(a);
-		KUNIT_ASSERT_TRUE(test,
-				  kt_wait_for(atomic_read(&pending) == 2, 5000));
+		kasync_wake(x->a);
+		KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&x->pending) == 2,
+						    5000));
 		fallthrough;
 	case KS_ABORT_QUEUED:
-		KUNIT_EXPECT_EQ(test, kasync_abort(a), 0);
+		KUNIT_EXPECT_EQ(test, kasync_abort(x->a), 0);
 		want = -ECANCELED;
 		break;
 	case KS_ABORT_GRANTED:
 		/* Keep the victim's runtime busy: it cannot poll the grant. */
-		bh = kasync_spawn(rt, &ks_blocker_ops, &blk, sizeof(blk),
-				  GFP_KERNEL);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(bh));
-		KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&in_poll), 5000));
+		x->bh = kasync_spawn(x->rt, &ks_blocker_ops, &blk, sizeof(blk),
+				     GFP_KERNEL);
+		if (IS_ERR(x->bh))
+			x->bh = NULL;
+		KUNIT_ASSERT_NOT_NULL(test, x->bh);
+		KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&x->in_poll),
+						    5000));
 		ks_grant(p, c->kind);
 		KUNIT_EXPECT_EQ(test, READ_ONCE(((struct ks_victim *)
-				kasync_task_state(a))->w.state),
+				kasync_task_state(x->a))->w.state),
 				KASYNC_SYNC_GRANTED);
-		KUNIT_EXPECT_EQ(test, kasync_abort(a), 0);
-		atomic_set(&release, 1);
+		KUNIT_EXPECT_EQ(test, kasync_abort(x->a), 0);
+		atomic_set(&x->release, 1);
 		want = -ECANCELED;
 		break;
 	case KS_CANCEL_QUEUED:
-		atomic_set(&cancel_now, 1);
-		kasync_wake(a);
+		atomic_set(&x->cancel_now, 1);
+		kasync_wake(x->a);
 		want = KS_CANCELLED + KASYNC_SYNC_QUEUED;
 		break;
 	case KS_CANCEL_GRANTED:
-		atomic_set(&cancel_now, 1);
+		atomic_set(&x->cancel_now, 1);
 		ks_grant(p, c->kind);		/* its wake polls the victim */
 		want = KS_CANCELLED + KASYNC_SYNC_GRANTED;
 		break;
@@ -1025,10 +1071,10 @@ static void ks_cancel_every_await(struct kunit *test)
 		want = -ETIMEDOUT;
 		break;
 	}
-	KUNIT_EXPECT_EQ(test, ks_join(&a), want);
-	KUNIT_EXPECT_EQ(test, armed_at_drop, 0);
-	if (bh)
-		KUNIT_EXPECT_EQ(test, ks_join(&bh), 0L);
+	KUNIT_EXPECT_EQ(test, ks_join(&x->a), want);
+	KUNIT_EXPECT_EQ(test, x->armed_at_drop, 0);
+	if (x->bh)
+		KUNIT_EXPECT_EQ(test, ks_join(&x->bh), 0L);
 
 	/*
 	 * The victim is gone.  If it had been granted, the grant went on:
@@ -1036,7 +1082,7 @@ static void ks_cancel_every_await(struct kunit *test)
 	 */
 	if (c->kind == KS_K_SEM) {
 		/* Cancel unblocked the taker of 1 (it fit), or the grant went on. */
-		KUNIT_EXPECT_EQ(test, ks_join(&b), 7L);
+		KUNIT_EXPECT_EQ(test, ks_join(&x->b), 7L);
 		held -= granted ? 1 : 0;	/* the test released 1 to grant */
 		KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 3 - held);
 		KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, held), 0);
@@ -1048,7 +1094,7 @@ static void ks_cancel_every_await(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, ks_queued(q), 1U);
 			kasync_mutex_unlock(&p->m);	/* the test's hold */
 		}
-		KUNIT_EXPECT_EQ(test, ks_join(&b), 7L);
+		KUNIT_EXPECT_EQ(test, ks_join(&x->b), 7L);
 		KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
 		KUNIT_EXPECT_TRUE(test, kasync_mutex_trylock(&p->m));
 		kasync_mutex_unlock(&p->m);
@@ -1062,15 +1108,10 @@ static void ks_cancel_every_await(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, ks_queued(q), 1U);
 			ks_grant(p, c->kind);
 		}
-		KUNIT_EXPECT_EQ(test, ks_join(&b), 7L);
+		KUNIT_EXPECT_EQ(test, ks_join(&x->b), 7L);
 		KUNIT_EXPECT_FALSE(test, ks_notify_permit(&p->nf));
 	}
 	KUNIT_EXPECT_EQ(test, ks_queued(q), 0U);
-	if (rt)
-		kasync_rt_destroy(rt);
-	/* A timer left armed would now fire into freed memory (KASAN). */
-	if (c->mode == KS_TIMEOUT)
-		msleep(KS_SHORT / NSEC_PER_MSEC + 10);
 }
 
 /* ---- lost-wake stress ------------------------------------------------------- */
