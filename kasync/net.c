@@ -42,7 +42,8 @@
  *
  * ====================== kasync socket ordering rules =====================
  *
- * These extend the wake-source rules of kasync/wait.c ("ordering rule N2").
+ * These extend the wake-source rules of kasync/wait.c; the comments below
+ * cite them as "rule N1" and so on.
  *
  * N1. Events and tries.  The network stack changes the socket (queues an
  *     skb, frees send space, sets sk_err or sk_state) and then calls the
