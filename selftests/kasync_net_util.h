@@ -189,7 +189,7 @@ static inline void kn_tune_loopback(void)
 {
 	kn_write_file("/proc/sys/net/core/somaxconn", "16384");
 	kn_write_file("/proc/sys/net/ipv4/tcp_max_syn_backlog", "16384");
-	kn_write_file("/proc/sys/net/ipv4/ip_local_port_range", "10000 65000");
+	kn_write_file("/proc/sys/net/ipv4/ip_local_port_range", "10000 65001");
 	kn_write_file("/proc/sys/fs/nr_open", "1048576");
 }
 
