@@ -105,7 +105,7 @@ static struct workqueue_struct *kasync_blocking_wq;	/* I */
 static struct kmem_cache *kasync_blocking_cache;	/* I */
 static DEFINE_SPINLOCK(kasync_blocking_lock);
 static LIST_HEAD(kasync_blocking_jobs);			/* B: rule B4 */
-static unsigned long kasync_blocking_nr;		/* B: listed jobs */
+static unsigned long kasync_blocking_nr;		/* B: listed; racy reads */
 static DECLARE_WAIT_QUEUE_HEAD(kasync_blocking_drain_wq);
 
 static struct {
@@ -121,7 +121,7 @@ static void kasync_blocking_free(struct kasync_blocking_job *job)
 {
 	spin_lock(&kasync_blocking_lock);
 	list_del(&job->node);
-	kasync_blocking_nr--;
+	WRITE_ONCE(kasync_blocking_nr, kasync_blocking_nr - 1);
 	spin_unlock(&kasync_blocking_lock);
 	kmem_cache_free(kasync_blocking_cache, job);
 	/* Rule B4: smp_mb(), pairs with set_current_state() in the drain. */
@@ -250,7 +250,7 @@ static int kasync_blocking_submit(struct kasync_task *task,
 		return -ESHUTDOWN;
 	}
 	list_add_tail(&job->node, &kasync_blocking_jobs);
-	kasync_blocking_nr++;
+	WRITE_ONCE(kasync_blocking_nr, kasync_blocking_nr + 1);
 	spin_unlock(&kasync_blocking_lock);
 
 	kasync_task_get(task);		/* the pool side's reference */
@@ -420,7 +420,7 @@ EXPORT_SYMBOL_GPL(__kasync_blocking_drain);
  * kasync_blocking_stats - read the blocking pool's counters
  * @out: filled in; the counters are read one by one, without a snapshot
  *
- * Context: any but hard IRQ; takes no lock.
+ * Context: any; takes no lock.
  */
 void kasync_blocking_stats(struct kasync_blocking_stats *out)
 {

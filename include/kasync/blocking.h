@@ -101,6 +101,10 @@ void kasync_blocking_stats(struct kasync_blocking_stats *out);
  *
  * See __kasync_blocking(); the job is owned by the calling module, whose
  * unload waits for it.  For KASYNC_AWAIT().
+ *
+ * Context: the task's poll function; does not sleep.
+ * Return: %KASYNC_PENDING, or %KASYNC_READY with *@result set: @fn's
+ * return value, or -ENOMEM, -ESHUTDOWN or -EINVAL if @fn was not queued.
  */
 #define kasync_blocking(task, b, fn, arg, result) \
 	__kasync_blocking(task, b, fn, arg, NULL, result, THIS_MODULE)
@@ -119,6 +123,9 @@ void kasync_blocking_stats(struct kasync_blocking_stats *out);
  *
  * For results that own memory or references: exactly one of the task
  * (when this reports %KASYNC_READY) and @discard gets @arg back.
+ *
+ * Context: the task's poll function; does not sleep.
+ * Return: as kasync_blocking().
  */
 #define kasync_blocking_owned(task, b, fn, arg, discard, result) \
 	__kasync_blocking(task, b, fn, arg, discard, result, THIS_MODULE)
@@ -128,6 +135,9 @@ void kasync_blocking_stats(struct kasync_blocking_stats *out);
  *
  * See __kasync_blocking_drain().  For a module's exit function, after it
  * ended its tasks and before it frees what orphaned jobs may still use.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -EDEADLK from a task's poll function or a blocking job.
  */
 #define kasync_blocking_drain() __kasync_blocking_drain(THIS_MODULE)
 
