@@ -18,6 +18,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "kasync_test.h"
@@ -39,7 +40,8 @@ struct kb_ctx {
 struct kb_arg {
 	struct kb_ctx *ctx;
 	long ret;			/* kb_fn()'s return value */
-	unsigned int sleep_ms;		/* msleep() first */
+	unsigned int spin_us;		/* busy first */
+	unsigned int sleep_ms;		/* then msleep() */
 	bool lock;			/* then take and drop ctx->lock */
 	bool wait;			/* then wait for ctx->release */
 	bool drain;			/* return kasync_blocking_drain() */
@@ -66,6 +68,8 @@ static long kb_fn(void *p)
 
 	atomic_inc(&a->ran);
 	kb_note_running(c);
+	if (a->spin_us)
+		kt_spin_us(a->spin_us);
 	if (a->sleep_ms)
 		msleep(a->sleep_ms);
 	if (a->lock) {
@@ -153,6 +157,7 @@ enum kb_mode {
 struct kb_out {
 	atomic_t pending;	/* PENDING polls at the watched await */
 	atomic_t drops;
+	atomic_t taken;		/* the watched await reported READY */
 	int armed_at_drop;	/* 1: the await, 2: the timer */
 	int err;		/* KASYNC_AWAIT_TIMEOUT()'s */
 	long res2;		/* @again's result */
@@ -207,6 +212,7 @@ static enum kasync_poll kb_waiter_body(struct kasync_task *t,
 	else
 		KASYNC_AWAIT(&s->co, kasync_blocking_owned(t, &s->b, kb_fn, s->arg,
 							   kb_discard, &s->res));
+	atomic_inc(&s->out->taken);
 	KASYNC_RETURN(&s->co, t, kasync_blocking_armed(&s->b) ? -EBUSY : s->res);
 	KASYNC_END(&s->co);
 }
@@ -552,6 +558,117 @@ static void kb_drain_waits_for_orphans(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->discards), 1);
 }
 
+#define KB_STRESS_BATCH		64
+#define KB_STRESS_MIN_ROUNDS	4
+
+/* Let task @i reach the point where the stress test aborts it. */
+static void kb_stress_advance(struct kasync_task *h, struct kb_arg *a,
+			      struct kb_out *o, unsigned int phase)
+{
+	if (phase == 1)		/* its job was queued */
+		kt_wait_for(atomic_read(&o->pending) || kasync_task_finished(h),
+			    1000);
+	else if (phase == 2)	/* its function started */
+		kt_wait_for(atomic_read(&a->ran) || kasync_task_finished(h),
+			    1000);
+	else if (phase == 3)	/* its function returned */
+		kt_wait_for(atomic_read(&a->done) || kasync_task_finished(h),
+			    1000);
+	kt_spin_us(get_random_u32_below(20));
+}
+
+/*
+ * Aborts racing the pool: batches of tasks offload short functions and
+ * are aborted, each at a random phase (at once, once its job is queued,
+ * once its function started, once it returned) plus a random delay, so
+ * that aborts land before the first poll, with the job queued, in the
+ * window where a worker took the job off the queue but did not start it,
+ * while the function runs, after it returned, and during the poll that
+ * takes the result.  Every argument must come back exactly once: to the
+ * task (its await reported READY) or to discard, with -ECANCELED if the
+ * function never ran, else with its result; or never leave the task, if
+ * it was aborted before its first poll.  The counters must agree and no
+ * job may be left.  Runs for a second, and at least 4 rounds.
+ */
+static void kb_abort_stress(struct kunit *test)
+{
+	struct kb_ctx *c = kb_ctx_new(test);
+	struct kasync_task **h;
+	struct kb_out **o;
+	unsigned int *phase;
+	unsigned long end = jiffies + HZ;
+	struct kasync_blocking_stats st0, st1;
+	unsigned int got = 0, never = 0, dropped = 0, unsent = 0, rounds = 0;
+	unsigned int i;
+	struct kb_arg *a;
+	long r;
+
+	h = kunit_kcalloc(test, KB_STRESS_BATCH, sizeof(*h), GFP_KERNEL);
+	o = kunit_kcalloc(test, KB_STRESS_BATCH, sizeof(*o), GFP_KERNEL);
+	phase = kunit_kcalloc(test, KB_STRESS_BATCH, sizeof(*phase), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, h && o && phase);
+	kasync_blocking_stats(&st0);
+	a = kb_args(test, c, KB_STRESS_BATCH);
+	while (rounds < KB_STRESS_MIN_ROUNDS || time_before(jiffies, end)) {
+		memset(a, 0, KB_STRESS_BATCH * sizeof(*a));
+		for (i = 0; i < KB_STRESS_BATCH; i++) {
+			struct kb_waiter s = { .mode = KB_ONE, .arg = &a[i] };
+
+			phase[i] = get_random_u32_below(4);
+			o[i] = kb_out_new(test);
+			s.out = o[i];
+			a[i].ctx = c;
+			a[i].ret = i + 1;
+			a[i].spin_us = phase[i] == 2 ? 300 : get_random_u32_below(50);
+			h[i] = kb_spawn(test, NULL, &s);
+		}
+		for (i = 0; i < KB_STRESS_BATCH; i++) {
+			kb_stress_advance(h[i], &a[i], o[i], phase[i]);
+			kasync_abort(h[i]);	/* -EALREADY if it finished */
+		}
+		for (i = 0; i < KB_STRESS_BATCH; i++) {
+			r = kasync_join(&h[i]);
+			KUNIT_EXPECT_TRUE(test, r == i + 1 || r == -ECANCELED);
+		}
+		KUNIT_ASSERT_EQ(test, kasync_blocking_drain(), 0);
+		for (i = 0; i < KB_STRESS_BATCH; i++) {
+			int ran = atomic_read(&a[i].ran);
+			int discards = atomic_read(&a[i].discards);
+			int taken = atomic_read(&o[i]->taken);
+
+			KUNIT_EXPECT_EQ(test, atomic_read(&a[i].done), ran);
+			KUNIT_EXPECT_LE(test, taken + discards, 1);
+			if (taken) {
+				KUNIT_EXPECT_EQ(test, ran, 1);
+				got++;
+			} else if (!discards) {
+				KUNIT_EXPECT_EQ(test, ran, 0);
+				unsent++;
+			} else if (a[i].discard_res == -ECANCELED) {
+				KUNIT_EXPECT_EQ(test, ran, 0);
+				never++;
+			} else {
+				KUNIT_EXPECT_EQ(test, a[i].discard_res, i + 1L);
+				KUNIT_EXPECT_EQ(test, ran, 1);
+				dropped++;
+			}
+		}
+		rounds++;
+	}
+	kasync_blocking_stats(&st1);
+	kunit_info(test, "%u rounds: %u taken, %u never ran, %u discarded after running, %u aborted before queueing\n",
+		   rounds, got, never, dropped, unsent);
+	KUNIT_EXPECT_EQ(test, got + never + dropped + unsent,
+			rounds * KB_STRESS_BATCH);
+	KUNIT_EXPECT_EQ(test, st1.queued - st0.queued,
+			(u64)(got + never + dropped));
+	KUNIT_EXPECT_EQ(test, st1.cancelled - st0.cancelled, (u64)never);
+	KUNIT_EXPECT_EQ(test, (st1.orphaned - st0.orphaned) +
+			(st1.discarded - st0.discarded), (u64)dropped);
+	KUNIT_EXPECT_EQ(test, st1.run - st0.run, (u64)(got + dropped));
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+}
+
 /* ---- misuse ------------------------------------------------------------- */
 
 struct kb_misuse_out {
@@ -830,6 +947,7 @@ static struct kunit_case kasync_blocking_cases[] = {
 	KUNIT_CASE(kb_cancel_after_start),
 	KUNIT_CASE(kb_timeout_cancel),
 	KUNIT_CASE(kb_drain_waits_for_orphans),
+	KUNIT_CASE_SLOW(kb_abort_stress),
 	KUNIT_CASE(kb_misuse),
 	KUNIT_CASE_PARAM(kb_cancel_every_await, kb_cancel_gen_params),
 	{}
