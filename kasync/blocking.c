@@ -20,7 +20,8 @@
  *   fn, discard, arg, owner   I
  *   task     I: the pool side's reference on the task (kasync_task_get())
  *   node     B: on kasync_blocking_jobs from allocation to free
- *   result   J: written by the pool worker before DONE, read after it
+ *   result   written by the pool worker before it sets DONE, read by the
+ *            task side after it saw DONE (rule B3)
  *   state    A: KB_* (rule B1)
  *
  * &struct kasync_blocking is P (the task's poll and its cleanup hook).
@@ -92,7 +93,7 @@ struct kasync_blocking_job {
 	struct kasync_task *task;		/* I: pool side's reference */
 	struct module *owner;			/* I */
 	struct list_head node;			/* B */
-	long result;				/* J: rule B3 */
+	long result;				/* rule B3 */
 	atomic_t state;				/* A: rule B1 */
 };
 
@@ -189,8 +190,9 @@ static void kasync_blocking_abandon(struct kasync_blocking *b)
 		return;
 	}
 	/*
-	 * Popped by a worker (which clears PENDING before calling us) or
-	 * past that: race the worker on the state word (rule B1).
+	 * Popped by a worker (the workqueue clears PENDING before it calls
+	 * kasync_blocking_work()) or further: race the worker on the state
+	 * word (rule B1).
 	 */
 	for (;;) {
 		/* Rule B3: pairs with the worker's cmpxchg setting DONE. */
