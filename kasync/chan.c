@@ -1,5 +1,1162 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kasync channels: bounded mpsc and oneshot (being written).
+ * kasync channels: a bounded mpsc channel of fixed-size items and a
+ * oneshot.
+ *
+ * A channel is a ring of items under an irq-safe spinlock, so that hard
+ * IRQ handlers can kasync_chan_try_send().  Senders that find it full
+ * queue a &struct kasync_chan_wait (in their task's state, or on the stack
+ * of kasync_chan_send_wait()) on a FIFO list; the one receiver keeps at
+ * most one wait, pointed to by the channel.  A receive that frees a slot
+ * grants it to the first queued sender: the slot is reserved for that
+ * sender, its wait leaves the queue and it is woken; its next poll copies
+ * its item into the slot.  A granted sender that is cancelled before that
+ * poll hands the slot to the next queued sender, so that nobody is left
+ * queued next to a free slot.
+ *
+ * Fields are tagged in the legend of internal.h, with L for the object's
+ * own lock (an irq-safe spinlock); the tags of &struct kasync_chan_wait:
+ *
+ *   node        L: on ch->sendq
+ *   ch/os, task, cleanup, armed   P: set before the wait is linked under
+ *               L, cleared after it is unlinked
+ *   thread      I: the sleeper of kasync_chan_send_wait() (on its stack)
+ *   state       L
+ *
+ * Lock order: a channel's or oneshot's lock -> what kasync_wake() and
+ * wake_up_process() take.  No two channel locks are ever held together,
+ * and drop_item runs without any.
+ *
+ * ========================== chan rules ===============================
+ *
+ * Cited below as "chan rule N"; they build on the "kasync ordering
+ * rules" of internal.h and the wake-source rules of wait.c.
+ *
+ * C1. Wakes under the lock.  Waits are linked, granted, closed and woken
+ *     (kasync_wake() or wake_up_process()) with the object's lock held,
+ *     and a task's wait is unlinked with it held: by the poll that
+ *     finishes the await, by a cancel, or by the cleanup hook, which runs
+ *     before the task's memory can go (wake-source rule W3).  So a waker
+ *     never touches a wait, or the task it names, after the task unlinked
+ *     it; and the poll that a wake queues takes the lock before looking,
+ *     so it sees what the waker changed (the lock's release/acquire; the
+ *     scheduling side is ordering rule 1).  Arming and checking happen in
+ *     one critical section: no wake falls between them.
+ *
+ * C2. Lifetime.  refs changes only under the lock.  Whoever takes it to
+ *     zero unlocks and then frees: nobody else holds a reference, so
+ *     nobody else can be about to take the lock.  A caller of
+ *     kasync_chan_try_send() (an IRQ handler, a timer) must hold a sender
+ *     reference for as long as it may call it: drop it only after the
+ *     handler can no longer run (free_irq(), hrtimer_cancel()).  An armed
+ *     task wait holds a reference of its own, so even a task that drops
+ *     its channel reference while armed leaves no dangling pointer for
+ *     its cleanup hook.
+ *
+ * C3. The ring after the receiver.  kasync_chan_rx_drop() clears
+ *     rx_alive under the lock; every path that writes the ring checks
+ *     rx_alive first under the same lock, and no receive may follow the
+ *     drop.  So the dropper owns the ring's items from then on and passes
+ *     them to drop_item without the lock (drop_item may be as slow as it
+ *     likes, short of sleeping, and may even use channels).  The oneshot's
+ *     item works the same way.
+ *
+ * C4. Grants.  Free slots (capacity - len - reserved) are zero whenever
+ *     sendq is not empty.  Every path that frees a slot (a receive, the
+ *     cancel of a granted sender) calls kasync_chan_grant() before it
+ *     unlocks, and a sender only bypasses the queue when it is empty: the
+ *     queue is FIFO and no queued sender sits next to a free slot.
+ * =====================================================================
  */
-#include "internal.h"
+#include <linux/err.h>
+#include <linux/lockdep.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <kasync.h>
+
+/* kasync_chan_wait.state */
+enum {
+	KC_IDLE,	/* not linked */
+	KC_QUEUED,	/* sender on sendq, or the receiver's wait */
+	KC_GRANTED,	/* sender off sendq, owns one reserved slot */
+	KC_CLOSED,	/* sender off sendq: the receiver is gone */
+};
+
+/*
+ * struct kasync_chan - a bounded mpsc channel
+ *
+ * Lifetime: freed by whoever drops refs to zero (chan rule C2).
+ */
+struct kasync_chan {
+	spinlock_t lock;		/* I: L, irq-safe */
+	unsigned int refs;		/* L: senders + receiver + armed waits */
+	unsigned int senders;		/* L: sender references */
+	bool rx_alive;			/* L: cleared once, by rx_drop */
+	unsigned int head;		/* L: index of the oldest item */
+	unsigned int len;		/* L: items buffered */
+	unsigned int reserved;		/* L: slots granted, unfilled (C4) */
+	unsigned int capacity;		/* I */
+	unsigned int item_size;		/* I */
+	void (*drop_item)(void *item);	/* I */
+	struct list_head sendq;		/* L: queued senders, oldest first */
+	struct kasync_chan_wait *rxw;	/* L: the armed receive, or NULL */
+	u8 ring[] __aligned(8);		/* L while rx_alive, then C3 */
+};
+
+/*
+ * struct kasync_oneshot - one item, sent once
+ *
+ * Lifetime: as a channel's (chan rule C2).
+ */
+struct kasync_oneshot {
+	spinlock_t lock;		/* I: L, irq-safe */
+	u8 refs;			/* L: sender + receiver + armed wait */
+	bool tx_alive;			/* L: the sender is not used yet */
+	bool rx_alive;			/* L: cleared once, by rx_drop */
+	bool full;			/* L: holds an unreceived item */
+	unsigned int item_size;		/* I */
+	void (*drop_item)(void *item);	/* I */
+	struct kasync_chan_wait *rxw;	/* L: the armed receive, or NULL */
+	u8 item[] __aligned(8);		/* L while rx_alive, then C3 */
+};
+
+#define kc_misuse(what) pr_err_once("kasync: %s(): %s\n", __func__, what)
+
+/* Wake whoever waits on @w (chan rule C1: the object's lock is held). */
+static void kc_wake(struct kasync_chan_wait *w)
+{
+	if (w->thread)
+		wake_up_process(w->thread);
+	else
+		kasync_wake(w->task);
+}
+
+/* Link @w to @task: cleanup hook registered, one reference (rule C2). */
+static void kc_arm(struct kasync_task *task, struct kasync_chan_wait *w,
+		   void (*fn)(struct kasync_cleanup *c))
+{
+	w->task = task;
+	w->thread = NULL;
+	w->cleanup.fn = fn;
+	kasync_cleanup_add(task, &w->cleanup);
+	w->armed = true;
+}
+
+/* ---- channel ------------------------------------------------------------- */
+
+static unsigned int kc_free(const struct kasync_chan *ch)
+{
+	return ch->capacity - ch->len - ch->reserved;
+}
+
+static void *kc_slot(struct kasync_chan *ch, unsigned int i)
+{
+	return ch->ring + (size_t)i * ch->item_size;
+}
+
+/* Drop a reference with the lock held, unlock, free on the last (C2). */
+static void kc_unlock_put(struct kasync_chan *ch, unsigned long flags)
+{
+	bool last = !--ch->refs;
+
+	spin_unlock_irqrestore(&ch->lock, flags);
+	if (last)
+		kfree(ch);
+}
+
+/* Grant free slots to the oldest queued senders (chan rule C4). */
+static void kasync_chan_grant(struct kasync_chan *ch)
+{
+	struct kasync_chan_wait *w;
+
+	lockdep_assert_held(&ch->lock);
+	while (ch->rx_alive && kc_free(ch) && !list_empty(&ch->sendq)) {
+		w = list_first_entry(&ch->sendq, struct kasync_chan_wait, node);
+		list_del_init(&w->node);
+		w->state = KC_GRANTED;
+		ch->reserved++;
+		kc_wake(w);
+	}
+}
+
+/* Append @item; the caller checked rx_alive and that a slot is free. */
+static void kc_push(struct kasync_chan *ch, const void *item)
+{
+	unsigned int tail = ch->head + ch->len;
+
+	lockdep_assert_held(&ch->lock);
+	if (tail >= ch->capacity)
+		tail -= ch->capacity;
+	memcpy(kc_slot(ch, tail), item, ch->item_size);
+	ch->len++;
+	if (ch->rxw)
+		kc_wake(ch->rxw);
+}
+
+/* Take the oldest item and hand the freed slot on (chan rule C4). */
+static void kc_pop(struct kasync_chan *ch, void *item)
+{
+	lockdep_assert_held(&ch->lock);
+	memcpy(item, kc_slot(ch, ch->head), ch->item_size);
+	if (++ch->head == ch->capacity)
+		ch->head = 0;
+	ch->len--;
+	kasync_chan_grant(ch);
+}
+
+/* Send now if that needs no waiting: 0, -EPIPE, -EINVAL, or -EAGAIN. */
+static int kc_send_now(struct kasync_chan *ch, const void *item)
+{
+	lockdep_assert_held(&ch->lock);
+	if (!ch->senders) {
+		kc_misuse("send with no sender reference left");
+		return -EINVAL;
+	}
+	if (!ch->rx_alive)
+		return -EPIPE;
+	/* Chan rule C4: never overtake a queued sender. */
+	if (!kc_free(ch) || !list_empty(&ch->sendq))
+		return -EAGAIN;
+	kc_push(ch, item);
+	return 0;
+}
+
+/* A granted or closed sender finishes: fill its slot or report -EPIPE. */
+static int kc_send_granted(struct kasync_chan *ch, struct kasync_chan_wait *w,
+			   const void *item)
+{
+	bool closed = w->state == KC_CLOSED;
+
+	lockdep_assert_held(&ch->lock);
+	w->state = KC_IDLE;
+	if (closed)
+		return -EPIPE;
+	ch->reserved--;
+	if (!ch->rx_alive)
+		return -EPIPE;
+	kc_push(ch, item);
+	return 0;
+}
+
+/* Unlink a sender's wait; a granted slot goes to the next sender (C4). */
+static void kc_send_unlink(struct kasync_chan *ch, struct kasync_chan_wait *w)
+{
+	lockdep_assert_held(&ch->lock);
+	if (w->state == KC_QUEUED) {
+		list_del_init(&w->node);
+	} else if (w->state == KC_GRANTED) {
+		ch->reserved--;
+		kasync_chan_grant(ch);
+	}
+	w->state = KC_IDLE;
+}
+
+static void kc_send_disarm(struct kasync_chan_wait *w)
+{
+	struct kasync_chan *ch = w->ch;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	kc_send_unlink(ch, w);
+	w->armed = false;
+	w->ch = NULL;
+	kc_unlock_put(ch, flags);
+}
+
+static void kc_send_cleanup(struct kasync_cleanup *c)
+{
+	kc_send_disarm(container_of(c, struct kasync_chan_wait, cleanup));
+}
+
+/* The receiver's wait leaves the channel (chan rule C1). */
+static void kc_recv_disarm(struct kasync_chan_wait *w)
+{
+	struct kasync_chan *ch = w->ch;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	if (ch->rxw == w)
+		ch->rxw = NULL;
+	w->state = KC_IDLE;
+	w->armed = false;
+	w->ch = NULL;
+	kc_unlock_put(ch, flags);
+}
+
+static void kc_recv_cleanup(struct kasync_cleanup *c)
+{
+	kc_recv_disarm(container_of(c, struct kasync_chan_wait, cleanup));
+}
+
+/**
+ * kasync_chan_new - create a bounded mpsc channel
+ * @item_size: bytes per item, 1 to %KASYNC_CHAN_ITEM_MAX
+ * @capacity: items the channel buffers, 1 to %KASYNC_CHAN_CAP_MAX
+ * @drop_item: called on each item still buffered when the receiver is
+ *	dropped, with a pointer to it (release what it owns); may be %NULL.
+ *	Runs in the context of kasync_chan_rx_drop() and must not sleep.
+ * @gfp: allocation flags
+ *
+ * Allocates the channel: header and ring in one allocation.  The caller
+ * holds one sender reference and the receiver; hand them out as it likes
+ * (the same pointer serves both) and add senders with
+ * kasync_chan_sender_clone().
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the channel, or an ERR_PTR(): -EINVAL for a bad @item_size or
+ * @capacity; -ENOMEM if the allocation failed.
+ */
+struct kasync_chan *kasync_chan_new(size_t item_size, unsigned int capacity,
+				    void (*drop_item)(void *item), gfp_t gfp)
+{
+	struct kasync_chan *ch;
+
+	if (!item_size || item_size > KASYNC_CHAN_ITEM_MAX ||
+	    !capacity || capacity > KASYNC_CHAN_CAP_MAX) {
+		kc_misuse("bad item size or capacity");
+		return ERR_PTR(-EINVAL);
+	}
+	ch = kmalloc(struct_size(ch, ring, item_size * capacity), gfp);
+	if (!ch)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&ch->lock);
+	ch->refs = 2;
+	ch->senders = 1;
+	ch->rx_alive = true;
+	ch->head = 0;
+	ch->len = 0;
+	ch->reserved = 0;
+	ch->capacity = capacity;
+	ch->item_size = item_size;
+	ch->drop_item = drop_item;
+	INIT_LIST_HEAD(&ch->sendq);
+	ch->rxw = NULL;
+	return ch;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_new);
+
+/**
+ * kasync_chan_sender_clone - take another sender reference
+ * @ch: the channel; the caller holds a sender reference
+ *
+ * The new reference is released with kasync_chan_sender_drop(), like the
+ * first.  Cloning after the receiver is gone is allowed (sends then fail
+ * with -EPIPE).
+ *
+ * Context: any.
+ * Return: 0; -EINVAL if @ch is %NULL or has no sender reference left (the
+ * stream has ended), or the count would overflow.
+ */
+int kasync_chan_sender_clone(struct kasync_chan *ch)
+{
+	unsigned long flags;
+	int err = 0;
+
+	if (!ch) {
+		kc_misuse("NULL channel");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ch->lock, flags);
+	if (!ch->senders || ch->senders >= INT_MAX) {
+		kc_misuse("no sender reference to clone");
+		err = -EINVAL;
+	} else {
+		ch->senders++;
+		ch->refs++;
+	}
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_sender_clone);
+
+/**
+ * kasync_chan_sender_drop - release a sender reference
+ * @tx: address of the caller's channel pointer; set to %NULL
+ *
+ * When the last sender is gone, the receiver gets the items still
+ * buffered and then -EPIPE (a receiving task is woken for it).  May free
+ * the channel.  A %NULL @tx or *@tx is reported once in the log and
+ * otherwise ignored, so a second drop through the same pointer is caught.
+ *
+ * Context: any.
+ */
+void kasync_chan_sender_drop(struct kasync_chan **tx)
+{
+	struct kasync_chan *ch;
+	unsigned long flags;
+
+	if (!tx || !*tx) {
+		kc_misuse("NULL or dropped channel");
+		return;
+	}
+	ch = *tx;
+	*tx = NULL;
+	spin_lock_irqsave(&ch->lock, flags);
+	if (!ch->senders) {
+		kc_misuse("sender dropped twice");
+		spin_unlock_irqrestore(&ch->lock, flags);
+		return;
+	}
+	if (!--ch->senders && ch->rxw)
+		kc_wake(ch->rxw);	/* the end of the stream */
+	kc_unlock_put(ch, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_chan_sender_drop);
+
+/**
+ * kasync_chan_rx_drop - release the receiver
+ * @rx: address of the receiver's channel pointer; set to %NULL
+ *
+ * Sends fail with -EPIPE from now on: queued senders are woken and get
+ * -EPIPE (their items stay theirs).  The items still buffered are passed
+ * to the channel's drop_item, in order, from this call and without the
+ * channel's lock.  May free the channel.  A %NULL @rx or *@rx, or a second
+ * drop, is reported once in the log and otherwise ignored.
+ *
+ * Context: any context in which drop_item may run; never sleeps itself.
+ */
+void kasync_chan_rx_drop(struct kasync_chan **rx)
+{
+	struct kasync_chan_wait *w, *next;
+	struct kasync_chan *ch;
+	unsigned int i, n, at;
+	unsigned long flags;
+
+	if (!rx || !*rx) {
+		kc_misuse("NULL or dropped channel");
+		return;
+	}
+	ch = *rx;
+	*rx = NULL;
+	spin_lock_irqsave(&ch->lock, flags);
+	if (!ch->rx_alive) {
+		kc_misuse("receiver dropped twice");
+		spin_unlock_irqrestore(&ch->lock, flags);
+		return;
+	}
+	ch->rx_alive = false;
+	list_for_each_entry_safe(w, next, &ch->sendq, node) {
+		list_del_init(&w->node);
+		w->state = KC_CLOSED;
+		kc_wake(w);
+	}
+	/* A receiving task still armed (a misuse) gets -EINVAL. */
+	if (ch->rxw)
+		kc_wake(ch->rxw);
+	n = ch->len;
+	at = ch->head;
+	spin_unlock_irqrestore(&ch->lock, flags);
+
+	/* Chan rule C3: nobody else touches the ring any more. */
+	for (i = 0; i < n && ch->drop_item; i++) {
+		ch->drop_item(kc_slot(ch, at));
+		if (++at == ch->capacity)
+			at = 0;
+	}
+
+	spin_lock_irqsave(&ch->lock, flags);
+	ch->len = 0;
+	kc_unlock_put(ch, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_chan_rx_drop);
+
+/**
+ * kasync_chan_send - await sending an item
+ * @task: the task being polled; it holds a sender reference to @ch
+ * @ch: the channel
+ * @w: a &struct kasync_chan_wait in the task's state
+ * @item: the item, @item_size bytes; copied when the send completes, so
+ *	it must stay valid (in the task's state) until then
+ * @err: set when this reports %KASYNC_READY: 0 if the item was sent (the
+ *	channel owns it now), -EPIPE if the receiver is gone (the item is
+ *	still the caller's), -EINVAL on misuse
+ *
+ * For KASYNC_AWAIT().  Sends at once if a slot is free and no sender is
+ * queued; else queues @w behind the other blocked senders (FIFO) and
+ * reports %KASYNC_PENDING.  A receive that frees a slot grants it to the
+ * oldest queued sender and wakes it; its next poll copies the item.  If
+ * the task is aborted while queued, @w is unlinked before the task's
+ * memory is freed and a slot it was granted goes to the next sender.
+ *
+ * Context: @task's poll function; takes the channel's lock (irq-safe).
+ * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ */
+enum kasync_poll kasync_chan_send(struct kasync_task *task,
+				  struct kasync_chan *ch,
+				  struct kasync_chan_wait *w, const void *item,
+				  int *err)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!task || !ch || !w || !item || !err) {
+		kc_misuse("NULL argument");
+		goto inval;
+	}
+	if (w->armed && (w->ch != ch || w->cleanup.fn != kc_send_cleanup)) {
+		kc_misuse("wait armed for another await");
+		goto inval;
+	}
+
+	spin_lock_irqsave(&ch->lock, flags);
+	if (w->armed) {
+		if (w->state == KC_QUEUED) {
+			spin_unlock_irqrestore(&ch->lock, flags);
+			return KASYNC_PENDING;	/* not granted yet */
+		}
+		*err = kc_send_granted(ch, w, item);
+		kasync_cleanup_del(task, &w->cleanup);
+		w->armed = false;
+		w->ch = NULL;
+		kc_unlock_put(ch, flags);	/* the wait's reference */
+		return KASYNC_READY;
+	}
+	ret = kc_send_now(ch, item);
+	if (ret != -EAGAIN) {
+		spin_unlock_irqrestore(&ch->lock, flags);
+		*err = ret;
+		return KASYNC_READY;
+	}
+	/* Chan rule C1: queued in the section that found no slot. */
+	w->ch = ch;
+	w->state = KC_QUEUED;
+	list_add_tail(&w->node, &ch->sendq);
+	ch->refs++;
+	kc_arm(task, w, kc_send_cleanup);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return KASYNC_PENDING;
+
+inval:
+	if (err)
+		*err = -EINVAL;
+	return KASYNC_READY;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_send);
+
+/**
+ * kasync_chan_send_cancel - abandon a send (for timeouts and select-like code)
+ * @task: the task being polled
+ * @w: the send's wait; nothing is done if it is not armed
+ *
+ * The item is not sent and stays the caller's.  If a slot had been
+ * granted to @w, it goes to the next queued sender.  @w can be awaited
+ * again afterwards.
+ *
+ * Context: @task's poll function; takes the channel's lock (irq-safe).
+ */
+void kasync_chan_send_cancel(struct kasync_task *task,
+			     struct kasync_chan_wait *w)
+{
+	if (!w || !w->armed)
+		return;
+	if (w->cleanup.fn != kc_send_cleanup) {
+		kc_misuse("wait armed for another await");
+		return;
+	}
+	kasync_cleanup_del(task, &w->cleanup);
+	kc_send_disarm(w);
+}
+EXPORT_SYMBOL_GPL(kasync_chan_send_cancel);
+
+/**
+ * kasync_chan_try_send - send an item if that needs no waiting
+ * @ch: the channel; the caller holds a sender reference (an IRQ handler
+ *	must keep one until it can no longer run: chan rule C2)
+ * @item: the item, copied before this returns
+ *
+ * Never waits.  Fails with -EAGAIN while senders are queued, even if the
+ * receiver just freed a slot (it is theirs).
+ *
+ * Context: any, including hard IRQ; takes the channel's lock (irq-safe).
+ * Return: 0 if sent; -EAGAIN if the channel is full; -EPIPE if the
+ * receiver is gone; -EINVAL for %NULL arguments or a channel without
+ * senders.
+ */
+int kasync_chan_try_send(struct kasync_chan *ch, const void *item)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!ch || !item) {
+		kc_misuse("NULL argument");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ch->lock, flags);
+	ret = kc_send_now(ch, item);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_try_send);
+
+/**
+ * kasync_chan_send_wait - send an item, sleeping while the channel is full
+ * @ch: the channel; the caller holds a sender reference
+ * @item: the item, copied before this returns 0
+ *
+ * The blocking send for threads: queues behind the other blocked senders
+ * (tasks and threads alike, FIFO) and sleeps interruptibly until granted a
+ * slot.
+ *
+ * Context: process context; sleeps.  Not from a task's poll function.
+ * Return: 0 if sent; -EPIPE if the receiver is (or went) away;
+ * -ERESTARTSYS if a signal arrived first (nothing was sent); -EINVAL for
+ * %NULL arguments or a channel without senders.
+ */
+int kasync_chan_send_wait(struct kasync_chan *ch, const void *item)
+{
+	struct kasync_chan_wait w = { .thread = current };
+	int ret;
+
+	might_sleep();
+	if (!ch || !item) {
+		kc_misuse("NULL argument");
+		return -EINVAL;
+	}
+	spin_lock_irq(&ch->lock);
+	ret = kc_send_now(ch, item);
+	if (ret != -EAGAIN)
+		goto unlock;
+	w.ch = ch;
+	w.state = KC_QUEUED;
+	list_add_tail(&w.node, &ch->sendq);
+	for (;;) {
+		/* Chan rule C1: granted and woken under the lock we hold. */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (w.state != KC_QUEUED)
+			break;
+		if (signal_pending(current)) {
+			list_del(&w.node);
+			ret = -ERESTARTSYS;
+			goto running;
+		}
+		spin_unlock_irq(&ch->lock);
+		schedule();
+		spin_lock_irq(&ch->lock);
+	}
+	ret = kc_send_granted(ch, &w, item);
+running:
+	__set_current_state(TASK_RUNNING);
+unlock:
+	spin_unlock_irq(&ch->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_send_wait);
+
+/* Receive now: 0 with an item, -EPIPE at the end, -EINVAL, or -EAGAIN. */
+static int kc_recv_now(struct kasync_chan *ch, void *item)
+{
+	lockdep_assert_held(&ch->lock);
+	if (!ch->rx_alive) {
+		kc_misuse("receive after the receiver was dropped");
+		return -EINVAL;
+	}
+	if (ch->len) {
+		kc_pop(ch, item);
+		return 0;
+	}
+	return ch->senders ? -EAGAIN : -EPIPE;
+}
+
+/**
+ * kasync_chan_recv - await the next item
+ * @task: the task being polled; it is the channel's receiver
+ * @ch: the channel
+ * @w: a &struct kasync_chan_wait in the task's state
+ * @item: where the item is copied, @item_size bytes
+ * @err: set when this reports %KASYNC_READY: 0 with an item in @item;
+ *	-EPIPE once the channel is empty and every sender is gone; -EINVAL
+ *	on misuse (a second receiving task, a dropped receiver)
+ *
+ * For KASYNC_AWAIT().  Items come in the order they were sent; the items
+ * of one sender in the order it sent them.  While the channel is empty,
+ * @w stays registered with it and each send (or the last sender's drop)
+ * wakes the task.  The item is copied only by the poll that reports it,
+ * so aborting the task, or kasync_chan_recv_cancel(), loses no item.
+ *
+ * Context: @task's poll function; takes the channel's lock (irq-safe).
+ * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ */
+enum kasync_poll kasync_chan_recv(struct kasync_task *task,
+				  struct kasync_chan *ch,
+				  struct kasync_chan_wait *w, void *item,
+				  int *err)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!task || !ch || !w || !item || !err) {
+		kc_misuse("NULL argument");
+		goto inval;
+	}
+	if (w->armed && (w->ch != ch || w->cleanup.fn != kc_recv_cleanup)) {
+		kc_misuse("wait armed for another await");
+		goto inval;
+	}
+
+	spin_lock_irqsave(&ch->lock, flags);
+	ret = kc_recv_now(ch, item);
+	if (ret == -EAGAIN) {
+		if (w->armed) {
+			spin_unlock_irqrestore(&ch->lock, flags);
+			return KASYNC_PENDING;	/* spurious wake */
+		}
+		if (ch->rxw) {
+			kc_misuse("a second receiver");
+			spin_unlock_irqrestore(&ch->lock, flags);
+			goto inval;
+		}
+		/* Chan rule C1: registered in the section that found none. */
+		w->ch = ch;
+		w->state = KC_QUEUED;
+		ch->rxw = w;
+		ch->refs++;
+		kc_arm(task, w, kc_recv_cleanup);
+		spin_unlock_irqrestore(&ch->lock, flags);
+		return KASYNC_PENDING;
+	}
+	*err = ret;
+	if (!w->armed) {
+		spin_unlock_irqrestore(&ch->lock, flags);
+		return KASYNC_READY;
+	}
+	ch->rxw = NULL;
+	w->state = KC_IDLE;
+	kasync_cleanup_del(task, &w->cleanup);
+	w->armed = false;
+	w->ch = NULL;
+	kc_unlock_put(ch, flags);	/* the wait's reference */
+	return KASYNC_READY;
+
+inval:
+	if (err)
+		*err = -EINVAL;
+	return KASYNC_READY;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_recv);
+
+/**
+ * kasync_chan_recv_cancel - abandon a receive
+ * @task: the task being polled
+ * @w: the receive's wait; nothing is done if it is not armed
+ *
+ * No item is taken: one that arrived meanwhile stays in the channel for
+ * the next receive.  @w can be awaited again afterwards.
+ *
+ * Context: @task's poll function; takes the channel's lock (irq-safe).
+ */
+void kasync_chan_recv_cancel(struct kasync_task *task,
+			     struct kasync_chan_wait *w)
+{
+	if (!w || !w->armed)
+		return;
+	if (w->cleanup.fn != kc_recv_cleanup) {
+		kc_misuse("wait armed for another await");
+		return;
+	}
+	kasync_cleanup_del(task, &w->cleanup);
+	kc_recv_disarm(w);
+}
+EXPORT_SYMBOL_GPL(kasync_chan_recv_cancel);
+
+/**
+ * kasync_chan_try_recv - take the next item if there is one
+ * @ch: the channel; the caller is its receiver
+ * @item: where the item is copied
+ *
+ * Context: any, including hard IRQ; takes the channel's lock (irq-safe).
+ * Return: 0 with an item in @item; -EAGAIN if the channel is empty but
+ * senders remain; -EPIPE if it is empty and every sender is gone;
+ * -EINVAL for %NULL arguments or a dropped receiver.
+ */
+int kasync_chan_try_recv(struct kasync_chan *ch, void *item)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!ch || !item) {
+		kc_misuse("NULL argument");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ch->lock, flags);
+	ret = kc_recv_now(ch, item);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_try_recv);
+
+/**
+ * kasync_chan_info - take a snapshot of a channel's counters
+ * @ch: the channel; the caller holds a reference
+ * @out: filled in, consistently (under the channel's lock)
+ *
+ * For tests and debugging: the values may be stale as soon as this
+ * returns.
+ *
+ * Context: any; takes the channel's lock (irq-safe).
+ * Return: 0; -EINVAL for %NULL arguments.
+ */
+int kasync_chan_info(struct kasync_chan *ch, struct kasync_chan_info *out)
+{
+	struct kasync_chan_wait *w;
+	unsigned long flags;
+
+	if (!ch || !out) {
+		kc_misuse("NULL argument");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ch->lock, flags);
+	out->capacity = ch->capacity;
+	out->len = ch->len;
+	out->reserved = ch->reserved;
+	out->senders = ch->senders;
+	out->send_waiters = 0;
+	list_for_each_entry(w, &ch->sendq, node)
+		out->send_waiters++;
+	out->rx_alive = ch->rx_alive;
+	out->rx_waiting = ch->rxw;
+	spin_unlock_irqrestore(&ch->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kasync_chan_info);
+
+/* ---- oneshot ------------------------------------------------------------- */
+
+static void os_unlock_put(struct kasync_oneshot *os, unsigned long flags)
+{
+	bool last = !--os->refs;
+
+	spin_unlock_irqrestore(&os->lock, flags);
+	if (last)
+		kfree(os);
+}
+
+static void os_recv_disarm(struct kasync_chan_wait *w)
+{
+	struct kasync_oneshot *os = w->os;
+	unsigned long flags;
+
+	spin_lock_irqsave(&os->lock, flags);
+	if (os->rxw == w)
+		os->rxw = NULL;
+	w->state = KC_IDLE;
+	w->armed = false;
+	w->os = NULL;
+	os_unlock_put(os, flags);
+}
+
+static void os_recv_cleanup(struct kasync_cleanup *c)
+{
+	os_recv_disarm(container_of(c, struct kasync_chan_wait, cleanup));
+}
+
+/**
+ * kasync_oneshot_new - create a oneshot: one item, sent once
+ * @item_size: bytes of the item, 1 to %KASYNC_CHAN_ITEM_MAX
+ * @drop_item: called on an item that was sent but never received, when
+ *	the receiver is dropped; may be %NULL.  Must not sleep.
+ * @gfp: allocation flags
+ *
+ * The caller holds the sender and the receiver (the same pointer serves
+ * both).  The sender is consumed by kasync_oneshot_send() or
+ * kasync_oneshot_sender_drop(); the receiver by kasync_oneshot_rx_drop().
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the oneshot, or an ERR_PTR(): -EINVAL for a bad @item_size;
+ * -ENOMEM if the allocation failed.
+ */
+struct kasync_oneshot *kasync_oneshot_new(size_t item_size,
+					  void (*drop_item)(void *item),
+					  gfp_t gfp)
+{
+	struct kasync_oneshot *os;
+
+	if (!item_size || item_size > KASYNC_CHAN_ITEM_MAX) {
+		kc_misuse("bad item size");
+		return ERR_PTR(-EINVAL);
+	}
+	os = kmalloc(struct_size(os, item, item_size), gfp);
+	if (!os)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&os->lock);
+	os->refs = 2;
+	os->tx_alive = true;
+	os->rx_alive = true;
+	os->full = false;
+	os->item_size = item_size;
+	os->drop_item = drop_item;
+	os->rxw = NULL;
+	return os;
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_new);
+
+/* Release the sender with the lock held; unlocks (may free). */
+static int os_tx_release(struct kasync_oneshot *os, const void *item,
+			 unsigned long flags)
+{
+	int ret = 0;
+
+	if (!os->tx_alive) {
+		kc_misuse("sender used twice");
+		spin_unlock_irqrestore(&os->lock, flags);
+		return -EINVAL;
+	}
+	os->tx_alive = false;
+	if (item) {
+		if (os->rx_alive) {
+			memcpy(os->item, item, os->item_size);
+			os->full = true;
+		} else {
+			ret = -EPIPE;
+		}
+	}
+	/* Chan rule C1: the value, or the sender's end, wakes the receiver. */
+	if (os->rxw)
+		kc_wake(os->rxw);
+	os_unlock_put(os, flags);
+	return ret;
+}
+
+/**
+ * kasync_oneshot_send - send the value and release the sender
+ * @tx: address of the sender's oneshot pointer; set to %NULL in every case
+ *	but a %NULL one
+ * @item: the value, @item_size bytes, copied before this returns
+ *
+ * Never blocks; wakes a receiving task.  May free the oneshot.
+ *
+ * Context: any, including hard IRQ.
+ * Return: 0 if the value was delivered (the oneshot owns it now); -EPIPE
+ * if the receiver is gone (the value stays the caller's); -EINVAL for
+ * %NULL arguments or a sender already used.
+ */
+int kasync_oneshot_send(struct kasync_oneshot **tx, const void *item)
+{
+	struct kasync_oneshot *os;
+	unsigned long flags;
+
+	if (!tx || !*tx || !item) {
+		kc_misuse("NULL argument or used sender");
+		return -EINVAL;
+	}
+	os = *tx;
+	*tx = NULL;
+	spin_lock_irqsave(&os->lock, flags);
+	return os_tx_release(os, item, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_send);
+
+/**
+ * kasync_oneshot_sender_drop - release the sender without sending
+ * @tx: address of the sender's oneshot pointer; set to %NULL
+ *
+ * The receiver gets -EPIPE.  May free the oneshot.  A %NULL @tx or *@tx
+ * is reported once in the log and otherwise ignored.
+ *
+ * Context: any, including hard IRQ.
+ */
+void kasync_oneshot_sender_drop(struct kasync_oneshot **tx)
+{
+	struct kasync_oneshot *os;
+	unsigned long flags;
+
+	if (!tx || !*tx) {
+		kc_misuse("NULL or used sender");
+		return;
+	}
+	os = *tx;
+	*tx = NULL;
+	spin_lock_irqsave(&os->lock, flags);
+	os_tx_release(os, NULL, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_sender_drop);
+
+/* Receive now: 0 with the value, -EPIPE, -EINVAL, or -EAGAIN. */
+static int os_recv_now(struct kasync_oneshot *os, void *item)
+{
+	lockdep_assert_held(&os->lock);
+	if (!os->rx_alive) {
+		kc_misuse("receive after the receiver was dropped");
+		return -EINVAL;
+	}
+	if (os->full) {
+		memcpy(item, os->item, os->item_size);
+		os->full = false;
+		return 0;
+	}
+	return os->tx_alive ? -EAGAIN : -EPIPE;
+}
+
+/**
+ * kasync_oneshot_recv - await the value
+ * @task: the task being polled; it is the receiver
+ * @os: the oneshot
+ * @w: a &struct kasync_chan_wait in the task's state
+ * @item: where the value is copied, @item_size bytes
+ * @err: set when this reports %KASYNC_READY: 0 with the value in @item;
+ *	-EPIPE if the sender was dropped without sending, or the value was
+ *	already received; -EINVAL on misuse
+ *
+ * For KASYNC_AWAIT().  The value is copied only by the poll that reports
+ * it, so aborting the task or kasync_oneshot_recv_cancel() leaves it in
+ * the oneshot (for a later receive, or for drop_item).
+ *
+ * Context: @task's poll function; takes the oneshot's lock (irq-safe).
+ * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ */
+enum kasync_poll kasync_oneshot_recv(struct kasync_task *task,
+				     struct kasync_oneshot *os,
+				     struct kasync_chan_wait *w, void *item,
+				     int *err)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!task || !os || !w || !item || !err) {
+		kc_misuse("NULL argument");
+		goto inval;
+	}
+	if (w->armed && (w->os != os || w->cleanup.fn != os_recv_cleanup)) {
+		kc_misuse("wait armed for another await");
+		goto inval;
+	}
+
+	spin_lock_irqsave(&os->lock, flags);
+	ret = os_recv_now(os, item);
+	if (ret == -EAGAIN) {
+		if (w->armed) {
+			spin_unlock_irqrestore(&os->lock, flags);
+			return KASYNC_PENDING;	/* spurious wake */
+		}
+		if (os->rxw) {
+			kc_misuse("a second receiver");
+			spin_unlock_irqrestore(&os->lock, flags);
+			goto inval;
+		}
+		/* Chan rule C1: registered in the section that found none. */
+		w->os = os;
+		w->state = KC_QUEUED;
+		os->rxw = w;
+		os->refs++;
+		kc_arm(task, w, os_recv_cleanup);
+		spin_unlock_irqrestore(&os->lock, flags);
+		return KASYNC_PENDING;
+	}
+	*err = ret;
+	if (!w->armed) {
+		spin_unlock_irqrestore(&os->lock, flags);
+		return KASYNC_READY;
+	}
+	os->rxw = NULL;
+	w->state = KC_IDLE;
+	kasync_cleanup_del(task, &w->cleanup);
+	w->armed = false;
+	w->os = NULL;
+	os_unlock_put(os, flags);	/* the wait's reference */
+	return KASYNC_READY;
+
+inval:
+	if (err)
+		*err = -EINVAL;
+	return KASYNC_READY;
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_recv);
+
+/**
+ * kasync_oneshot_recv_cancel - abandon a oneshot receive
+ * @task: the task being polled
+ * @w: the receive's wait; nothing is done if it is not armed
+ *
+ * The value, if it arrived, stays in the oneshot.  @w can be awaited
+ * again afterwards.
+ *
+ * Context: @task's poll function; takes the oneshot's lock (irq-safe).
+ */
+void kasync_oneshot_recv_cancel(struct kasync_task *task,
+				struct kasync_chan_wait *w)
+{
+	if (!w || !w->armed)
+		return;
+	if (w->cleanup.fn != os_recv_cleanup) {
+		kc_misuse("wait armed for another await");
+		return;
+	}
+	kasync_cleanup_del(task, &w->cleanup);
+	os_recv_disarm(w);
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_recv_cancel);
+
+/**
+ * kasync_oneshot_try_recv - take the value if it was sent
+ * @os: the oneshot; the caller is its receiver
+ * @item: where the value is copied
+ *
+ * Context: any, including hard IRQ; takes the oneshot's lock (irq-safe).
+ * Return: 0 with the value in @item; -EAGAIN if it has not been sent yet;
+ * -EPIPE if the sender was dropped without sending, or the value was
+ * already received; -EINVAL for %NULL arguments or a dropped receiver.
+ */
+int kasync_oneshot_try_recv(struct kasync_oneshot *os, void *item)
+{
+	unsigned long flags;
+	int ret;
+
+	if (!os || !item) {
+		kc_misuse("NULL argument");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&os->lock, flags);
+	ret = os_recv_now(os, item);
+	spin_unlock_irqrestore(&os->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_try_recv);
+
+/**
+ * kasync_oneshot_rx_drop - release the receiver
+ * @rx: address of the receiver's oneshot pointer; set to %NULL
+ *
+ * A later send fails with -EPIPE.  A value sent and not received is
+ * passed to drop_item, from this call and without the oneshot's lock.
+ * May free the oneshot.  A %NULL @rx or *@rx, or a second drop, is
+ * reported once in the log and otherwise ignored.
+ *
+ * Context: any context in which drop_item may run; never sleeps itself.
+ */
+void kasync_oneshot_rx_drop(struct kasync_oneshot **rx)
+{
+	struct kasync_oneshot *os;
+	unsigned long flags;
+	bool full;
+
+	if (!rx || !*rx) {
+		kc_misuse("NULL or dropped oneshot");
+		return;
+	}
+	os = *rx;
+	*rx = NULL;
+	spin_lock_irqsave(&os->lock, flags);
+	if (!os->rx_alive) {
+		kc_misuse("receiver dropped twice");
+		spin_unlock_irqrestore(&os->lock, flags);
+		return;
+	}
+	os->rx_alive = false;
+	full = os->full;
+	/* A receiving task still armed (a misuse) gets -EINVAL. */
+	if (os->rxw)
+		kc_wake(os->rxw);
+	spin_unlock_irqrestore(&os->lock, flags);
+
+	/* Chan rule C3: no sender writes the item any more. */
+	if (full && os->drop_item)
+		os->drop_item(os->item);
+
+	spin_lock_irqsave(&os->lock, flags);
+	os->full = false;
+	os_unlock_put(os, flags);
+}
+EXPORT_SYMBOL_GPL(kasync_oneshot_rx_drop);
