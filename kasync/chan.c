@@ -135,7 +135,7 @@ static void kc_wake(struct kasync_chan_wait *w)
 		kasync_wake(w->task);
 }
 
-/* Link @w to @task: cleanup hook registered, one reference (rule C2). */
+/* Tie @w to @task; the caller linked it and took its reference (C2). */
 static void kc_arm(struct kasync_task *task, struct kasync_chan_wait *w,
 		   void (*fn)(struct kasync_cleanup *c))
 {

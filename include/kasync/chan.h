@@ -70,7 +70,7 @@ struct task_struct;
  * @thread: the thread to wake instead (kasync_chan_send_wait() only)
  * @cleanup: unlinks the wait if the task ends while armed
  * @state: where the wait stands (private to kasync/chan.c)
- * @armed: linked to a channel or oneshot, which holds a reference for it
+ * @armed: linked to a channel or oneshot, and holding a reference to it
  *
  * One wait serves one await at a time: a send or a receive on a channel,
  * or a receive on a oneshot.  Zero it (a zero-filled state does) before the
