@@ -16,26 +16,12 @@
 
 #define COUNTER_BUF	1024	/* request bytes buffered per connection */
 
-static int port = 8081;
-module_param(port, int, 0444);
-MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6)");
-static int max_conns = 20000;
-module_param(max_conns, int, 0444);
-MODULE_PARM_DESC(max_conns, "connections served at once");
-static int backlog = 4096;
-module_param(backlog, int, 0444);
-MODULE_PARM_DESC(backlog, "listen backlog");
-static unsigned int idle_ms = 30000;
-module_param(idle_ms, uint, 0444);
-MODULE_PARM_DESC(idle_ms, "drop a connection idle this long");
+/* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
+KSERVER_MODULE(counter_srv, 8081);
 
 static atomic_t total = ATOMIC_INIT(0);
 module_param_cb(total, &kserver_atomic_param, &total, 0444);
 MODULE_PARM_DESC(total, "visits registered (read-only)");
-
-static struct kserver counter_srv;
-module_param_cb(active, &kserver_atomic_param, &counter_srv.active, 0444);
-MODULE_PARM_DESC(active, "connections being served (read-only)");
 
 struct counter_conn {
 	struct kserver_conn c;		/* first */
@@ -86,7 +72,7 @@ static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
 		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in), &s->req);
 		if (!s->parsed) {
 			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
-					     idle_ms * NSEC_PER_MSEC,
+					     kserver_idle_ns(idle_ms),
 					     kasync_sock_recv(t, s->c.ks, &s->op,
 							      s->in + s->len,
 							      sizeof(s->in) - s->len,
@@ -124,15 +110,8 @@ static int __init counter_init(void)
 {
 	int err;
 
-	counter_srv = (struct kserver) {
-		.name = "counter",
-		.port = port,
-		.backlog = backlog,
-		.max_conns = max_conns,
-		.conn_ops = &counter_conn_ops,
-		.conn_size = sizeof(struct counter_conn),
-	};
-	err = kserver_start(&counter_srv);
+	err = counter_srv_start("counter", &counter_conn_ops,
+				sizeof(struct counter_conn), NULL);
 	if (err)
 		return err;
 	pr_info("kasync_counter: listening on port %d\n", port);

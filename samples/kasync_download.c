@@ -121,6 +121,7 @@ static const struct kasync_task_ops fetch_ops = {
 	.poll = fetch_poll,
 	.drop = fetch_drop,
 };
+
 /* --- fetch-end --- */
 
 /* Fill @f from "http://ADDR[:PORT]/PATH"; -EINVAL if it is not one. */
@@ -196,6 +197,7 @@ static int __init download_init(void)
 	}
 	return 0;
 }
+
 /* --- download-pages-end --- */
 
 static void __exit download_exit(void)

@@ -18,29 +18,8 @@
 
 #define ECHO_BUF	1024	/* bytes of buffer per connection */
 
-static int port = 7007;
-module_param(port, int, 0444);
-MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6)");
-static int max_conns = 20000;
-module_param(max_conns, int, 0444);
-MODULE_PARM_DESC(max_conns, "connections served at once; more are closed at once");
-static int backlog = 4096;
-module_param(backlog, int, 0444);
-MODULE_PARM_DESC(backlog, "listen backlog");
-static unsigned int idle_ms = 30000;
-module_param(idle_ms, uint, 0444);
-MODULE_PARM_DESC(idle_ms, "drop a connection idle this long (0: never)");
-static bool percpu;
-module_param(percpu, bool, 0444);
-MODULE_PARM_DESC(percpu, "thread-per-core runtime (no work stealing)");
-
-static struct kserver echo_srv;
-module_param_cb(active, &kserver_atomic_param, &echo_srv.active, 0444);
-MODULE_PARM_DESC(active, "connections being served (read-only)");
-module_param_cb(accepted, &kserver_atomic_param, &echo_srv.accepted, 0444);
-MODULE_PARM_DESC(accepted, "connections accepted (read-only)");
-module_param_cb(refused, &kserver_atomic_param, &echo_srv.refused, 0444);
-MODULE_PARM_DESC(refused, "connections turned away at max_conns (read-only)");
+/* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
+KSERVER_MODULE(echo_srv, 7007);
 
 /* --- echo-conn-begin --- */
 struct echo_conn {
@@ -59,15 +38,10 @@ static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
-		if (idle_ms)
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
-					     idle_ms * NSEC_PER_MSEC,
-					     kasync_sock_recv(t, s->c.ks, &s->op, s->buf,
-							      sizeof(s->buf), &s->n),
-					     kasync_sock_cancel(t, &s->op), &s->err);
-		else
-			KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->c.ks, &s->op, s->buf,
-							      sizeof(s->buf), &s->n));
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle, kserver_idle_ns(idle_ms),
+				     kasync_sock_recv(t, s->c.ks, &s->op, s->buf,
+						      sizeof(s->buf), &s->n),
+				     kasync_sock_cancel(t, &s->op), &s->err);
 		if (s->err || s->n <= 0)	/* idle, EOF or error */
 			break;
 		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
@@ -89,22 +63,14 @@ static const struct kasync_task_ops echo_conn_ops = {
 	.poll = echo_conn_poll,
 	.drop = echo_conn_drop,
 };
+
 /* --- echo-conn-end --- */
 
 static int __init echo_init(void)
 {
 	int err;
 
-	echo_srv = (struct kserver) {
-		.name = "echo",
-		.port = port,
-		.backlog = backlog,
-		.max_conns = max_conns,
-		.percpu = percpu,
-		.conn_ops = &echo_conn_ops,
-		.conn_size = sizeof(struct echo_conn),
-	};
-	err = kserver_start(&echo_srv);
+	err = echo_srv_start("echo", &echo_conn_ops, sizeof(struct echo_conn), NULL);
 	if (err)
 		return err;
 	pr_info("kasync_echo: listening on port %d (%zu bytes of task state per connection)\n",

@@ -30,33 +30,15 @@
 #define SORRY		"Error registering your visit"
 #define VISIT_REQ	"POST /visit HTTP/1.1\r\nHost: counter\r\nContent-Length: 0\r\n\r\n"
 
-static int port = 8080;
-module_param(port, int, 0444);
-MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6)");
+/* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
+KSERVER_MODULE(http_srv, 8080);
+
 static char *counter = "127.0.0.1:8081";
 module_param(counter, charp, 0444);
 MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port\"");
 static unsigned int counter_ms = 2000;
 module_param(counter_ms, uint, 0444);
 MODULE_PARM_DESC(counter_ms, "time limit of one visit registration");
-static int max_conns = 20000;
-module_param(max_conns, int, 0444);
-MODULE_PARM_DESC(max_conns, "connections served at once; more get 503");
-static int backlog = 4096;
-module_param(backlog, int, 0444);
-MODULE_PARM_DESC(backlog, "listen backlog");
-static unsigned int idle_ms = 30000;
-module_param(idle_ms, uint, 0444);
-MODULE_PARM_DESC(idle_ms, "drop a connection idle this long");
-static bool percpu;
-module_param(percpu, bool, 0444);
-MODULE_PARM_DESC(percpu, "thread-per-core runtime (no work stealing)");
-
-static struct kserver http_srv;
-module_param_cb(active, &kserver_atomic_param, &http_srv.active, 0444);
-MODULE_PARM_DESC(active, "connections being served (read-only)");
-module_param_cb(refused, &kserver_atomic_param, &http_srv.refused, 0444);
-MODULE_PARM_DESC(refused, "connections turned away at max_conns (read-only)");
 static atomic_t requests = ATOMIC_INIT(0);
 module_param_cb(requests, &kserver_atomic_param, &requests, 0444);
 MODULE_PARM_DESC(requests, "requests answered (read-only)");
@@ -162,6 +144,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 	KASYNC_DONE(&v->co);
 	KASYNC_END(&v->co);
 }
+
 /* --- http-visit-end --- */
 
 struct http_conn {
@@ -191,7 +174,7 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in), &s->req);
 		if (!s->parsed) {		/* need more bytes */
 			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
-					     idle_ms * NSEC_PER_MSEC,
+					     kserver_idle_ns(idle_ms),
 					     kasync_sock_recv(t, s->c.ks, &s->op,
 							      s->in + s->len,
 							      sizeof(s->in) - s->len,
@@ -246,6 +229,7 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 	}
 	KASYNC_END(&s->co);
 }
+
 /* --- http-conn-end --- */
 
 static void http_conn_drop(void *p)
@@ -282,17 +266,8 @@ static int __init http_init(void)
 		pr_err("kasync_http: bad counter address \"%s\"\n", counter);
 		return err;
 	}
-	http_srv = (struct kserver) {
-		.name = "http",
-		.port = port,
-		.backlog = backlog,
-		.max_conns = max_conns,
-		.percpu = percpu,
-		.conn_ops = &http_conn_ops,
-		.conn_size = sizeof(struct http_conn),
-		.refuse = http_refuse,
-	};
-	err = kserver_start(&http_srv);
+	err = http_srv_start("http", &http_conn_ops, sizeof(struct http_conn),
+			     http_refuse);
 	if (err)
 		return err;
 	pr_info("kasync_http: listening on port %d, counter at %s (%zu bytes of task state per connection)\n",

@@ -80,6 +80,12 @@ static const struct kernel_param_ops kserver_atomic_param __maybe_unused = {
 	.get = kserver_get_atomic,
 };
 
+/* An idle_ms parameter as a time limit: 0 means (a century) never. */
+static inline u64 kserver_idle_ns(unsigned int ms)
+{
+	return ms ? (u64)ms * NSEC_PER_MSEC : 100ULL * 365 * 24 * 3600 * NSEC_PER_SEC;
+}
+
 /**
  * kserver_conn_end - release a connection: call once from its drop callback
  * @c: the head of the connection's state
@@ -234,6 +240,50 @@ destroy_rt:
 free_tmpl:
 	kfree(srv->tmpl);
 	return err;
+}
+
+/**
+ * KSERVER_MODULE - the parameters and counters every server sample has
+ * @srv: name of the module's &struct kserver, defined here
+ * @def_port: default port
+ *
+ * Defines the module parameters port, max_conns, backlog, idle_ms (0:
+ * never) and percpu, the read-only counters active, accepted and refused,
+ * and @srv_start(name, ops, size, refuse), which fills @srv from the
+ * parameters and calls kserver_start().
+ */
+#define KSERVER_MODULE(srv, def_port)					\
+static int port = (def_port);						\
+module_param(port, int, 0444);						\
+MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6)");			\
+static int max_conns = 20000;						\
+module_param(max_conns, int, 0444);					\
+MODULE_PARM_DESC(max_conns, "connections served at once; more are turned away"); \
+static int backlog = 4096;						\
+module_param(backlog, int, 0444);					\
+MODULE_PARM_DESC(backlog, "listen backlog");				\
+static unsigned int idle_ms = 30000;					\
+module_param(idle_ms, uint, 0444);					\
+MODULE_PARM_DESC(idle_ms, "drop a connection idle this long (0: never)"); \
+static bool percpu;							\
+module_param(percpu, bool, 0444);					\
+MODULE_PARM_DESC(percpu, "thread-per-core runtime (no work stealing)");	\
+static struct kserver srv;						\
+module_param_cb(active, &kserver_atomic_param, &srv.active, 0444);	\
+MODULE_PARM_DESC(active, "connections being served (read-only)");	\
+module_param_cb(accepted, &kserver_atomic_param, &srv.accepted, 0444);	\
+MODULE_PARM_DESC(accepted, "connections accepted (read-only)");	\
+module_param_cb(refused, &kserver_atomic_param, &srv.refused, 0444);	\
+MODULE_PARM_DESC(refused, "connections turned away at max_conns (read-only)"); \
+static int srv##_start(const char *name, const struct kasync_task_ops *ops, \
+		       size_t size, void (*refuse)(struct kasync_sock *ks)) \
+{									\
+	srv = (struct kserver) {					\
+		.name = name, .port = port, .backlog = backlog,		\
+		.max_conns = max_conns, .percpu = percpu,		\
+		.conn_ops = ops, .conn_size = size, .refuse = refuse,	\
+	};								\
+	return kserver_start(&srv);					\
 }
 
 /**
