@@ -1268,8 +1268,13 @@ static void kn_memory(struct kunit *test)
 	kunit_info(test, "%d connects one after another: %llu ms\n", KN_PAIRS,
 		   (ktime_get_ns() - t0) / NSEC_PER_MSEC);
 	msleep(1100);
+	/*
+	 * Slab totals are a measurement, not a check: KASAN's quarantine
+	 * releases earlier cases' objects meanwhile, so the total can even
+	 * shrink.  What is checked is the object this layer adds: small.
+	 */
 	delta = kn_slab_bytes() - before;
-	KUNIT_EXPECT_GT(test, delta, 0L);
+	KUNIT_EXPECT_LE(test, ksize(srv[0]), (size_t)256);
 	kunit_info(test, "per socket: kasync_sock %zu (its kmalloc bucket), TCP sock %u, socket+inode %zu bytes\n",
 		   ksize(srv[0]), kmem_cache_size(kn_sk(srv[0])->sk_prot->slab),
 		   sizeof(struct socket_alloc));
