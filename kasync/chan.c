@@ -14,17 +14,20 @@
  * poll hands the slot to the next queued sender, so that nobody is left
  * queued next to a free slot.
  *
+ * A oneshot is a channel of capacity 1 with one sender that is never
+ * cloned and is consumed by the send; everything below holds for it.
+ *
  * Fields are tagged in the legend of internal.h, with L for the object's
  * own lock (an irq-safe spinlock); the tags of &struct kasync_chan_wait:
  *
  *   node        L: on ch->sendq
- *   ch/os, task, cleanup, armed   P: set before the wait is linked under
+ *   ch, task, cleanup, armed   P: set before the wait is linked under
  *               L, cleared after it is unlinked
  *   thread      I: the sleeper of kasync_chan_send_wait() (on its stack)
  *   state       L
  *
- * Lock order: a channel's or oneshot's lock -> what kasync_wake() and
- * wake_up_process() take.  No two channel locks are ever held together,
+ * Lock order: a channel's lock -> what kasync_wake() and wake_up_process()
+ * take.  No two channel locks are ever held together,
  * and drop_item runs without any.
  *
  * ========================== chan rules ===============================
@@ -58,8 +61,7 @@
  *     rx_alive first under the same lock, and no receive may follow the
  *     drop.  So the dropper owns the ring's items from then on and passes
  *     them to drop_item without the lock (drop_item may be as slow as it
- *     likes, short of sleeping, and may even use channels).  The oneshot's
- *     item works the same way.
+ *     likes, short of sleeping, and may even use channels).
  *
  * C4. Grants.  Free slots (capacity - len - reserved) are zero whenever
  *     sendq is not empty.  Every path that frees a slot (a receive, the
@@ -107,23 +109,6 @@ struct kasync_chan {
 	u8 ring[] __aligned(8);		/* L while rx_alive, then C3 */
 };
 
-/*
- * struct kasync_oneshot - one item, sent once
- *
- * Lifetime: as a channel's (chan rule C2).
- */
-struct kasync_oneshot {
-	spinlock_t lock;		/* I: L, irq-safe */
-	u8 refs;			/* L: sender + receiver + armed wait */
-	bool tx_alive;			/* L: the sender is not used yet */
-	bool rx_alive;			/* L: cleared once, by rx_drop */
-	bool full;			/* L: holds an unreceived item */
-	unsigned int item_size;		/* I */
-	void (*drop_item)(void *item);	/* I */
-	struct kasync_chan_wait *rxw;	/* L: the armed receive, or NULL */
-	u8 item[] __aligned(8);		/* L while rx_alive, then C3 */
-};
-
 #define kc_misuse(what) pr_err_once("kasync: %s(): %s\n", __func__, what)
 
 /* Wake whoever waits on @w (chan rule C1: the object's lock is held). */
@@ -166,6 +151,15 @@ static void kc_unlock_put(struct kasync_chan *ch, unsigned long flags)
 	spin_unlock_irqrestore(&ch->lock, flags);
 	if (last)
 		kfree(ch);
+}
+
+/* Release a sender reference with the lock held; unlocks (may free). */
+static void kc_sender_put(struct kasync_chan *ch, unsigned long flags)
+{
+	lockdep_assert_held(&ch->lock);
+	if (!--ch->senders && ch->rxw)
+		kc_wake(ch->rxw);	/* the end of the stream */
+	kc_unlock_put(ch, flags);
 }
 
 /* Grant free slots to the oldest queued senders (chan rule C4). */
@@ -401,9 +395,7 @@ void kasync_chan_sender_drop(struct kasync_chan **tx)
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return;
 	}
-	if (!--ch->senders && ch->rxw)
-		kc_wake(ch->rxw);	/* the end of the stream */
-	kc_unlock_put(ch, flags);
+	kc_sender_put(ch, flags);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_sender_drop);
 
@@ -825,32 +817,21 @@ EXPORT_SYMBOL_GPL(kasync_chan_info);
 
 /* ---- oneshot ------------------------------------------------------------- */
 
-static void os_unlock_put(struct kasync_oneshot *os, unsigned long flags)
+/*
+ * struct kasync_oneshot - one item, sent once
+ *
+ * A channel of capacity 1 whose one sender reference is never cloned and
+ * is consumed by the send: the ring holds the value, the end of the stream
+ * is the sender's release, and the receive, its cancel and the drops are
+ * the channel's own (chan rules C1-C4 apply as written).
+ */
+struct kasync_oneshot {
+	struct kasync_chan ch;
+};
+
+static struct kasync_chan *os_chan(struct kasync_oneshot *os)
 {
-	bool last = !--os->refs;
-
-	spin_unlock_irqrestore(&os->lock, flags);
-	if (last)
-		kfree(os);
-}
-
-static void os_recv_disarm(struct kasync_chan_wait *w)
-{
-	struct kasync_oneshot *os = w->os;
-	unsigned long flags;
-
-	spin_lock_irqsave(&os->lock, flags);
-	if (os->rxw == w)
-		os->rxw = NULL;
-	w->state = KC_IDLE;
-	w->armed = false;
-	w->os = NULL;
-	os_unlock_put(os, flags);
-}
-
-static void os_recv_cleanup(struct kasync_cleanup *c)
-{
-	os_recv_disarm(container_of(c, struct kasync_chan_wait, cleanup));
+	return os ? &os->ch : NULL;
 }
 
 /**
@@ -872,53 +853,13 @@ struct kasync_oneshot *kasync_oneshot_new(size_t item_size,
 					  void (*drop_item)(void *item),
 					  gfp_t gfp)
 {
-	struct kasync_oneshot *os;
+	struct kasync_chan *ch = kasync_chan_new(item_size, 1, drop_item, gfp);
 
-	if (!item_size || item_size > KASYNC_CHAN_ITEM_MAX) {
-		kc_misuse("bad item size");
-		return ERR_PTR(-EINVAL);
-	}
-	os = kmalloc(struct_size(os, item, item_size), gfp);
-	if (!os)
-		return ERR_PTR(-ENOMEM);
-	spin_lock_init(&os->lock);
-	os->refs = 2;
-	os->tx_alive = true;
-	os->rx_alive = true;
-	os->full = false;
-	os->item_size = item_size;
-	os->drop_item = drop_item;
-	os->rxw = NULL;
-	return os;
+	if (IS_ERR(ch))
+		return ERR_CAST(ch);
+	return container_of(ch, struct kasync_oneshot, ch);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_new);
-
-/* Release the sender with the lock held; unlocks (may free). */
-static int os_tx_release(struct kasync_oneshot *os, const void *item,
-			 unsigned long flags)
-{
-	int ret = 0;
-
-	if (!os->tx_alive) {
-		kc_misuse("sender used twice");
-		spin_unlock_irqrestore(&os->lock, flags);
-		return -EINVAL;
-	}
-	os->tx_alive = false;
-	if (item) {
-		if (os->rx_alive) {
-			memcpy(os->item, item, os->item_size);
-			os->full = true;
-		} else {
-			ret = -EPIPE;
-		}
-	}
-	/* Chan rule C1: the value, or the sender's end, wakes the receiver. */
-	if (os->rxw)
-		kc_wake(os->rxw);
-	os_unlock_put(os, flags);
-	return ret;
-}
 
 /**
  * kasync_oneshot_send - send the value and release the sender
@@ -935,17 +876,31 @@ static int os_tx_release(struct kasync_oneshot *os, const void *item,
  */
 int kasync_oneshot_send(struct kasync_oneshot **tx, const void *item)
 {
-	struct kasync_oneshot *os;
+	struct kasync_chan *ch;
 	unsigned long flags;
+	int ret;
 
 	if (!tx || !*tx || !item) {
 		kc_misuse("NULL argument or used sender");
 		return -EINVAL;
 	}
-	os = *tx;
+	ch = os_chan(*tx);
 	*tx = NULL;
-	spin_lock_irqsave(&os->lock, flags);
-	return os_tx_release(os, item, flags);
+	spin_lock_irqsave(&ch->lock, flags);
+	/* One sender, one slot: never -EAGAIN; -EINVAL if it was used. */
+	ret = kc_send_now(ch, item);
+	if (ret == -EINVAL) {
+		spin_unlock_irqrestore(&ch->lock, flags);
+		return ret;
+	}
+	if (!ret) {
+		/* Chan rule C1: kc_push() woke the receiver for the value. */
+		ch->senders--;
+		kc_unlock_put(ch, flags);
+	} else {
+		kc_sender_put(ch, flags);
+	}
+	return ret;
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_send);
 
@@ -960,35 +915,17 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_send);
  */
 void kasync_oneshot_sender_drop(struct kasync_oneshot **tx)
 {
-	struct kasync_oneshot *os;
-	unsigned long flags;
+	struct kasync_chan *ch;
 
 	if (!tx || !*tx) {
 		kc_misuse("NULL or used sender");
 		return;
 	}
-	os = *tx;
+	ch = os_chan(*tx);
 	*tx = NULL;
-	spin_lock_irqsave(&os->lock, flags);
-	os_tx_release(os, NULL, flags);
+	kasync_chan_sender_drop(&ch);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_sender_drop);
-
-/* Receive now: 0 with the value, -EPIPE, -EINVAL, or -EAGAIN. */
-static int os_recv_now(struct kasync_oneshot *os, void *item)
-{
-	lockdep_assert_held(&os->lock);
-	if (!os->rx_alive) {
-		kc_misuse("receive after the receiver was dropped");
-		return -EINVAL;
-	}
-	if (os->full) {
-		memcpy(item, os->item, os->item_size);
-		os->full = false;
-		return 0;
-	}
-	return os->tx_alive ? -EAGAIN : -EPIPE;
-}
 
 /**
  * kasync_oneshot_recv - await the value
@@ -1012,56 +949,7 @@ enum kasync_poll kasync_oneshot_recv(struct kasync_task *task,
 				     struct kasync_chan_wait *w, void *item,
 				     int *err)
 {
-	unsigned long flags;
-	int ret;
-
-	if (!task || !os || !w || !item || !err) {
-		kc_misuse("NULL argument");
-		goto inval;
-	}
-	if (w->armed && (w->os != os || w->cleanup.fn != os_recv_cleanup)) {
-		kc_misuse("wait armed for another await");
-		goto inval;
-	}
-
-	spin_lock_irqsave(&os->lock, flags);
-	ret = os_recv_now(os, item);
-	if (ret == -EAGAIN) {
-		if (w->armed) {
-			spin_unlock_irqrestore(&os->lock, flags);
-			return KASYNC_PENDING;	/* spurious wake */
-		}
-		if (os->rxw) {
-			kc_misuse("a second receiver");
-			spin_unlock_irqrestore(&os->lock, flags);
-			goto inval;
-		}
-		/* Chan rule C1: registered in the section that found none. */
-		w->os = os;
-		w->state = KC_QUEUED;
-		os->rxw = w;
-		os->refs++;
-		kc_arm(task, w, os_recv_cleanup);
-		spin_unlock_irqrestore(&os->lock, flags);
-		return KASYNC_PENDING;
-	}
-	*err = ret;
-	if (!w->armed) {
-		spin_unlock_irqrestore(&os->lock, flags);
-		return KASYNC_READY;
-	}
-	os->rxw = NULL;
-	w->state = KC_IDLE;
-	kasync_cleanup_del(task, &w->cleanup);
-	w->armed = false;
-	w->os = NULL;
-	os_unlock_put(os, flags);	/* the wait's reference */
-	return KASYNC_READY;
-
-inval:
-	if (err)
-		*err = -EINVAL;
-	return KASYNC_READY;
+	return kasync_chan_recv(task, os_chan(os), w, item, err);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_recv);
 
@@ -1078,14 +966,7 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_recv);
 void kasync_oneshot_recv_cancel(struct kasync_task *task,
 				struct kasync_chan_wait *w)
 {
-	if (!w || !w->armed)
-		return;
-	if (w->cleanup.fn != os_recv_cleanup) {
-		kc_misuse("wait armed for another await");
-		return;
-	}
-	kasync_cleanup_del(task, &w->cleanup);
-	os_recv_disarm(w);
+	kasync_chan_recv_cancel(task, w);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_recv_cancel);
 
@@ -1101,17 +982,7 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_recv_cancel);
  */
 int kasync_oneshot_try_recv(struct kasync_oneshot *os, void *item)
 {
-	unsigned long flags;
-	int ret;
-
-	if (!os || !item) {
-		kc_misuse("NULL argument");
-		return -EINVAL;
-	}
-	spin_lock_irqsave(&os->lock, flags);
-	ret = os_recv_now(os, item);
-	spin_unlock_irqrestore(&os->lock, flags);
-	return ret;
+	return kasync_chan_try_recv(os_chan(os), item);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_try_recv);
 
@@ -1128,35 +999,14 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_try_recv);
  */
 void kasync_oneshot_rx_drop(struct kasync_oneshot **rx)
 {
-	struct kasync_oneshot *os;
-	unsigned long flags;
-	bool full;
+	struct kasync_chan *ch;
 
 	if (!rx || !*rx) {
 		kc_misuse("NULL or dropped oneshot");
 		return;
 	}
-	os = *rx;
+	ch = os_chan(*rx);
 	*rx = NULL;
-	spin_lock_irqsave(&os->lock, flags);
-	if (!os->rx_alive) {
-		kc_misuse("receiver dropped twice");
-		spin_unlock_irqrestore(&os->lock, flags);
-		return;
-	}
-	os->rx_alive = false;
-	full = os->full;
-	/* A receiving task still armed (a misuse) gets -EINVAL. */
-	if (os->rxw)
-		kc_wake(os->rxw);
-	spin_unlock_irqrestore(&os->lock, flags);
-
-	/* Chan rule C3: no sender writes the item any more. */
-	if (full && os->drop_item)
-		os->drop_item(os->item);
-
-	spin_lock_irqsave(&os->lock, flags);
-	os->full = false;
-	os_unlock_put(os, flags);
+	kasync_chan_rx_drop(&ch);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_rx_drop);

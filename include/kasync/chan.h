@@ -64,8 +64,7 @@ struct task_struct;
 /**
  * struct kasync_chan_wait - a channel await, kept in a task's state
  * @node: link on the channel's queue of blocked senders
- * @ch: the channel while armed on a channel
- * @os: the oneshot while armed on a oneshot
+ * @ch: the channel while armed (a oneshot's own channel for a oneshot)
  * @task: the task to wake
  * @thread: the thread to wake instead (kasync_chan_send_wait() only)
  * @cleanup: unlinks the wait if the task ends while armed
@@ -79,10 +78,7 @@ struct task_struct;
  */
 struct kasync_chan_wait {
 	struct list_head node;
-	union {
-		struct kasync_chan *ch;
-		struct kasync_oneshot *os;
-	};
+	struct kasync_chan *ch;
 	struct kasync_task *task;
 	struct task_struct *thread;
 	struct kasync_cleanup cleanup;
