@@ -836,6 +836,37 @@ static bool ks_args_ok(struct kasync_task *t, struct kasync_sock *ks,
 	       !ks_bad(buf, fn);
 }
 
+/*
+ * The body of the data awaits (recv, recvfrom, send, send_all, sendto):
+ * check the arguments, @bad being the await's own check; a send of
+ * nothing finishes at once (an empty datagram is sent); else drive @a and
+ * report its result in *@ret.
+ */
+static enum kasync_poll ks_await_io(struct kasync_task *t,
+				    struct kasync_sock *ks,
+				    struct kasync_sock_op *op,
+				    const struct ks_args *a, bool bad,
+				    ssize_t *ret, const char *fn)
+{
+	long res = 0;
+
+	if (ks_bad(ret, fn))
+		return KASYNC_READY;
+	if (!ks_args_ok(t, ks, op, a->buf, fn) || bad) {
+		*ret = -EINVAL;
+		return KASYNC_READY;
+	}
+	if (!a->len && (a->kind == KS_SEND || a->kind == KS_SEND_ALL)) {
+		op->done = 0;	/* as ks_drive() starts it */
+		*ret = 0;
+		return KASYNC_READY;
+	}
+	if (ks_drive(t, ks, op, a, &res) == KASYNC_PENDING)
+		return KASYNC_PENDING;
+	*ret = res;
+	return KASYNC_READY;
+}
+
 /**
  * kasync_sock_accept - await a connection on a listening TCP socket
  * @task: the task being polled
@@ -982,18 +1013,8 @@ enum kasync_poll kasync_sock_recv(struct kasync_task *task,
 				  size_t len, ssize_t *ret)
 {
 	struct ks_args a = { .kind = KS_RECV, .buf = buf, .len = len };
-	long res = 0;
 
-	if (ks_bad(ret, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, buf, __func__) || !len) {
-		*ret = -EINVAL;
-		return KASYNC_READY;
-	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*ret = res;
-	return KASYNC_READY;
+	return ks_await_io(task, ks, op, &a, !len, ret, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_recv);
 
@@ -1028,18 +1049,8 @@ enum kasync_poll kasync_sock_recvfrom(struct kasync_task *task,
 		.len = len,
 		.addr = (struct sockaddr *)from,
 	};
-	long res = 0;
 
-	if (ks_bad(ret, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, buf, __func__) || !len) {
-		*ret = -EINVAL;
-		return KASYNC_READY;
-	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*ret = res;
-	return KASYNC_READY;
+	return ks_await_io(task, ks, op, &a, !len, ret, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_recvfrom);
 
@@ -1068,22 +1079,8 @@ enum kasync_poll kasync_sock_send(struct kasync_task *task,
 				  size_t len, ssize_t *ret)
 {
 	struct ks_args a = { .kind = KS_SEND, .buf = (void *)buf, .len = len };
-	long res = 0;
 
-	if (ks_bad(ret, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, buf, __func__)) {
-		*ret = -EINVAL;
-		return KASYNC_READY;
-	}
-	if (!len) {
-		*ret = 0;
-		return KASYNC_READY;
-	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*ret = res;
-	return KASYNC_READY;
+	return ks_await_io(task, ks, op, &a, false, ret, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_send);
 
@@ -1117,23 +1114,8 @@ enum kasync_poll kasync_sock_send_all(struct kasync_task *task,
 		.buf = (void *)buf,
 		.len = len,
 	};
-	long res = 0;
 
-	if (ks_bad(ret, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, buf, __func__)) {
-		*ret = -EINVAL;
-		return KASYNC_READY;
-	}
-	if (!len) {
-		op->done = 0;
-		*ret = 0;
-		return KASYNC_READY;
-	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*ret = res;
-	return KASYNC_READY;
+	return ks_await_io(task, ks, op, &a, false, ret, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_send_all);
 
@@ -1172,19 +1154,9 @@ enum kasync_poll kasync_sock_sendto(struct kasync_task *task,
 		.addr = (struct sockaddr *)to,
 		.addrlen = tolen,
 	};
-	long res = 0;
 
-	if (ks_bad(ret, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, buf, __func__) ||
-	    (to && !ks_addr_ok(to, tolen))) {
-		*ret = -EINVAL;
-		return KASYNC_READY;
-	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*ret = res;
-	return KASYNC_READY;
+	return ks_await_io(task, ks, op, &a, to && !ks_addr_ok(to, tolen),
+			   ret, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_sendto);
 
