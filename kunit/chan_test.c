@@ -16,7 +16,6 @@
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
-#include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -1359,9 +1358,7 @@ static void kc_lost_wake_stress(struct kunit *test)
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(tx));
 	here = raw_smp_processor_id();
-	cpu = cpumask_next(here, cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
+	cpu = kt_other_cpu(here);
 	c = kc_spawn_cons(test, here, tx, true, &seen, NULL, 0);
 	for (i = 0; i < 2; i++)
 		p[i] = kc_spawn_prod(test, cpu, tx, i, 0, &stop);

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small helpers shared by kasync's KUnit suites (static inline, no
- * exports): tasks that finish at once, tasks that wait forever, and a
- * bounded wait for a condition.
+ * exports): tasks that finish at once, tasks that wait forever, a
+ * bounded wait for a condition, and the posters of the lost-wake stress
+ * cases.
  */
 #ifndef _KASYNC_KUNIT_TEST_H
 #define _KASYNC_KUNIT_TEST_H
 
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/sched/task.h>
 #include <kunit/test.h>
 #include <kasync.h>
 
@@ -89,5 +94,112 @@ static const struct kasync_task_ops kt_never_ops __maybe_unused = {
 	.poll = kt_never_poll,
 	.drop = kt_simple_drop,
 };
+
+/* An online CPU other than @cpu, if there is one. */
+static inline unsigned int kt_other_cpu(unsigned int cpu)
+{
+	unsigned int next = cpumask_next(cpu, cpu_online_mask);
+
+	return next < nr_cpu_ids ? next : cpumask_first(cpu_online_mask);
+}
+
+/*
+ * The posters of a lost-wake stress case: one event outstanding at a
+ * time.  A poster publishes event n + 1 (through @post) only once the
+ * task under test acknowledged n by setting @ack to n; they are a kthread
+ * bound to another CPU and an hrtimer in hard IRQ.  A lost wake leaves
+ * the task asleep with @ack behind @posted, which the kthread counts as a
+ * stall after a second and kt_poster_check() reports.
+ */
+struct kt_poster {
+	atomic_t posted;
+	atomic_t ack;
+	atomic_t pause;		/* posters stop posting */
+	atomic_t by_thread;
+	atomic_t by_timer;
+	atomic_t stalls;	/* the kthread saw no ack for a second */
+	void (*post)(struct kt_poster *pp, int n);	/* delivers event n */
+	struct hrtimer timer;
+	struct task_struct *k;
+	unsigned int cpu;	/* the kthread's */
+};
+
+static inline bool kt_post(struct kt_poster *pp)
+{
+	int p = atomic_read(&pp->posted);
+
+	if (atomic_read(&pp->pause) || atomic_read(&pp->ack) != p)
+		return false;
+	if (atomic_cmpxchg(&pp->posted, p, p + 1) != p)
+		return false;
+	pp->post(pp, p + 1);
+	return true;
+}
+
+static inline int kt_poster_thread(void *data)
+{
+	struct kt_poster *pp = data;
+	unsigned long last = jiffies;
+
+	while (!kthread_should_stop()) {
+		if (kt_post(pp)) {
+			atomic_inc(&pp->by_thread);
+			last = jiffies;
+		} else if (atomic_read(&pp->ack) == atomic_read(&pp->posted)) {
+			last = jiffies;
+		} else if (time_after(jiffies, last + HZ)) {
+			atomic_inc(&pp->stalls);
+			last = jiffies;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static inline enum hrtimer_restart kt_poster_timer(struct hrtimer *timer)
+{
+	struct kt_poster *pp = container_of(timer, struct kt_poster, timer);
+
+	if (kt_post(pp))
+		atomic_inc(&pp->by_timer);
+	hrtimer_forward_now(timer, ns_to_ktime(200 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/* Start the kthread (named @name/<cpu>) on another CPU, and the hrtimer. */
+static inline void kt_poster_start(struct kunit *test, struct kt_poster *pp,
+				   const char *name)
+{
+	pp->cpu = kt_other_cpu(raw_smp_processor_id());
+	pp->k = kthread_create(kt_poster_thread, pp, "%s/%u", name, pp->cpu);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pp->k));
+	kthread_bind(pp->k, pp->cpu);
+	get_task_struct(pp->k);
+	wake_up_process(pp->k);
+	hrtimer_init(&pp->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	pp->timer.function = kt_poster_timer;
+	hrtimer_start(&pp->timer, ns_to_ktime(200 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+}
+
+/* Stop both posters; nothing is posted after this returns. */
+static inline void kt_poster_stop(struct kt_poster *pp)
+{
+	atomic_set(&pp->pause, 1);
+	hrtimer_cancel(&pp->timer);
+	kthread_stop(pp->k);
+	put_task_struct(pp->k);
+}
+
+/* No stall, and both posters posted. */
+static inline void kt_poster_check(struct kunit *test, struct kt_poster *pp)
+{
+	KUNIT_EXPECT_EQ(test, atomic_read(&pp->stalls), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&pp->by_thread), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&pp->by_timer), 0);
+	kunit_info(test, "events: %d by a kthread on CPU %u, %d by an hrtimer\n",
+		   atomic_read(&pp->by_thread), pp->cpu,
+		   atomic_read(&pp->by_timer));
+}
 
 #endif /* _KASYNC_KUNIT_TEST_H */

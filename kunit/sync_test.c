@@ -11,7 +11,6 @@
  * CPU.
  */
 #include <kunit/test.h>
-#include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -85,14 +84,6 @@ static bool ks_notify_permit(struct kasync_notify *nf)
 }
 
 /* A CPU other than the current one, if there is one. */
-static unsigned int ks_other_cpu(void)
-{
-	unsigned int cpu = cpumask_next(raw_smp_processor_id(),
-					cpu_online_mask);
-
-	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
-}
-
 /* The three primitives, one of each. */
 struct ks_prims {
 	struct kasync_mutex m;
@@ -608,7 +599,7 @@ static void ks_sem_release_irq_and_remote(struct kunit *test)
 	h = kasync_spawn(NULL, &ks_taker_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 
-	cpu = ks_other_cpu();
+	cpu = kt_other_cpu(raw_smp_processor_id());
 	k = kthread_create(ks_remote_thread, rm, "ks_release/%u", cpu);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
 	kthread_bind(k, cpu);
@@ -1119,21 +1110,14 @@ static void ks_cancel_every_await(struct kunit *test)
 /*
  * One event outstanding at a time, rotating over the primitives: event k
  * is a semaphore release (k % 3 == 0), a notify_one (1), or an unlock of
- * the mutex that the task holds since the last mutex event (2).  Posters:
- * a kthread on the other CPU and an hrtimer in hard IRQ.  A poster
- * publishes event k + 1 only once the task acknowledged k; a lost wake
- * leaves the task asleep with ack behind posted, which the checks catch.
+ * the mutex that the task holds since the last mutex event (2), posted
+ * by the posters of kasync_test.h (struct kt_poster).  A lost wake leaves
+ * the task asleep with ack behind posted, which the checks catch.
  */
 struct ks_stress {
 	struct ks_prims *p;
-	atomic_t posted;
-	atomic_t ack;
-	atomic_t pause;
+	struct kt_poster pp;
 	atomic_t stop;
-	atomic_t by_thread;
-	atomic_t by_timer;
-	atomic_t stalls;
-	struct hrtimer timer;
 };
 
 static void ks_post_event(struct ks_stress *sh, int k)
@@ -1146,46 +1130,9 @@ static void ks_post_event(struct ks_stress *sh, int k)
 		kasync_mutex_unlock(&sh->p->m);
 }
 
-static bool ks_post(struct ks_stress *sh)
+static void ks_stress_post(struct kt_poster *pp, int n)
 {
-	int p = atomic_read(&sh->posted);
-
-	if (atomic_read(&sh->pause) || atomic_read(&sh->ack) != p)
-		return false;
-	if (atomic_cmpxchg(&sh->posted, p, p + 1) != p)
-		return false;
-	ks_post_event(sh, p + 1);
-	return true;
-}
-
-static int ks_stress_thread(void *data)
-{
-	struct ks_stress *sh = data;
-	unsigned long last = jiffies;
-
-	while (!kthread_should_stop()) {
-		if (ks_post(sh)) {
-			atomic_inc(&sh->by_thread);
-			last = jiffies;
-		} else if (atomic_read(&sh->ack) == atomic_read(&sh->posted)) {
-			last = jiffies;
-		} else if (time_after(jiffies, last + HZ)) {
-			atomic_inc(&sh->stalls);
-			last = jiffies;
-		}
-		cond_resched();
-	}
-	return 0;
-}
-
-static enum hrtimer_restart ks_stress_timer(struct hrtimer *timer)
-{
-	struct ks_stress *sh = container_of(timer, struct ks_stress, timer);
-
-	if (ks_post(sh))
-		atomic_inc(&sh->by_timer);
-	hrtimer_forward_now(timer, ns_to_ktime(200 * NSEC_PER_USEC));
-	return HRTIMER_RESTART;
+	ks_post_event(container_of(pp, struct ks_stress, pp), n);
 }
 
 struct ks_stress_task {
@@ -1210,7 +1157,7 @@ static enum kasync_poll ks_stress_poll(struct kasync_task *t, void *state)
 			KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &p->m, &s->w));
 		if (s->w.err)
 			KASYNC_RETURN(&s->co, t, s->w.err);
-		atomic_set(&s->sh->ack, ++s->seen);
+		atomic_set(&s->sh->pp.ack, ++s->seen);
 	}
 	KASYNC_RETURN(&s->co, t, s->seen);
 	KASYNC_END(&s->co);
@@ -1222,52 +1169,34 @@ static void ks_lost_wake_stress(struct kunit *test)
 {
 	struct ks_stress *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
 	struct ks_stress_task s = {};
-	struct task_struct *k;
 	struct kasync_task *h;
-	unsigned int cpu;
 	long seen;
 
 	KUNIT_ASSERT_NOT_NULL(test, sh);
 	sh->p = ks_prims_new(test, 0, 1);
 	KUNIT_ASSERT_TRUE(test, kasync_mutex_trylock(&sh->p->m));
+	sh->pp.post = ks_stress_post;
 	s.sh = sh;
 	h = kasync_spawn(NULL, &ks_stress_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 
-	cpu = ks_other_cpu();
-	k = kthread_create(ks_stress_thread, sh, "ks_poster/%u", cpu);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
-	kthread_bind(k, cpu);
-	get_task_struct(k);
-	wake_up_process(k);
-	hrtimer_init(&sh->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	sh->timer.function = ks_stress_timer;
-	hrtimer_start(&sh->timer, ns_to_ktime(200 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-
+	kt_poster_start(test, &sh->pp, "ks_poster");
 	msleep(1500);
-	atomic_set(&sh->pause, 1);
-	hrtimer_cancel(&sh->timer);
-	kthread_stop(k);
-	put_task_struct(k);
+	kt_poster_stop(&sh->pp);
 	/* Every event posted was seen: the task caught up. */
-	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&sh->ack) ==
-					    atomic_read(&sh->posted), 2000));
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&sh->pp.ack) ==
+					    atomic_read(&sh->pp.posted), 2000));
 	/* One last event, posted here, lets the task see stop. */
 	atomic_set(&sh->stop, 1);
-	atomic_inc(&sh->posted);
-	ks_post_event(sh, atomic_read(&sh->posted));
+	atomic_inc(&sh->pp.posted);
+	ks_post_event(sh, atomic_read(&sh->pp.posted));
 	seen = kasync_join_timeout(&h, 5 * HZ);
-	KUNIT_EXPECT_EQ(test, seen, (long)atomic_read(&sh->posted));
+	KUNIT_EXPECT_EQ(test, seen, (long)atomic_read(&sh->pp.posted));
 	if (h) {
 		kasync_abort(h);
 		ks_join(&h);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&sh->stalls), 0);
-	KUNIT_EXPECT_GT(test, atomic_read(&sh->by_thread), 0);
-	KUNIT_EXPECT_GT(test, atomic_read(&sh->by_timer), 0);
-	kunit_info(test, "events: %d by a kthread on CPU %u, %d by an hrtimer\n",
-		   atomic_read(&sh->by_thread), cpu, atomic_read(&sh->by_timer));
+	kt_poster_check(test, &sh->pp);
 	/* Every permit and notification consumed; the mutex held once. */
 	KUNIT_EXPECT_EQ(test, kasync_sem_available(&sh->p->sem), 0UL);
 	KUNIT_EXPECT_FALSE(test, ks_notify_permit(&sh->p->nf));

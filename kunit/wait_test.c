@@ -11,12 +11,10 @@
  */
 #include <kunit/test.h>
 #include <linux/anon_inodes.h>
-#include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
-#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
@@ -229,63 +227,19 @@ static void kw_wait_abort(struct kunit *test)
 /* ---- lost-wake stress ------------------------------------------------------- */
 
 /*
- * One event outstanding at a time: a poster publishes event n+1 only once
- * the task acknowledged n, from a kthread on another CPU and from an
- * hrtimer callback.  A lost wake leaves the task asleep with ack behind
+ * The posters of kasync_test.h (struct kt_poster) post events as wake-ups
+ * of a wait queue; a lost wake leaves the task asleep with ack behind
  * posted, which the checks below catch.
  */
 struct kw_stress {
 	struct wait_queue_head wq;
-	atomic_t posted;
-	atomic_t ack;
-	atomic_t pause;		/* posters stop posting */
+	struct kt_poster pp;
 	atomic_t stop;		/* the task returns */
-	atomic_t by_thread;
-	atomic_t by_timer;
-	atomic_t stalls;	/* the kthread saw no ack for a second */
-	struct hrtimer timer;
 };
 
-static bool kw_post(struct kw_stress *sh)
+static void kw_stress_post(struct kt_poster *pp, int n)
 {
-	int p = atomic_read(&sh->posted);
-
-	if (atomic_read(&sh->pause) || atomic_read(&sh->ack) != p)
-		return false;
-	if (atomic_cmpxchg(&sh->posted, p, p + 1) != p)
-		return false;
-	wake_up(&sh->wq);
-	return true;
-}
-
-static int kw_stress_thread(void *data)
-{
-	struct kw_stress *sh = data;
-	unsigned long last = jiffies;
-
-	while (!kthread_should_stop()) {
-		if (kw_post(sh)) {
-			atomic_inc(&sh->by_thread);
-			last = jiffies;
-		} else if (atomic_read(&sh->ack) == atomic_read(&sh->posted)) {
-			last = jiffies;
-		} else if (time_after(jiffies, last + HZ)) {
-			atomic_inc(&sh->stalls);
-			last = jiffies;
-		}
-		cond_resched();
-	}
-	return 0;
-}
-
-static enum hrtimer_restart kw_stress_timer(struct hrtimer *timer)
-{
-	struct kw_stress *sh = container_of(timer, struct kw_stress, timer);
-
-	if (kw_post(sh))
-		atomic_inc(&sh->by_timer);
-	hrtimer_forward_now(timer, ns_to_ktime(200 * NSEC_PER_USEC));
-	return HRTIMER_RESTART;
+	wake_up(&container_of(pp, struct kw_stress, pp)->wq);
 }
 
 struct kw_stress_task {
@@ -298,7 +252,8 @@ struct kw_stress_task {
 /* An event not yet seen, or the end. */
 static bool kw_stress_cond(struct kw_stress_task *s)
 {
-	return atomic_read(&s->sh->posted) != s->seen || atomic_read(&s->sh->stop);
+	return atomic_read(&s->sh->pp.posted) != s->seen ||
+	       atomic_read(&s->sh->stop);
 }
 
 static enum kasync_poll kw_stress_poll(struct kasync_task *t, void *p)
@@ -309,8 +264,8 @@ static enum kasync_poll kw_stress_poll(struct kasync_task *t, void *p)
 	KASYNC_BEGIN(&s->co);
 	while (!atomic_read(&sh->stop)) {
 		KASYNC_AWAIT(&s->co, kasync_wait_event(t, &s->w, &sh->wq, kw_stress_cond(s)));
-		s->seen = atomic_read(&sh->posted);
-		atomic_set(&sh->ack, s->seen);
+		s->seen = atomic_read(&sh->pp.posted);
+		atomic_set(&sh->pp.ack, s->seen);
 	}
 	KASYNC_RETURN(&s->co, t, s->seen);
 	KASYNC_END(&s->co);
@@ -322,47 +277,27 @@ static void kw_wait_lost_wake_stress(struct kunit *test)
 {
 	struct kw_stress *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
 	struct kw_stress_task s = {};
-	struct task_struct *k;
 	struct kasync_task *h;
-	unsigned int cpu;
 	long seen;
 
 	KUNIT_ASSERT_NOT_NULL(test, sh);
 	init_waitqueue_head(&sh->wq);
+	sh->pp.post = kw_stress_post;
 	s.sh = sh;
 	h = kasync_spawn(NULL, &kw_stress_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 
-	cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	k = kthread_create(kw_stress_thread, sh, "kw_waker/%u", cpu);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
-	kthread_bind(k, cpu);
-	get_task_struct(k);
-	wake_up_process(k);
-	hrtimer_init(&sh->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	sh->timer.function = kw_stress_timer;
-	hrtimer_start(&sh->timer, ns_to_ktime(200 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-
+	kt_poster_start(test, &sh->pp, "kw_waker");
 	msleep(2000);
-	atomic_set(&sh->pause, 1);
-	hrtimer_cancel(&sh->timer);
-	kthread_stop(k);
-	put_task_struct(k);
+	kt_poster_stop(&sh->pp);
 	/* Every event posted was seen: the task caught up. */
-	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&sh->ack) ==
-					    atomic_read(&sh->posted), 2000));
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&sh->pp.ack) ==
+					    atomic_read(&sh->pp.posted), 2000));
 	atomic_set(&sh->stop, 1);
 	wake_up(&sh->wq);
 	seen = kasync_join(&h);
-	KUNIT_EXPECT_EQ(test, seen, (long)atomic_read(&sh->posted));
-	KUNIT_EXPECT_EQ(test, atomic_read(&sh->stalls), 0);
-	KUNIT_EXPECT_GT(test, atomic_read(&sh->by_thread), 0);
-	KUNIT_EXPECT_GT(test, atomic_read(&sh->by_timer), 0);
-	kunit_info(test, "events: %d by a kthread on CPU %u, %d by an hrtimer\n",
-		   atomic_read(&sh->by_thread), cpu, atomic_read(&sh->by_timer));
+	KUNIT_EXPECT_EQ(test, seen, (long)atomic_read(&sh->pp.posted));
+	kt_poster_check(test, &sh->pp);
 	KUNIT_EXPECT_EQ(test, kw_queued(&sh->wq), 0U);
 }
 
