@@ -120,17 +120,6 @@ static void kc_wake(struct kasync_chan_wait *w)
 		kasync_wake(w->task);
 }
 
-/* Tie @w to @task; the caller linked it and took its reference (C2). */
-static void kc_arm(struct kasync_task *task, struct kasync_chan_wait *w,
-		   void (*fn)(struct kasync_cleanup *c))
-{
-	w->task = task;
-	w->thread = NULL;
-	w->cleanup.fn = fn;
-	kasync_cleanup_add(task, &w->cleanup);
-	w->armed = true;
-}
-
 /* ---- channel ------------------------------------------------------------- */
 
 static unsigned int kc_free(const struct kasync_chan *ch)
@@ -151,6 +140,43 @@ static void kc_unlock_put(struct kasync_chan *ch, unsigned long flags)
 	spin_unlock_irqrestore(&ch->lock, flags);
 	if (last)
 		kfree(ch);
+}
+
+/*
+ * Tie @w to @task and to @ch, with a reference of its own (chan rule C2);
+ * the caller links it (chan rule C1: in the section that had to wait).
+ */
+static void kc_arm(struct kasync_task *task, struct kasync_chan *ch,
+		   struct kasync_chan_wait *w,
+		   void (*fn)(struct kasync_cleanup *c))
+{
+	lockdep_assert_held(&ch->lock);
+	w->ch = ch;
+	w->state = KC_QUEUED;
+	ch->refs++;
+	w->task = task;
+	w->thread = NULL;
+	w->cleanup.fn = fn;
+	kasync_cleanup_add(task, &w->cleanup);
+	w->armed = true;
+}
+
+/* Untie @w, which the caller unlinked; unlocks and drops its reference. */
+static void kc_disarm_put(struct kasync_chan *ch, struct kasync_chan_wait *w,
+			  unsigned long flags)
+{
+	lockdep_assert_held(&ch->lock);
+	w->armed = false;
+	w->ch = NULL;
+	kc_unlock_put(ch, flags);	/* the wait's reference */
+}
+
+/* The await of an armed @w ends in its poll: as above, and its hook. */
+static void kc_unarm_put(struct kasync_task *task, struct kasync_chan *ch,
+			 struct kasync_chan_wait *w, unsigned long flags)
+{
+	kasync_cleanup_del(task, &w->cleanup);
+	kc_disarm_put(ch, w, flags);
 }
 
 /* Release a sender reference with the lock held; unlocks (may free). */
@@ -256,9 +282,7 @@ static void kc_send_disarm(struct kasync_chan_wait *w)
 
 	spin_lock_irqsave(&ch->lock, flags);
 	kc_send_unlink(ch, w);
-	w->armed = false;
-	w->ch = NULL;
-	kc_unlock_put(ch, flags);
+	kc_disarm_put(ch, w, flags);
 }
 
 static void kc_send_cleanup(struct kasync_cleanup *c)
@@ -276,14 +300,50 @@ static void kc_recv_disarm(struct kasync_chan_wait *w)
 	if (ch->rxw == w)
 		ch->rxw = NULL;
 	w->state = KC_IDLE;
-	w->armed = false;
-	w->ch = NULL;
-	kc_unlock_put(ch, flags);
+	kc_disarm_put(ch, w, flags);
 }
 
 static void kc_recv_cleanup(struct kasync_cleanup *c)
 {
 	kc_recv_disarm(container_of(c, struct kasync_chan_wait, cleanup));
+}
+
+/*
+ * The checks of a task's send or receive (@fn: its cleanup hook); false
+ * (misuse reported, *@err set if there is one) ends the await.
+ */
+static bool kc_await_ok(struct kasync_task *task, struct kasync_chan *ch,
+			struct kasync_chan_wait *w, const void *item, int *err,
+			void (*fn)(struct kasync_cleanup *c))
+{
+	if (!task || !ch || !w || !item || !err) {
+		kc_misuse("NULL argument");
+		goto inval;
+	}
+	if (w->armed && (w->ch != ch || w->cleanup.fn != fn)) {
+		kc_misuse("wait armed for another await");
+		goto inval;
+	}
+	return true;
+
+inval:
+	if (err)
+		*err = -EINVAL;
+	return false;
+}
+
+/* Abandon the await @w is armed for, if it is the one @fn cleans up. */
+static void kc_cancel(struct kasync_task *task, struct kasync_chan_wait *w,
+		      void (*fn)(struct kasync_cleanup *c))
+{
+	if (!w || !w->armed)
+		return;
+	if (w->cleanup.fn != fn) {
+		kc_misuse("wait armed for another await");
+		return;
+	}
+	kasync_cleanup_del(task, &w->cleanup);
+	fn(&w->cleanup);
 }
 
 /**
@@ -485,14 +545,8 @@ enum kasync_poll kasync_chan_send(struct kasync_task *task,
 	unsigned long flags;
 	int ret;
 
-	if (!task || !ch || !w || !item || !err) {
-		kc_misuse("NULL argument");
-		goto inval;
-	}
-	if (w->armed && (w->ch != ch || w->cleanup.fn != kc_send_cleanup)) {
-		kc_misuse("wait armed for another await");
-		goto inval;
-	}
+	if (!kc_await_ok(task, ch, w, item, err, kc_send_cleanup))
+		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
 	if (w->armed) {
@@ -501,10 +555,7 @@ enum kasync_poll kasync_chan_send(struct kasync_task *task,
 			return KASYNC_PENDING;	/* not granted yet */
 		}
 		*err = kc_send_granted(ch, w, item);
-		kasync_cleanup_del(task, &w->cleanup);
-		w->armed = false;
-		w->ch = NULL;
-		kc_unlock_put(ch, flags);	/* the wait's reference */
+		kc_unarm_put(task, ch, w, flags);
 		return KASYNC_READY;
 	}
 	ret = kc_send_now(ch, item);
@@ -514,18 +565,10 @@ enum kasync_poll kasync_chan_send(struct kasync_task *task,
 		return KASYNC_READY;
 	}
 	/* Chan rule C1: queued in the section that found no slot. */
-	w->ch = ch;
-	w->state = KC_QUEUED;
+	kc_arm(task, ch, w, kc_send_cleanup);
 	list_add_tail(&w->node, &ch->sendq);
-	ch->refs++;
-	kc_arm(task, w, kc_send_cleanup);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return KASYNC_PENDING;
-
-inval:
-	if (err)
-		*err = -EINVAL;
-	return KASYNC_READY;
 }
 EXPORT_SYMBOL_GPL(kasync_chan_send);
 
@@ -543,14 +586,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_send);
 void kasync_chan_send_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w)
 {
-	if (!w || !w->armed)
-		return;
-	if (w->cleanup.fn != kc_send_cleanup) {
-		kc_misuse("wait armed for another await");
-		return;
-	}
-	kasync_cleanup_del(task, &w->cleanup);
-	kc_send_disarm(w);
+	kc_cancel(task, w, kc_send_cleanup);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_send_cancel);
 
@@ -680,14 +716,8 @@ enum kasync_poll kasync_chan_recv(struct kasync_task *task,
 	unsigned long flags;
 	int ret;
 
-	if (!task || !ch || !w || !item || !err) {
-		kc_misuse("NULL argument");
-		goto inval;
-	}
-	if (w->armed && (w->ch != ch || w->cleanup.fn != kc_recv_cleanup)) {
-		kc_misuse("wait armed for another await");
-		goto inval;
-	}
+	if (!kc_await_ok(task, ch, w, item, err, kc_recv_cleanup))
+		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
 	ret = kc_recv_now(ch, item);
@@ -699,14 +729,12 @@ enum kasync_poll kasync_chan_recv(struct kasync_task *task,
 		if (ch->rxw) {
 			kc_misuse("a second receiver");
 			spin_unlock_irqrestore(&ch->lock, flags);
-			goto inval;
+			*err = -EINVAL;
+			return KASYNC_READY;
 		}
 		/* Chan rule C1: registered in the section that found none. */
-		w->ch = ch;
-		w->state = KC_QUEUED;
+		kc_arm(task, ch, w, kc_recv_cleanup);
 		ch->rxw = w;
-		ch->refs++;
-		kc_arm(task, w, kc_recv_cleanup);
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return KASYNC_PENDING;
 	}
@@ -717,15 +745,7 @@ enum kasync_poll kasync_chan_recv(struct kasync_task *task,
 	}
 	ch->rxw = NULL;
 	w->state = KC_IDLE;
-	kasync_cleanup_del(task, &w->cleanup);
-	w->armed = false;
-	w->ch = NULL;
-	kc_unlock_put(ch, flags);	/* the wait's reference */
-	return KASYNC_READY;
-
-inval:
-	if (err)
-		*err = -EINVAL;
+	kc_unarm_put(task, ch, w, flags);
 	return KASYNC_READY;
 }
 EXPORT_SYMBOL_GPL(kasync_chan_recv);
@@ -743,14 +763,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_recv);
 void kasync_chan_recv_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w)
 {
-	if (!w || !w->armed)
-		return;
-	if (w->cleanup.fn != kc_recv_cleanup) {
-		kc_misuse("wait armed for another await");
-		return;
-	}
-	kasync_cleanup_del(task, &w->cleanup);
-	kc_recv_disarm(w);
+	kc_cancel(task, w, kc_recv_cleanup);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_recv_cancel);
 
