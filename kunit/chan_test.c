@@ -203,11 +203,8 @@ static enum kasync_poll kc_cons_body(struct kasync_task *t, struct kc_cons *s)
 static enum kasync_poll kc_cons_poll(struct kasync_task *t, void *p)
 {
 	struct kc_cons *s = p;
-	enum kasync_poll r = kc_cons_body(t, s);
 
-	if (r == KASYNC_PENDING && s->pending)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kc_cons_body(t, s), s->pending);
 }
 
 static void kc_cons_drop(void *p)
@@ -787,11 +784,8 @@ static enum kasync_poll kc_os_recv_body(struct kasync_task *t,
 static enum kasync_poll kc_os_recv_poll(struct kasync_task *t, void *p)
 {
 	struct kc_os_recv *s = p;
-	enum kasync_poll r = kc_os_recv_body(t, s);
 
-	if (r == KASYNC_PENDING && s->pending)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kc_os_recv_body(t, s), s->pending);
 }
 
 static void kc_os_recv_drop(void *p)
@@ -1052,27 +1046,6 @@ static void kc_cancel_desc(const struct kc_cancel_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(kc_cancel, kc_cancel_cases, kc_cancel_desc);
 
-/* Holds an ordered runtime's only poll slot until released. */
-struct kc_blocker {
-	atomic_t *in_poll;
-	atomic_t *release;
-};
-
-static enum kasync_poll kc_blocker_poll(struct kasync_task *t, void *p)
-{
-	struct kc_blocker *s = p;
-	unsigned long end = jiffies + 5 * HZ;
-
-	atomic_set(s->in_poll, 1);
-	while (!atomic_read(s->release) && time_before(jiffies, end))
-		cpu_relax();
-	return KASYNC_READY;
-}
-
-static const struct kasync_task_ops kc_blocker_ops = {
-	.poll = kc_blocker_poll,
-};
-
 struct kc_canceller {
 	struct kasync_co co;
 	struct kasync_chan_wait w;
@@ -1109,11 +1082,8 @@ static enum kasync_poll kc_canceller_body(struct kasync_task *t,
 static enum kasync_poll kc_canceller_poll(struct kasync_task *t, void *p)
 {
 	struct kc_canceller *s = p;
-	enum kasync_poll r = kc_canceller_body(t, s);
 
-	if (r == KASYNC_PENDING)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kc_canceller_body(t, s), s->pending);
 }
 
 static void kc_canceller_drop(void *p)
@@ -1261,7 +1231,7 @@ static void kc_cancel_every_await(struct kunit *test)
 	const struct kc_cancel_case *c = test->param_value;
 	atomic_t pending = ATOMIC_INIT(0), in_poll = ATOMIC_INIT(0);
 	atomic_t release = ATOMIC_INIT(0);
-	struct kc_blocker blk = { .in_poll = &in_poll, .release = &release };
+	struct kt_blocker blk = { .in_poll = &in_poll, .release = &release };
 	int armed_at_drop = -1;
 	struct kc_canceller s = {
 		.op = c->op, .pending = &pending,
@@ -1315,7 +1285,7 @@ static void kc_cancel_every_await(struct kunit *test)
 						    5000));
 	} else if (c->when == KC_WOKEN || c->when == KC_ENDED) {
 		/* Keep h's runtime busy so that h cannot take its wake. */
-		bh = kasync_spawn(rt, &kc_blocker_ops, &blk, sizeof(blk),
+		bh = kasync_spawn(rt, &kt_blocker_ops, &blk, sizeof(blk),
 				  GFP_KERNEL);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(bh));
 		KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&in_poll), 5000));

@@ -555,11 +555,8 @@ static enum kasync_poll kg_collector_body(struct kasync_task *t,
 static enum kasync_poll kg_collector_poll(struct kasync_task *t, void *p)
 {
 	struct kg_collector *s = p;
-	enum kasync_poll r = kg_collector_body(t, s);
 
-	if (r == KASYNC_PENDING && s->pending)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kg_collector_body(t, s), s->pending);
 }
 
 static void kg_collector_drop(void *p)
@@ -1051,11 +1048,8 @@ static enum kasync_poll kg_canceller_body(struct kasync_task *t,
 static enum kasync_poll kg_canceller_poll(struct kasync_task *t, void *p)
 {
 	struct kg_canceller *s = p;
-	enum kasync_poll r = kg_canceller_body(t, s);
 
-	if (r == KASYNC_PENDING)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kg_canceller_body(t, s), s->pending);
 }
 
 static void kg_canceller_drop(void *p)

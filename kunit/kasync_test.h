@@ -50,6 +50,36 @@ static inline void kt_spin_us(unsigned int us)
 		cpu_relax();
 }
 
+/* Pass a poll's result on, counting it in *@pending (if set) if PENDING. */
+static inline enum kasync_poll kt_count_pending(enum kasync_poll r,
+						atomic_t *pending)
+{
+	if (r == KASYNC_PENDING && pending)
+		atomic_inc(pending);
+	return r;
+}
+
+/* Holds an ordered runtime's only poll slot until released (or 5 s). */
+struct kt_blocker {
+	atomic_t *in_poll;	/* set once it polls */
+	atomic_t *release;
+};
+
+static inline enum kasync_poll kt_blocker_poll(struct kasync_task *t, void *p)
+{
+	struct kt_blocker *s = p;
+	unsigned long end = jiffies + 5 * HZ;
+
+	atomic_set(s->in_poll, 1);
+	while (!atomic_read(s->release) && time_before(jiffies, end))
+		cpu_relax();
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops kt_blocker_ops __maybe_unused = {
+	.poll = kt_blocker_poll,
+};
+
 /* State of the helper tasks below. */
 struct kt_simple {
 	long result;		/* returned by kt_ready_ops */

@@ -992,11 +992,8 @@ static enum kasync_poll kn_udp_server_body(struct kasync_task *t,
 static enum kasync_poll kn_udp_server_poll(struct kasync_task *t, void *p)
 {
 	struct kn_udp_server *s = p;
-	enum kasync_poll r = kn_udp_server_body(t, s);
 
-	if (r == KASYNC_PENDING)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kn_udp_server_body(t, s), s->pending);
 }
 
 static const struct kasync_task_ops kn_udp_server_ops = {

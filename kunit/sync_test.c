@@ -875,11 +875,8 @@ static enum kasync_poll ks_victim_body(struct kasync_task *t,
 static enum kasync_poll ks_victim_poll(struct kasync_task *t, void *state)
 {
 	struct ks_victim *s = state;
-	enum kasync_poll r = ks_victim_body(t, s);
 
-	if (r == KASYNC_PENDING)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(ks_victim_body(t, s), s->pending);
 }
 
 static void ks_victim_drop(void *state)
@@ -895,27 +892,6 @@ static void ks_victim_drop(void *state)
 static const struct kasync_task_ops ks_victim_ops = {
 	.poll = ks_victim_poll,
 	.drop = ks_victim_drop,
-};
-
-/* Holds an ordered runtime's only poll slot until released. */
-struct ks_blocker {
-	atomic_t *in_poll;
-	atomic_t *release;
-};
-
-static enum kasync_poll ks_blocker_poll(struct kasync_task *t, void *state)
-{
-	struct ks_blocker *s = state;
-	unsigned long end = jiffies + 5 * HZ;
-
-	atomic_set(s->in_poll, 1);
-	while (!atomic_read(s->release) && time_before(jiffies, end))
-		cpu_relax();
-	return KASYNC_READY;
-}
-
-static const struct kasync_task_ops ks_blocker_ops = {
-	.poll = ks_blocker_poll,
 };
 
 /* Give what the victim (at the head) waits for. */
@@ -971,7 +947,7 @@ static void ks_cancel_every_await(struct kunit *test)
 	bool behind = c->kind != KS_K_NOTIFY_ALONE;
 	struct ks_prims *p = ks_prims_new(test, 3, 3);
 	struct ks_cancel_ctx *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
-	struct ks_blocker blk;
+	struct kt_blocker blk;
 	struct ks_victim s = {
 		.p = p, .prim = ks_kind_prim(c->kind), .mode = c->mode,
 	};
@@ -1033,7 +1009,7 @@ static void ks_cancel_every_await(struct kunit *test)
 		break;
 	case KS_ABORT_GRANTED:
 		/* Keep the victim's runtime busy: it cannot poll the grant. */
-		x->bh = kasync_spawn(x->rt, &ks_blocker_ops, &blk, sizeof(blk),
+		x->bh = kasync_spawn(x->rt, &kt_blocker_ops, &blk, sizeof(blk),
 				     GFP_KERNEL);
 		if (IS_ERR(x->bh))
 			x->bh = NULL;

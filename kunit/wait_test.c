@@ -147,27 +147,6 @@ static void kw_wait_exclusive(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kw_queued(&wq), 0U);
 }
 
-/* Holds an ordered runtime's only poll slot until released. */
-struct kw_blocker {
-	atomic_t *in_poll;
-	atomic_t *release;
-};
-
-static enum kasync_poll kw_blocker_poll(struct kasync_task *t, void *p)
-{
-	struct kw_blocker *s = p;
-	unsigned long end = jiffies + 5 * HZ;
-
-	atomic_set(s->in_poll, 1);
-	while (!atomic_read(s->release) && time_before(jiffies, end))
-		cpu_relax();
-	return KASYNC_READY;
-}
-
-static const struct kasync_task_ops kw_blocker_ops = {
-	.poll = kw_blocker_poll,
-};
-
 /*
  * An exclusive waiter woken and then aborted before its next poll passes
  * the wake on: the second waiter gets the token.
@@ -178,7 +157,7 @@ static void kw_wait_exclusive_pass_on(struct kunit *test)
 	atomic_t tokens = ATOMIC_INIT(0), in_poll = ATOMIC_INIT(0);
 	atomic_t release = ATOMIC_INIT(0);
 	atomic_t pa = ATOMIC_INIT(0), pb = ATOMIC_INIT(0);
-	struct kw_blocker blk = { .in_poll = &in_poll, .release = &release };
+	struct kt_blocker blk = { .in_poll = &in_poll, .release = &release };
 	struct kasync_task *a, *b, *bh;
 	struct kasync_rt *rt;
 
@@ -190,7 +169,7 @@ static void kw_wait_exclusive_pass_on(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(kw_queued(&wq) == 2, 5000));
 
 	/* Keep a's runtime busy so that a cannot consume its wake. */
-	bh = kasync_spawn(rt, &kw_blocker_ops, &blk, sizeof(blk), GFP_KERNEL);
+	bh = kasync_spawn(rt, &kt_blocker_ops, &blk, sizeof(blk), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(bh));
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&in_poll), 5000));
 	atomic_set(&tokens, 1);
@@ -579,11 +558,8 @@ static enum kasync_poll kw_canceller_body(struct kasync_task *t,
 static enum kasync_poll kw_canceller_poll(struct kasync_task *t, void *p)
 {
 	struct kw_canceller *s = p;
-	enum kasync_poll r = kw_canceller_body(t, s);
 
-	if (r == KASYNC_PENDING)
-		atomic_inc(s->pending);
-	return r;
+	return kt_count_pending(kw_canceller_body(t, s), s->pending);
 }
 
 static void kw_canceller_drop(void *p)
