@@ -595,6 +595,19 @@ static struct kasync_group *kg_group(struct kunit *test, unsigned int flags)
 #define KG_ORDER_N	6
 
 /*
+ * KG_ORDER_N members waiting for their turn (their id), each returning
+ * its id but member 0, which returns @first.
+ */
+static void kg_spawn_turns(struct kunit *test, struct kasync_group *g,
+			   struct kg_shared *sh, long first)
+{
+	int i;
+
+	for (i = 0; i < KG_ORDER_N; i++)
+		kg_spawn_member(test, g, sh, KG_TURN, i, i ? i : first);
+}
+
+/*
  * Members finish one at a time in a chosen order; next() hands out their
  * results in that order, each once, then reports -ENOENT.
  */
@@ -698,8 +711,7 @@ static void kg_group_cancel(struct kunit *test)
 	struct kasync_task *h;
 	int i;
 
-	for (i = 0; i < KG_ORDER_N; i++)
-		kg_spawn_member(test, g, sh, KG_TURN, i, i);
+	kg_spawn_turns(test, g, sh, 0);
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(kg_queued(&sh->wq) == KG_ORDER_N,
 					    5000));
 	h = kg_spawn_collector(test, &s);
@@ -762,10 +774,8 @@ static void kg_group_destroy_from_drop(struct kunit *test)
 		.armed_at_drop = &armed_at_drop, .destroy_in_drop = true,
 	};
 	struct kasync_task *h;
-	int i;
 
-	for (i = 0; i < KG_ORDER_N; i++)
-		kg_spawn_member(test, g, sh, KG_TURN, i, i);
+	kg_spawn_turns(test, g, sh, 0);
 	h = kg_spawn_collector(test, &s);
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(kg_queued(&sh->wq) == KG_ORDER_N &&
 					    atomic_read(&pending) >= 1, 5000));
@@ -788,10 +798,8 @@ static void kg_group_cancel_on_error(struct kunit *test)
 	struct kasync_group *g = kg_group(test, KASYNC_GROUP_CANCEL_ON_ERROR);
 	struct kg_collector s = { .g = g, .join_all = true };
 	struct kasync_task *h;
-	int i;
 
-	for (i = 0; i < KG_ORDER_N; i++)
-		kg_spawn_member(test, g, sh, KG_TURN, i, i ? i : -EIO);
+	kg_spawn_turns(test, g, sh, -EIO);
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(kg_queued(&sh->wq) == KG_ORDER_N,
 					    5000));
 	h = kg_spawn_collector(test, &s);
@@ -815,10 +823,8 @@ static void kg_group_error_keeps_others(struct kunit *test)
 		.g = g, .order = order, .max = KG_ORDER_N, .got = &got,
 	};
 	struct kasync_task *h;
-	int i;
 
-	for (i = 0; i < KG_ORDER_N; i++)
-		kg_spawn_member(test, g, sh, KG_TURN, i, i ? i : -EIO);
+	kg_spawn_turns(test, g, sh, -EIO);
 	h = kg_spawn_collector(test, &s);
 	atomic_set(&sh->turn, 0);
 	wake_up_all(&sh->wq);
@@ -843,10 +849,8 @@ static void kg_group_wait_process(struct kunit *test)
 {
 	struct kg_shared *sh = kg_shared_new(test);
 	struct kasync_group *g = kg_group(test, 0);
-	int i;
 
-	for (i = 0; i < KG_ORDER_N; i++)
-		kg_spawn_member(test, g, sh, KG_TURN, i, i);
+	kg_spawn_turns(test, g, sh, 0);
 	KUNIT_EXPECT_EQ(test, kasync_group_len(g), (unsigned int)KG_ORDER_N);
 	kasync_group_cancel(g);
 	KUNIT_EXPECT_EQ(test, kasync_group_wait(g), (long)-ECANCELED);
