@@ -27,6 +27,15 @@ static long ex_join(struct kasync_task **h)
 	return r;
 }
 
+/* Join h[0] to h[@n - 1]; -EIO if one of them failed, else @err. */
+static int ex_join_all(struct kasync_task **h, int n, int err)
+{
+	while (n--)
+		if (ex_join(&h[n]))
+			err = -EIO;
+	return err;
+}
+
 /* ex_sync: mutex begin */
 #define EX_DEPOSITORS	4
 #define EX_DEPOSITS	10
@@ -97,9 +106,7 @@ static int ex_mutex(void)
 			break;
 		}
 	}
-	while (i--)
-		if (ex_join(&h[i]))
-			err = -EIO;
+	err = ex_join_all(h, i, err);
 	if (!err && acct.balance != EX_DEPOSITORS * EX_DEPOSITS) {
 		pr_err("kasync_ex_sync: mutex: balance %llu, expected %d\n",
 		       acct.balance, EX_DEPOSITORS * EX_DEPOSITS);
@@ -185,9 +192,7 @@ static int ex_semaphore(void)
 			break;
 		}
 	}
-	while (i--)
-		if (ex_join(&h[i]))
-			err = -EIO;
+	err = ex_join_all(h, i, err);
 	if (!err && (atomic_read(&ex_busy_max) > EX_SLOTS ||
 		     kasync_sem_available(&ex_channels) != EX_SLOTS)) {
 		pr_err("kasync_ex_sync: semaphore: %d busy at most, %lu free\n",
