@@ -27,18 +27,9 @@
  *
  * Everything runs from module init, in the insmod process, on a per-CPU
  * workqueue of our own (the same worker pools as system_wq), and is freed
- * before init returns; the module is then removed.  Parameters:
- *
- *   runs=N         measured runs per benchmark (default 5), after one
- *                  unmeasured warm-up run
- *   bench=a,b,...  benchmark names to run (default "all")
- *
- * Each measured run prints one line, which scripts/bench collects:
- *
- *   kbench <benchmark> <variant> <run> <ns_per_op>
- *
- * (bytes per task for "memory"), and the module ends with "kbench done".
- * A benchmark that cannot run (allocation failure) fails the load.
+ * before init returns; the module is then removed.  Parameters (runs=,
+ * bench=) and output ("kbench <benchmark> <variant> <run> <value>", ns
+ * per operation or bytes per task for "memory") are described in kbench.h.
  */
 
 #include <linux/completion.h>
@@ -48,11 +39,12 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/vmstat.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+
+#include "kbench.h"
 
 #define KB_SPAWN_TASKS		10000
 #define KB_SPAWN_KTHREADS	1000
@@ -62,55 +54,8 @@
 #define KB_YIELDS		1000
 #define KB_IDLE_KTHREADS	1000
 
-static unsigned int runs = 5;
-module_param(runs, uint, 0444);
-MODULE_PARM_DESC(runs, "measured runs per benchmark (1..1000, default 5)");
-
-static char *bench = "all";
-module_param(bench, charp, 0444);
-MODULE_PARM_DESC(bench, "comma-separated benchmark names, or \"all\"");
-
 /* The workqueue every work item below is queued on; alive during init. */
 static struct workqueue_struct *kb_wq;
-
-/*
- * A group of tasks joined at once: one reference per live task plus one
- * held by the spawner while it spawns, so the count cannot reach zero
- * before the last task is spawned.  The last kb_group_put() completes
- * @done; complete() and wait_for_completion() order every task's writes
- * (including @err) before the waiter's reads.
- */
-struct kb_group {
-	atomic_t left;
-	int err;
-	struct completion done;
-};
-
-static void kb_group_init(struct kb_group *g)
-{
-	atomic_set(&g->left, 1);
-	g->err = 0;
-	init_completion(&g->done);
-}
-
-static void kb_group_get(struct kb_group *g)
-{
-	atomic_inc(&g->left);
-}
-
-static void kb_group_put(struct kb_group *g)
-{
-	if (atomic_dec_and_test(&g->left))
-		complete(&g->done);
-}
-
-/* Drop the spawner's reference and wait for every task. */
-static int kb_group_join(struct kb_group *g)
-{
-	kb_group_put(g);
-	wait_for_completion(&g->done);
-	return READ_ONCE(g->err);
-}
 
 /* ---- spawn_many ------------------------------------------------------- */
 
@@ -259,7 +204,7 @@ static void kb_chain_fn(struct work_struct *work)
 			queue_work(kb_wq, &next->work);
 			return;
 		}
-		WRITE_ONCE(g->err, -ENOMEM);
+		kb_group_fail(g, -ENOMEM);
 	}
 	kfree(l);
 	kb_group_put(g);
@@ -464,13 +409,6 @@ static int kb_memory_kthread(u64 *val)
 
 /* ---- driver ----------------------------------------------------------- */
 
-struct kb_bench {
-	const char *name;
-	const char *variant;
-	unsigned int ops;		/* operations per run */
-	int (*run)(u64 *val);		/* total ns (bytes for memory) */
-};
-
 static const struct kb_bench kb_benches[] = {
 	{ "spawn_many", "workqueue", KB_SPAWN_TASKS, kb_spawn_workqueue },
 	{ "spawn_many", "kthread", KB_SPAWN_KTHREADS, kb_spawn_kthread },
@@ -482,100 +420,16 @@ static const struct kb_bench kb_benches[] = {
 	{ "memory", "kthread", KB_IDLE_KTHREADS, kb_memory_kthread },
 };
 
-/* Is @name one of the comma-separated words of the bench= parameter? */
-static bool kb_selected(const char *name)
-{
-	size_t len = strlen(name);
-	const char *p = bench;
-
-	if (!strcmp(bench, "all"))
-		return true;
-	while (p) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
-}
-
-/* Every word of bench= must name a benchmark: a typo is an error. */
-static int kb_check_selection(void)
-{
-	const char *p = bench;
-	unsigned int i;
-	size_t len;
-
-	if (!strcmp(bench, "all"))
-		return 0;
-	while (p) {
-		len = strchrnul(p, ',') - p;
-		for (i = 0; i < ARRAY_SIZE(kb_benches); i++)
-			if (strlen(kb_benches[i].name) == len &&
-			    !strncmp(p, kb_benches[i].name, len))
-				break;
-		if (i == ARRAY_SIZE(kb_benches)) {
-			pr_err("kbench: unknown benchmark \"%.*s\"\n",
-			       (int)len, p);
-			return -EINVAL;
-		}
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
-static int kb_run(const struct kb_bench *b)
-{
-	unsigned int run;
-	u64 val;
-	int err;
-
-	/* run 0 warms the slab caches and the worker pools up, unreported */
-	for (run = 0; run <= runs; run++) {
-		err = b->run(&val);
-		if (err) {
-			pr_err("kbench %s %s: run %u failed: %d\n",
-			       b->name, b->variant, run, err);
-			return err;
-		}
-		if (run)
-			pr_info("kbench %s %s %u %llu\n", b->name, b->variant,
-				run, div_u64(val, b->ops));
-		cond_resched();
-	}
-	return 0;
-}
-
 static int __init kb_init(void)
 {
-	unsigned int i;
 	int err;
-
-	if (!runs || runs > 1000)
-		return -EINVAL;
-	err = kb_check_selection();
-	if (err)
-		return err;
 
 	/* per-CPU and concurrency-managed, like system_wq */
 	kb_wq = alloc_workqueue("kasync_baseline", 0, 0);
 	if (!kb_wq)
 		return -ENOMEM;
-
-	for (i = 0; i < ARRAY_SIZE(kb_benches); i++) {
-		if (!kb_selected(kb_benches[i].name))
-			continue;
-		err = kb_run(&kb_benches[i]);
-		if (err)
-			break;
-	}
-
+	err = kb_main(kb_benches, ARRAY_SIZE(kb_benches));
 	destroy_workqueue(kb_wq);
-	if (!err)
-		pr_info("kbench done\n");
 	return err;
 }
 

@@ -17,26 +17,25 @@
  *                                        the task it spawned (1,000 pairs)
  * yield_many              kasync         one KASYNC_YIELD (200 tasks x
  *                                        1,000)
- * memory_bytes_per_task   kasync         slab growth per task parked on
- *                                        nothing (100,000 tasks)
+ * memory                  kasync         slab growth per task parked on
+ *                                        nothing (100,000 tasks), bytes
  * ======================  =============  ==================================
  *
  * Everything runs from module init on the default runtime and is freed
- * before init returns.  Parameters and output as in baseline_bench.c:
- * runs=N (after one warm-up run), bench=a,b,..., and one line per
- * measured run, "kbench <benchmark> <variant> <run> <value>", then
- * "kbench done".
+ * before init returns.  Parameters (runs=, bench=) and output ("kbench
+ * <benchmark> <variant> <run> <value>") are described in kbench.h.
  */
 
 #include <linux/completion.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/vmstat.h>
 
 #include <kasync.h>
+
+#include "kbench.h"
 
 #define KB_SPAWN_TASKS		10000
 #define KB_CHAIN_LINKS		1000
@@ -44,43 +43,6 @@
 #define KB_YIELD_TASKS		200
 #define KB_YIELDS		1000
 #define KB_IDLE_TASKS		100000
-
-static unsigned int runs = 5;
-module_param(runs, uint, 0444);
-MODULE_PARM_DESC(runs, "measured runs per benchmark (1..1000, default 5)");
-
-static char *bench = "all";
-module_param(bench, charp, 0444);
-MODULE_PARM_DESC(bench, "comma-separated benchmark names, or \"all\"");
-
-/*
- * Tasks report to the loader through a group: one count per live task plus
- * the loader's own; the last kb_group_put() completes @done, which orders
- * the tasks' writes before the loader's reads.
- */
-struct kb_group {
-	atomic_t left;
-	int err;
-	struct completion done;
-};
-
-static void kb_group_init(struct kb_group *g, int n)
-{
-	atomic_set(&g->left, n);
-	g->err = 0;
-	init_completion(&g->done);
-}
-
-static void kb_group_put(struct kb_group *g)
-{
-	if (atomic_dec_and_test(&g->left))
-		complete(&g->done);
-}
-
-static void kb_group_fail(struct kb_group *g, int err)
-{
-	WRITE_ONCE(g->err, err);
-}
 
 /* ---- spawn_many --------------------------------------------------------- */
 
@@ -134,7 +96,7 @@ static int kb_spawn_local(u64 *val)
 	t0 = ktime_get_ns();
 	h = kasync_spawn(NULL, &kb_spawner_ops, &s, sizeof(s), GFP_KERNEL);
 	err = IS_ERR(h) ? PTR_ERR(h) : kasync_join(&h);
-	*val = (ktime_get_ns() - t0) / KB_SPAWN_TASKS;
+	*val = ktime_get_ns() - t0;
 	kvfree(s.hs);
 	return err;
 }
@@ -159,7 +121,7 @@ static int kb_spawn_remote(u64 *val)
 	}
 	for (i = 0; i < n; i++)
 		kasync_join(&hs[i]);
-	*val = (ktime_get_ns() - t0) / KB_SPAWN_TASKS;
+	*val = ktime_get_ns() - t0;
 	kvfree(hs);
 	return err;
 }
@@ -200,19 +162,22 @@ static int kb_chain(u64 *val)
 	struct kb_link l;
 	struct kasync_task *h;
 	struct kb_group g;
+	int err;
 	u64 t0;
 
-	kb_group_init(&g, 1);
+	kb_group_init(&g);
 	l.g = &g;
 	l.left = KB_CHAIN_LINKS;
 	t0 = ktime_get_ns();
+	/* the chain's last link puts this reference */
+	kb_group_get(&g);
 	h = kasync_spawn(NULL, &kb_link_ops, &l, sizeof(l), GFP_KERNEL);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	kasync_detach(&h);
-	wait_for_completion(&g.done);
-	*val = (ktime_get_ns() - t0) / KB_CHAIN_LINKS;
-	return g.err;
+	err = kb_group_join(&g);
+	*val = ktime_get_ns() - t0;
+	return err;
 }
 
 /* ---- ping_pong ---------------------------------------------------------- */
@@ -286,24 +251,26 @@ static int kb_ping_pong(u64 *val)
 	struct kasync_task *h;
 	struct kb_group g;
 	unsigned int i;
+	int err;
 	u64 t0;
 
-	kb_group_init(&g, KB_PING_PAIRS + 1);
+	kb_group_init(&g);
 	s.g = &g;
 	t0 = ktime_get_ns();
 	for (i = 0; i < KB_PING_PAIRS; i++) {
+		/* the pinger puts this reference when its round trip ends */
+		kb_group_get(&g);
 		h = kasync_spawn(NULL, &kb_ping_ops, &s, sizeof(s), GFP_KERNEL);
 		if (IS_ERR(h)) {
 			kb_group_fail(&g, PTR_ERR(h));
 			kb_group_put(&g);
-			continue;
+			break;
 		}
 		kasync_detach(&h);
 	}
-	kb_group_put(&g);
-	wait_for_completion(&g.done);
-	*val = (ktime_get_ns() - t0) / KB_PING_PAIRS;
-	return g.err;
+	err = kb_group_join(&g);
+	*val = ktime_get_ns() - t0;
+	return err;
 }
 
 /* ---- yield_many --------------------------------------------------------- */
@@ -343,7 +310,7 @@ static int kb_yield_many(u64 *val)
 	}
 	for (i = 0; i < n; i++)
 		kasync_join(&hs[i]);
-	*val = (ktime_get_ns() - t0) / (KB_YIELD_TASKS * KB_YIELDS);
+	*val = ktime_get_ns() - t0;
 	return err;
 }
 
@@ -384,7 +351,7 @@ static int kb_memory(u64 *val)
 		}
 	}
 	after = kb_slab_bytes();
-	*val = after > before ? (after - before) / KB_IDLE_TASKS : 0;
+	*val = after > before ? after - before : 0;
 	for (i = 0; i < n; i++)
 		kasync_abort(hs[i]);
 	for (i = 0; i < n; i++)
@@ -395,66 +362,21 @@ static int kb_memory(u64 *val)
 
 /* ---- driver ------------------------------------------------------------- */
 
-struct kb_bench {
-	const char *name;
-	const char *variant;
-	int (*run)(u64 *val);
-};
-
 static const struct kb_bench kb_benches[] = {
-	{ "spawn_many", "kasync", kb_spawn_local },
-	{ "spawn_many", "kasync_remote", kb_spawn_remote },
-	{ "chained_spawn", "kasync", kb_chain },
-	{ "ping_pong", "kasync", kb_ping_pong },
-	{ "yield_many", "kasync", kb_yield_many },
-	{ "memory_bytes_per_task", "kasync", kb_memory },
+	{ "spawn_many", "kasync", KB_SPAWN_TASKS, kb_spawn_local },
+	{ "spawn_many", "kasync_remote", KB_SPAWN_TASKS, kb_spawn_remote },
+	{ "chained_spawn", "kasync", KB_CHAIN_LINKS, kb_chain },
+	{ "ping_pong", "kasync", KB_PING_PAIRS, kb_ping_pong },
+	{ "yield_many", "kasync", KB_YIELD_TASKS * KB_YIELDS, kb_yield_many },
+	{ "memory", "kasync", KB_IDLE_TASKS, kb_memory },
 };
-
-static bool kb_selected(const char *name)
-{
-	const char *p = bench;
-	size_t len = strlen(name);
-
-	if (!strcmp(bench, "all"))
-		return true;
-	while ((p = strstr(p, name))) {
-		if ((p == bench || p[-1] == ',') &&
-		    (p[len] == '\0' || p[len] == ','))
-			return true;
-		p += len;
-	}
-	return false;
-}
 
 static int __init kasync_bench_init(void)
 {
-	unsigned int i, r;
-	u64 val;
-	int err;
-
-	if (!runs || runs > 1000)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(kb_benches); i++) {
-		const struct kb_bench *b = &kb_benches[i];
-
-		if (!kb_selected(b->name))
-			continue;
-		for (r = 0; r <= runs; r++) {
-			err = b->run(&val);
-			if (err) {
-				pr_err("kbench %s %s failed: %d\n", b->name,
-				       b->variant, err);
-				return err;
-			}
-			if (r)	/* run 0 warms up */
-				pr_info("kbench %s %s %u %llu\n", b->name,
-					b->variant, r, val);
-		}
-	}
-	pr_info("kbench done\n");
-	return 0;
+	return kb_main(kb_benches, ARRAY_SIZE(kb_benches));
 }
 
+/* Nothing to undo: init has freed everything before returning. */
 static void __exit kasync_bench_exit(void)
 {
 }
