@@ -23,6 +23,21 @@
  *                            (200 items x 1,000)
  * memory        kthread      bytes of slab and kernel stack per idle
  *                            kthread sleeping on a wait queue (1,000)
+ * chan_1p       kfifo        one u64 through a kfifo of 128 under a
+ *                            spinlock, with a wait queue per side: one
+ *                            producer kthread, one consumer kthread
+ *                            (100,000 messages)
+ * chan_mp       kfifo        the same with 4 producer kthreads
+ * mutex_handoff kthread      one lock/unlock of a struct mutex contended by
+ *                            4 kthreads (10,000 each)
+ * sleepers      kthread      sleepers= kthreads (100,000) in
+ *                            schedule_timeout() until one deadline; rows
+ *                            sleep_memory (slab + stacks per sleeper,
+ *                            bytes), sleep_start and sleep_finish (ns per
+ *                            sleeper, see kbench.h)
+ * wake_latency  kthread      wake_up() to the woken kthread running, for
+ *                            10,000 wakes; rows wake_latency_p50 and
+ *                            wake_latency_p99 (ns)
  * ============  ===========  ==============================================
  *
  * Everything runs from module init, in the insmod process, on a per-CPU
@@ -33,12 +48,16 @@
  */
 
 #include <linux/completion.h>
+#include <linux/jiffies.h>
+#include <linux/kfifo.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/vmstat.h>
 #include <linux/wait.h>
@@ -352,19 +371,9 @@ static int kb_idle_fn(void *data)
 	return 0;
 }
 
-/* Bytes of slab (both kinds) and kernel stacks in use, system-wide. */
-static s64 kb_kernel_bytes(void)
-{
-	return (s64)global_node_page_state(NR_KERNEL_STACK_KB) * 1024 +
-	       (s64)(global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) +
-		     global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B)) *
-	       PAGE_SIZE;
-}
-
 /*
- * The vmstat counters are summed lazily from per-CPU deltas, so the figure
- * is off by up to a few pages per CPU: ~1 KiB per thread at worst over
- * 1,000 threads.
+ * kb_kernel_bytes() is off by up to a few pages per CPU: ~1 KiB per
+ * thread at worst over 1,000 threads.
  */
 static int kb_memory_kthread(u64 *val)
 {
@@ -407,6 +416,356 @@ static int kb_memory_kthread(u64 *val)
 	return err;
 }
 
+/* ---- kthreads of the issue 4 baselines --------------------------------- */
+
+/*
+ * Start a kthread running @fn(@data), holding a reference to it so that
+ * kb_kthread_reap() works even after @fn returned.
+ */
+static struct task_struct *kb_kthread_start(int (*fn)(void *), void *data,
+					    const char *name, unsigned int i)
+{
+	struct task_struct *t;
+
+	t = kthread_create(fn, data, "%s/%u", name, i);
+	if (IS_ERR(t))
+		return t;
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+/* Wait for the kthread to end (or stop it before @fn ran) and drop it. */
+static void kb_kthread_reap(struct task_struct *t)
+{
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+/* ---- chan_1p, chan_mp: kfifo + spinlock + wait queues ------------------ */
+
+/*
+ * A bounded channel of u64 the way drivers build one: a kfifo under a
+ * spinlock, a wait queue for the consumer (not_empty) and one for the
+ * producers (not_full).  Each side wakes the other only when it has a
+ * sleeper: wq_has_sleeper()'s smp_mb() pairs with the set_current_state()
+ * in the other side's wait_event(), after its entry is queued, so that
+ * either the waker sees the entry or the sleeper sees the new fifo state.
+ * The fifo's lockless reads in the wait_event() conditions are hints; the
+ * put and get that decide are under the lock.
+ *
+ * Fields: lock-protected: fifo; I: per_producer, total; go-ordered: abort
+ * (written before complete_all(&go), read after waiting for it);
+ * done-ordered: sum, end_ns.
+ */
+struct kb_fifo_chan {
+	spinlock_t lock;		/* protects fifo */
+	DECLARE_KFIFO(fifo, u64, KB_CHAN_CAP);
+	wait_queue_head_t not_empty;
+	wait_queue_head_t not_full;
+	struct completion go;		/* releases every thread at once */
+	bool abort;			/* a thread failed to start: do nothing */
+	unsigned int per_producer;
+	unsigned int total;
+	u64 sum;			/* of the values received */
+	u64 end_ns;			/* when the last message arrived */
+	struct completion done;		/* the consumer has all of them */
+};
+
+static int kb_fifo_producer(void *data)
+{
+	struct kb_fifo_chan *c = data;
+	unsigned int i;
+	bool ok;
+
+	wait_for_completion(&c->go);
+	if (READ_ONCE(c->abort))
+		return 0;
+	for (i = 0; i < c->per_producer; i++) {
+		for (;;) {
+			spin_lock(&c->lock);
+			ok = kfifo_put(&c->fifo, (u64)i);
+			spin_unlock(&c->lock);
+			if (ok)
+				break;
+			wait_event(c->not_full, !kfifo_is_full(&c->fifo));
+		}
+		if (wq_has_sleeper(&c->not_empty))
+			wake_up(&c->not_empty);
+	}
+	return 0;
+}
+
+static int kb_fifo_consumer(void *data)
+{
+	struct kb_fifo_chan *c = data;
+	unsigned int got = 0;
+	u64 v, sum = 0;
+	bool ok;
+
+	wait_for_completion(&c->go);
+	if (READ_ONCE(c->abort))
+		return 0;
+	while (got < c->total) {
+		wait_event(c->not_empty, !kfifo_is_empty(&c->fifo));
+		spin_lock(&c->lock);
+		ok = kfifo_get(&c->fifo, &v);
+		spin_unlock(&c->lock);
+		if (!ok)
+			continue;
+		got++;
+		sum += v;
+		if (wq_has_sleeper(&c->not_full))
+			wake_up(&c->not_full);
+	}
+	c->end_ns = ktime_get_ns();
+	c->sum = sum;
+	complete(&c->done);
+	return 0;
+}
+
+/*
+ * One run: the consumer and @producers producers are started first and
+ * released together; the figure is the time from the release to the
+ * consumer's last message, checked by the sum of the values.
+ */
+static int kb_chan_kfifo(unsigned int producers, u64 *val)
+{
+	struct task_struct *ts[1 + KB_CHAN_PRODUCERS];
+	struct kb_fifo_chan *c;
+	unsigned int i, n = 0;
+	int err = 0;
+	u64 t0, want;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	spin_lock_init(&c->lock);
+	INIT_KFIFO(c->fifo);
+	init_waitqueue_head(&c->not_empty);
+	init_waitqueue_head(&c->not_full);
+	init_completion(&c->go);
+	init_completion(&c->done);
+	c->per_producer = KB_CHAN_MSGS / producers;
+	c->total = c->per_producer * producers;
+
+	for (n = 0; n < 1 + producers; n++) {
+		ts[n] = kb_kthread_start(n ? kb_fifo_producer : kb_fifo_consumer,
+					 c, "kbench-chan", n);
+		if (IS_ERR(ts[n])) {
+			err = PTR_ERR(ts[n]);
+			c->abort = true;
+			goto release;
+		}
+	}
+	t0 = ktime_get_ns();
+	complete_all(&c->go);
+	wait_for_completion_state(&c->done, TASK_IDLE);
+	*val = c->end_ns - t0;
+	want = (u64)producers * c->per_producer * (c->per_producer - 1) / 2;
+	if (c->sum != want) {
+		pr_err("kbench chan kfifo: sum %llu, expected %llu\n",
+		       c->sum, want);
+		err = -EIO;
+	}
+release:
+	complete_all(&c->go);
+	for (i = 0; i < n; i++)
+		kb_kthread_reap(ts[i]);
+	kfree(c);
+	return err;
+}
+
+static int kb_chan_1p_kfifo(u64 *val)
+{
+	return kb_chan_kfifo(1, val);
+}
+
+static int kb_chan_mp_kfifo(u64 *val)
+{
+	return kb_chan_kfifo(KB_CHAN_PRODUCERS, val);
+}
+
+/* ---- mutex_handoff: struct mutex between kthreads ---------------------- */
+
+/*
+ * %KB_MUTEX_TASKS kthreads, released together, each take and release one
+ * struct mutex %KB_MUTEX_ITERS times around an increment; the figure is
+ * ns per lock/unlock pair until the last one is done, checked by the
+ * count.  Fields: lock-protected: count; go-ordered: abort.
+ */
+struct kb_mutex_run {
+	struct mutex lock;		/* the contended lock; protects count */
+	u64 count;
+	struct completion go;
+	bool abort;
+	struct kb_group g;		/* one reference per released thread */
+};
+
+static int kb_mutex_fn(void *data)
+{
+	struct kb_mutex_run *m = data;
+	unsigned int i;
+
+	wait_for_completion(&m->go);
+	for (i = 0; i < KB_MUTEX_ITERS && !READ_ONCE(m->abort); i++) {
+		mutex_lock(&m->lock);
+		m->count++;
+		mutex_unlock(&m->lock);
+	}
+	kb_group_put(&m->g);
+	return 0;
+}
+
+static int kb_mutex_kthread(u64 *val)
+{
+	struct task_struct *ts[KB_MUTEX_TASKS];
+	struct kb_mutex_run *m;
+	unsigned int i, n;
+	int err = 0;
+	u64 t0;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	mutex_init(&m->lock);
+	init_completion(&m->go);
+	kb_group_init(&m->g);
+	for (n = 0; n < KB_MUTEX_TASKS; n++) {
+		kb_group_get(&m->g);
+		ts[n] = kb_kthread_start(kb_mutex_fn, m, "kbench-mutex", n);
+		if (IS_ERR(ts[n])) {
+			err = PTR_ERR(ts[n]);
+			m->abort = true;
+			goto release;
+		}
+	}
+	t0 = ktime_get_ns();
+	complete_all(&m->go);
+	kb_group_join(&m->g);
+	*val = ktime_get_ns() - t0;
+	if (m->count != (u64)KB_MUTEX_TASKS * KB_MUTEX_ITERS) {
+		pr_err("kbench mutex_handoff kthread: count %llu\n", m->count);
+		err = -EIO;
+	}
+release:
+	complete_all(&m->go);
+	for (i = 0; i < n; i++)
+		kb_kthread_reap(ts[i]);
+	mutex_destroy(&m->lock);
+	kfree(m);
+	return err;
+}
+
+/* ---- sleepers: kthreads in schedule_timeout() -------------------------- */
+
+struct kb_kt_sleep {
+	struct kb_sleep *s;		/* I */
+	unsigned long deadline;		/* I: s->deadline_ns in jiffies */
+};
+
+static int kb_sleeper_fn(void *data)
+{
+	struct kb_kt_sleep *k = data;
+
+	kb_sleep_started(k->s, !time_before(jiffies, k->deadline));
+	while (time_before(jiffies, k->deadline))
+		schedule_timeout_interruptible(k->deadline - jiffies);
+	kb_sleep_woke(k->s);
+	return 0;
+}
+
+/*
+ * sleepers= kthreads, each created, woken and left to sleep in
+ * schedule_timeout() until the common deadline, then reaped with
+ * kthread_stop() (which waits for the exit).
+ */
+static int kb_sleepers_kthread_once(struct kb_sleep *s, u64 prev_ns,
+				    u64 *vals)
+{
+	struct task_struct **ts;
+	struct kb_kt_sleep k;
+	unsigned int i, n;
+	u64 t0, started;
+	int err = 0;
+	s64 bytes;
+
+	ts = kvmalloc_array(sleepers, sizeof(*ts), GFP_KERNEL);
+	if (!ts)
+		return -ENOMEM;
+	/* let the task_structs of earlier runs go back (delayed by RCU) */
+	rcu_barrier();
+	bytes = -kb_kernel_bytes();
+	t0 = ktime_get_ns();
+	kb_sleep_init(s, t0, prev_ns);
+	k.s = s;
+	k.deadline = jiffies + nsecs_to_jiffies(s->deadline_ns - t0);
+	for (n = 0; n < sleepers; n++) {
+		kb_sleep_get(s);
+		ts[n] = kb_kthread_start(kb_sleeper_fn, &k, "kbench-sleep", n);
+		if (IS_ERR(ts[n])) {
+			err = PTR_ERR(ts[n]);
+			kb_sleep_put(s);
+			break;
+		}
+	}
+	kb_sleep_wait_started(s);
+	started = ktime_get_ns();
+	bytes += kb_kernel_bytes();
+	kb_sleep_wait_ended(s);
+	for (i = 0; i < n; i++)
+		kb_kthread_reap(ts[i]);
+	err = err ?: kb_sleep_report(s, n, bytes, t0, started, ktime_get_ns(),
+				     vals);
+	kvfree(ts);
+	return err;
+}
+
+/* The previous run's start-up time, which sets this run's deadline. */
+static u64 kb_kt_sleep_prev_ns;
+
+static int kb_sleepers_kthread(u64 *vals)
+{
+	return kb_sleepers_run("kthread", &kb_kt_sleep_prev_ns,
+			       kb_sleepers_kthread_once, vals);
+}
+
+/* ---- wake_latency: wake_up() to a kthread running ---------------------- */
+
+static int kb_lat_fn(void *data)
+{
+	struct kb_lat *l = data;
+	unsigned int i;
+
+	for (i = 0; i < KB_LAT_SAMPLES; i++) {
+		wait_event_interruptible(l->wq, kb_lat_ready(l, i));
+		if (!kb_lat_take(l, i, ktime_get_ns()))
+			break;
+	}
+	return 0;
+}
+
+static int kb_lat_kthread(u64 *vals)
+{
+	struct task_struct *t;
+	struct kb_lat l;
+	int err;
+
+	err = kb_lat_init(&l);
+	if (err)
+		return err;
+	t = kb_kthread_start(kb_lat_fn, &l, "kbench-lat", 0);
+	if (IS_ERR(t)) {
+		err = PTR_ERR(t);
+		goto free;
+	}
+	err = kb_lat_drive(&l, vals);
+	kb_kthread_reap(t);
+free:
+	kb_lat_free(&l);
+	return err;
+}
+
 /* ---- driver ----------------------------------------------------------- */
 
 static const struct kb_bench kb_benches[] = {
@@ -418,6 +777,14 @@ static const struct kb_bench kb_benches[] = {
 	{ "yield_many", "workqueue", KB_YIELD_TASKS * KB_YIELDS,
 	  kb_yield_workqueue },
 	{ "memory", "kthread", KB_IDLE_KTHREADS, kb_memory_kthread },
+	{ "chan_1p", "kfifo", KB_CHAN_MSGS, kb_chan_1p_kfifo },
+	{ "chan_mp", "kfifo", KB_CHAN_MSGS, kb_chan_mp_kfifo },
+	{ "mutex_handoff", "kthread", KB_MUTEX_TASKS * KB_MUTEX_ITERS,
+	  kb_mutex_kthread },
+	{ "sleepers", "kthread", KB_PER_SLEEPER, kb_sleepers_kthread,
+	  { "sleep_memory", "sleep_start", "sleep_finish" } },
+	{ "wake_latency", "kthread", 1, kb_lat_kthread,
+	  { "wake_latency_p50", "wake_latency_p99" } },
 };
 
 static int __init kb_init(void)
