@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kasync_bench: tokio's scheduler workloads on kasync, compared by
- * scripts/bench with kasync_baseline_bench (workqueues, kthreads, the
- * slab floor) and with tokio itself, in the same VM boot.
+ * kasync_bench: tokio's scheduler workloads and issue 4's primitives on
+ * kasync, compared by scripts/bench with kasync_baseline_bench
+ * (workqueues, kthreads, kfifo, struct mutex, the slab floor) and with
+ * tokio itself, in the same VM boot.
  *
  * ======================  =============  ==================================
  * benchmark               variant        one operation
@@ -19,6 +20,15 @@
  *                                        1,000)
  * memory                  kasync         slab growth per task parked on
  *                                        nothing (100,000 tasks), bytes
+ * sleepers                kasync         sleepers= tasks (100,000) in
+ *                                        kasync_sleep_until() one
+ *                                        deadline; rows sleep_memory,
+ *                                        sleep_start, sleep_finish (per
+ *                                        sleeper, see kbench.h)
+ * wake_latency            kasync         wake_up() to the next poll of a
+ *                                        task in kasync_wait_event(), for
+ *                                        10,000 wakes; rows
+ *                                        wake_latency_p50 and _p99 (ns)
  * ======================  =============  ==================================
  *
  * Everything runs from module init on the default runtime and is freed
@@ -29,6 +39,7 @@
 #include <linux/completion.h>
 #include <linux/module.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmstat.h>
@@ -360,6 +371,151 @@ static int kb_memory(u64 *val)
 	return err;
 }
 
+/* ---- sleepers: tasks in kasync_sleep_until() -------------------------- */
+
+struct kb_sleeper {
+	struct kasync_co co;
+	struct kasync_timer tm;
+	struct kb_sleep *sh;
+	bool counted;
+};
+
+/* kasync_sleep_until(), counting the sleeper in once its timer is armed */
+static enum kasync_poll kb_sleep_step(struct kasync_task *t,
+				      struct kb_sleeper *s)
+{
+	enum kasync_poll r;
+
+	r = kasync_sleep_until(t, &s->tm, ns_to_ktime(s->sh->deadline_ns));
+	if (!s->counted) {
+		s->counted = true;
+		kb_sleep_started(s->sh, r == KASYNC_READY);
+	}
+	return r;
+}
+
+static enum kasync_poll kb_sleeper_poll(struct kasync_task *t, void *p)
+{
+	struct kb_sleeper *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	KASYNC_AWAIT(&s->co, kb_sleep_step(t, s));
+	kb_sleep_woke(s->sh);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_sleeper_ops = {
+	.poll = kb_sleeper_poll,
+};
+
+/*
+ * sleepers= tasks, spawned from process context, each sleeping on its own
+ * hrtimer until the common deadline, then joined one by one.  Memory is
+ * the slab growth (kb_kernel_bytes(), as for the kthreads), which holds
+ * the task and its state with the timer.
+ */
+static int kb_sleepers_once(struct kb_sleep *s, u64 prev_ns, u64 *vals)
+{
+	struct kb_sleeper init = {};
+	struct kasync_task **hs;
+	unsigned int i, n;
+	u64 t0, started;
+	int err = 0;
+	s64 bytes;
+
+	hs = kvmalloc_array(sleepers, sizeof(*hs), GFP_KERNEL);
+	if (!hs)
+		return -ENOMEM;
+	/* the same start as the kthreads' (kasync frees without RCU) */
+	rcu_barrier();
+	bytes = -kb_kernel_bytes();
+	t0 = ktime_get_ns();
+	kb_sleep_init(s, t0, prev_ns);
+	init.sh = s;
+	for (n = 0; n < sleepers; n++) {
+		kb_sleep_get(s);
+		hs[n] = kasync_spawn(NULL, &kb_sleeper_ops, &init, sizeof(init),
+				     GFP_KERNEL);
+		if (IS_ERR(hs[n])) {
+			err = PTR_ERR(hs[n]);
+			kb_sleep_put(s);
+			break;
+		}
+	}
+	kb_sleep_wait_started(s);
+	started = ktime_get_ns();
+	bytes += kb_kernel_bytes();
+	kb_sleep_wait_ended(s);
+	for (i = 0; i < n; i++)
+		kasync_join(&hs[i]);
+	err = err ?: kb_sleep_report(s, n, bytes, t0, started, ktime_get_ns(),
+				     vals);
+	kvfree(hs);
+	return err;
+}
+
+/* The previous run's start-up time, which sets this run's deadline. */
+static u64 kb_sleep_prev_ns;
+
+static int kb_sleepers(u64 *vals)
+{
+	return kb_sleepers_run("kasync", &kb_sleep_prev_ns, kb_sleepers_once,
+			       vals);
+}
+
+/* ---- wake_latency: wake_up() to the task's next poll ------------------- */
+
+struct kb_waiter {
+	struct kasync_co co;
+	struct kasync_wait w;
+	struct kb_lat *l;
+	unsigned int i;
+};
+
+static enum kasync_poll kb_waiter_poll(struct kasync_task *t, void *p)
+{
+	u64 now = ktime_get_ns();	/* the first action of every poll */
+	struct kb_waiter *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->i = 0; s->i < KB_LAT_SAMPLES; s->i++) {
+		KASYNC_AWAIT(&s->co, kasync_wait_event(t, &s->w, &s->l->wq,
+						       kb_lat_ready(s->l, s->i)));
+		/* @now is the start of the poll that saw the wake */
+		if (!kb_lat_take(s->l, s->i, now))
+			break;
+	}
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_waiter_ops = { .poll = kb_waiter_poll };
+
+static int kb_lat(u64 *vals)
+{
+	struct kb_waiter init = {};
+	struct kasync_task *h;
+	struct kb_lat l;
+	int err;
+
+	err = kb_lat_init(&l);
+	if (err)
+		return err;
+	init.l = &l;
+	h = kasync_spawn(NULL, &kb_waiter_ops, &init, sizeof(init), GFP_KERNEL);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto free;
+	}
+	err = kb_lat_drive(&l, vals);
+	/* a waiter that stopped answering was told to end; make sure */
+	if (err)
+		kasync_abort(h);
+	kasync_join(&h);
+free:
+	kb_lat_free(&l);
+	return err;
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static const struct kb_bench kb_benches[] = {
@@ -369,6 +525,10 @@ static const struct kb_bench kb_benches[] = {
 	{ "ping_pong", "kasync", KB_PING_PAIRS, kb_ping_pong },
 	{ "yield_many", "kasync", KB_YIELD_TASKS * KB_YIELDS, kb_yield_many },
 	{ "memory", "kasync", KB_IDLE_TASKS, kb_memory },
+	{ "sleepers", "kasync", KB_PER_SLEEPER, kb_sleepers,
+	  { "sleep_memory", "sleep_start", "sleep_finish" } },
+	{ "wake_latency", "kasync", 1, kb_lat,
+	  { "wake_latency_p50", "wake_latency_p99" } },
 };
 
 static int __init kasync_bench_init(void)
