@@ -12,9 +12,11 @@ is reported, not an error: benchmarks are not tests.
 
 The "memory" benchmark's values are bytes per idle task; it is written as
 "memory_bytes_per_task" so that the ns_per_op column stays one unit per
-benchmark name.
+benchmark name, and "sleep_memory" (bytes per sleeper) likewise as
+"sleep_memory_bytes_per_sleeper".  sleep_start and sleep_finish are ns
+per sleeper, wake_latency_p50/_p99 ns per wake.
 
-Usage: report.py [--tsv FILE] LOG...
+Usage: report.py [--tsv FILE] [--sleepers N] LOG...
 Exits 2 when no kbench line was found at all, else 0.
 """
 
@@ -24,16 +26,37 @@ import statistics
 import sys
 
 LINE = re.compile(r"\bkbench (\S+) (\S+) (\d+) (-?\d+(?:\.\d+)?)\s*$")
-ORDER = ["spawn_many", "chained_spawn", "ping_pong", "yield_many", "memory"]
-VARIANTS = ["kasync", "tokio", "workqueue", "kthread", "floor"]
-RENAME = {"memory": "memory_bytes_per_task"}
+ORDER = ["spawn_many", "chained_spawn", "ping_pong", "yield_many", "memory",
+         "chan_1p", "chan_mp", "mutex_handoff", "sleep_memory", "sleep_start",
+         "sleep_finish", "wake_latency_p50", "wake_latency_p99"]
+VARIANTS = ["kasync", "tokio", "workqueue", "kthread", "kfifo", "floor"]
+RENAME = {"memory": "memory_bytes_per_task",
+          "sleep_memory": "sleep_memory_bytes_per_sleeper"}
 ALIASES = {v: k for k, v in RENAME.items()}
+UNITS = {"memory": "B/task", "sleep_memory": "B/sleeper",
+         "sleep_start": "ns/sleeper", "sleep_finish": "ns/sleeper",
+         "wake_latency_p50": "ns", "wake_latency_p99": "ns"}
 NOTES = {
     ("spawn_many", "kthread"): "1,000 threads per run",
     ("spawn_many", "tokio"): "spawned from a task",
     ("spawn_many", "tokio_remote"): "spawned from outside the runtime",
     ("memory", "kthread"): "1,000 threads; slab + stacks",
     ("memory", "tokio"): "100,000 tasks; RSS",
+    ("chan_1p", "kfifo"): "kfifo + spinlock + wait queues, kthreads",
+    ("chan_mp", "kasync"): "4 producers",
+    ("chan_mp", "tokio"): "4 producers",
+    ("chan_mp", "kfifo"): "4 producer kthreads",
+    ("mutex_handoff", "kthread"): "struct mutex, 4 kthreads",
+    ("mutex_handoff", "kasync"): "4 tasks",
+    ("mutex_handoff", "tokio"): "4 tasks",
+    ("sleep_memory", "kasync"): "{n} tasks; slab + stacks",
+    ("sleep_memory", "kthread"): "{n} kthreads; slab + stacks",
+    ("sleep_memory", "tokio"): "{n} tasks; RSS",
+    ("sleep_start", "kasync"): "kasync_sleep_until(), hrtimers",
+    ("sleep_start", "kthread"): "schedule_timeout(), timer wheel",
+    ("sleep_start", "tokio"): "sleep_until(), spawned from outside",
+    ("wake_latency_p50", "kasync"): "wake_up() -> next poll",
+    ("wake_latency_p50", "kthread"): "wake_up() -> kthread runs",
 }
 
 
@@ -79,6 +102,8 @@ def fmt(x):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tsv", help="write the results as TSV to this file")
+    ap.add_argument("--sleepers", type=int, default=100000,
+                    help="sleepers per run of the sleepers benchmarks (notes)")
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
 
@@ -109,10 +134,11 @@ def main():
     for bench, variant, value, ratio in rows:
         v = runs[(bench, variant)]
         table.append((RENAME.get(bench, bench), variant, fmt(value),
-                      "B/task" if bench == "memory" else "ns/op",
+                      UNITS.get(bench, "ns/op"),
                       str(len(v)), f"{fmt(min(v))}..{fmt(max(v))}",
                       "" if ratio is None else f"{ratio:.2f}",
-                      NOTES.get((bench, variant), "")))
+                      NOTES.get((bench, variant), "").format(
+                          n=f"{args.sleepers:,}")))
     widths = [max(len(r[i]) for r in table + [hdr]) for i in range(len(hdr))]
     right = {2, 4, 5, 6}
     for r in [hdr] + table:
