@@ -20,6 +20,9 @@
  *                                        1,000)
  * memory                  kasync         slab growth per task parked on
  *                                        nothing (100,000 tasks), bytes
+ * mutex_handoff           kasync         one lock/unlock of a kasync_mutex
+ *                                        contended by 4 tasks (10,000
+ *                                        each)
  * sleepers                kasync         sleepers= tasks (100,000) in
  *                                        kasync_sleep_until() one
  *                                        deadline; rows sleep_memory,
@@ -371,6 +374,78 @@ static int kb_memory(u64 *val)
 	return err;
 }
 
+/* ---- mutex_handoff: a kasync_mutex between tasks ---------------------- */
+
+/*
+ * %KB_MUTEX_TASKS tasks each take and release one kasync_mutex
+ * %KB_MUTEX_ITERS times around an increment, as the kthreads do with a
+ * struct mutex; checked by the count.  The critical section has no await,
+ * so a task cannot be aborted while it holds the mutex and needs no drop
+ * callback to unlock it.
+ */
+struct kb_kmutex {
+	struct kasync_mutex lock;
+	u64 count;			/* under @lock */
+};
+
+struct kb_locker {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct kb_kmutex *m;
+	unsigned int i;
+};
+
+static enum kasync_poll kb_locker_poll(struct kasync_task *t, void *p)
+{
+	struct kb_locker *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->i = 0; s->i < KB_MUTEX_ITERS; s->i++) {
+		KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &s->m->lock, &s->w));
+		if (s->w.err)
+			KASYNC_RETURN(&s->co, t, s->w.err);
+		s->m->count++;
+		kasync_mutex_unlock(&s->m->lock);
+	}
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_locker_ops = { .poll = kb_locker_poll };
+
+static int kb_mutex(u64 *val)
+{
+	struct kasync_task *hs[KB_MUTEX_TASKS];
+	struct kb_locker init = {};
+	struct kb_kmutex m;
+	unsigned int i, n;
+	int err = 0;
+	long res;
+	u64 t0;
+
+	kasync_mutex_init(&m.lock);
+	m.count = 0;
+	init.m = &m;
+	t0 = ktime_get_ns();
+	for (n = 0; n < KB_MUTEX_TASKS; n++) {
+		hs[n] = kasync_spawn(NULL, &kb_locker_ops, &init, sizeof(init),
+				     GFP_KERNEL);
+		if (IS_ERR(hs[n])) {
+			err = PTR_ERR(hs[n]);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		res = kasync_join(&hs[i]);
+		err = err ?: res;
+	}
+	*val = ktime_get_ns() - t0;
+	if (!err && m.count != (u64)KB_MUTEX_TASKS * KB_MUTEX_ITERS) {
+		pr_err("kbench mutex_handoff kasync: count %llu\n", m.count);
+		err = -EIO;
+	}
+	return err;
+}
+
 /* ---- sleepers: tasks in kasync_sleep_until() -------------------------- */
 
 struct kb_sleeper {
@@ -525,6 +600,7 @@ static const struct kb_bench kb_benches[] = {
 	{ "ping_pong", "kasync", KB_PING_PAIRS, kb_ping_pong },
 	{ "yield_many", "kasync", KB_YIELD_TASKS * KB_YIELDS, kb_yield_many },
 	{ "memory", "kasync", KB_IDLE_TASKS, kb_memory },
+	{ "mutex_handoff", "kasync", KB_MUTEX_TASKS * KB_MUTEX_ITERS, kb_mutex },
 	{ "sleepers", "kasync", KB_PER_SLEEPER, kb_sleepers,
 	  { "sleep_memory", "sleep_start", "sleep_finish" } },
 	{ "wake_latency", "kasync", 1, kb_lat,
