@@ -30,7 +30,7 @@
  * chan_mp       kfifo        the same with 4 producer kthreads
  * mutex_handoff kthread      one lock/unlock of a struct mutex contended by
  *                            4 kthreads (10,000 each)
- * sleepers      kthread      sleepers= kthreads (100,000) in
+ * sleepers      kthread      kthread_sleepers= kthreads (10,000) in
  *                            schedule_timeout() until one deadline; rows
  *                            sleep_memory (slab + stacks per sleeper,
  *                            bytes), sleep_start and sleep_finish (ns per
@@ -676,7 +676,7 @@ static int kb_sleeper_fn(void *data)
 }
 
 /*
- * sleepers= kthreads, each created, woken and left to sleep in
+ * kthread_sleepers= kthreads, each created, woken and left to sleep in
  * schedule_timeout() until the common deadline, then reaped with
  * kthread_stop() (which waits for the exit).
  */
@@ -690,7 +690,7 @@ static int kb_sleepers_kthread_once(struct kb_sleep *s, u64 prev_ns,
 	int err = 0;
 	s64 bytes;
 
-	ts = kvmalloc_array(sleepers, sizeof(*ts), GFP_KERNEL);
+	ts = kvmalloc_array(kthread_sleepers, sizeof(*ts), GFP_KERNEL);
 	if (!ts)
 		return -ENOMEM;
 	/* let the task_structs of earlier runs go back (delayed by RCU) */
@@ -700,7 +700,7 @@ static int kb_sleepers_kthread_once(struct kb_sleep *s, u64 prev_ns,
 	kb_sleep_init(s, t0, prev_ns);
 	k.s = s;
 	k.deadline = jiffies + nsecs_to_jiffies(s->deadline_ns - t0);
-	for (n = 0; n < sleepers; n++) {
+	for (n = 0; n < kthread_sleepers; n++) {
 		kb_sleep_get(s);
 		ts[n] = kb_kthread_start(kb_sleeper_fn, &k, "kbench-sleep", n);
 		if (IS_ERR(ts[n])) {
@@ -726,8 +726,9 @@ static u64 kb_kt_sleep_prev_ns;
 
 static int kb_sleepers_kthread(u64 *vals)
 {
-	return kb_sleepers_run("kthread", &kb_kt_sleep_prev_ns,
-			       kb_sleepers_kthread_once, vals);
+	return kb_sleepers_run("kthread", kthread_sleepers,
+			       &kb_kt_sleep_prev_ns, kb_sleepers_kthread_once,
+			       vals);
 }
 
 /* ---- wake_latency: wake_up() to a kthread running ---------------------- */
@@ -759,7 +760,7 @@ static int kb_lat_kthread(u64 *vals)
 		err = PTR_ERR(t);
 		goto free;
 	}
-	err = kb_lat_drive(&l, vals);
+	err = kb_lat_drive(&l, "kthread", vals);
 	kb_kthread_reap(t);
 free:
 	kb_lat_free(&l);
@@ -781,8 +782,10 @@ static const struct kb_bench kb_benches[] = {
 	{ "chan_mp", "kfifo", KB_CHAN_MSGS, kb_chan_mp_kfifo },
 	{ "mutex_handoff", "kthread", KB_MUTEX_TASKS * KB_MUTEX_ITERS,
 	  kb_mutex_kthread },
-	{ "sleepers", "kthread", KB_PER_SLEEPER, kb_sleepers_kthread,
-	  { "sleep_memory", "sleep_start", "sleep_finish" } },
+	/* each run takes ~1.5 x 5 ms per kthread under TCG: 3 runs */
+	{ "sleepers", "kthread", 0, kb_sleepers_kthread,
+	  { "sleep_memory", "sleep_start", "sleep_finish" },
+	  .nr = &kthread_sleepers, .max_runs = 3 },
 	{ "wake_latency", "kthread", 1, kb_lat_kthread,
 	  { "wake_latency_p50", "wake_latency_p99" } },
 };

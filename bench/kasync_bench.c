@@ -534,8 +534,8 @@ static u64 kb_sleep_prev_ns;
 
 static int kb_sleepers(u64 *vals)
 {
-	return kb_sleepers_run("kasync", &kb_sleep_prev_ns, kb_sleepers_once,
-			       vals);
+	return kb_sleepers_run("kasync", sleepers, &kb_sleep_prev_ns,
+			       kb_sleepers_once, vals);
 }
 
 /* ---- wake_latency: wake_up() to the task's next poll ------------------- */
@@ -581,7 +581,7 @@ static int kb_lat(u64 *vals)
 		err = PTR_ERR(h);
 		goto free;
 	}
-	err = kb_lat_drive(&l, vals);
+	err = kb_lat_drive(&l, "kasync", vals);
 	/* a waiter that stopped answering was told to end; make sure */
 	if (err)
 		kasync_abort(h);
@@ -601,8 +601,8 @@ static const struct kb_bench kb_benches[] = {
 	{ "yield_many", "kasync", KB_YIELD_TASKS * KB_YIELDS, kb_yield_many },
 	{ "memory", "kasync", KB_IDLE_TASKS, kb_memory },
 	{ "mutex_handoff", "kasync", KB_MUTEX_TASKS * KB_MUTEX_ITERS, kb_mutex },
-	{ "sleepers", "kasync", KB_PER_SLEEPER, kb_sleepers,
-	  { "sleep_memory", "sleep_start", "sleep_finish" } },
+	{ "sleepers", "kasync", 0, kb_sleepers,
+	  { "sleep_memory", "sleep_start", "sleep_finish" }, .nr = &sleepers },
 	{ "wake_latency", "kasync", 1, kb_lat,
 	  { "wake_latency_p50", "wake_latency_p99" } },
 };

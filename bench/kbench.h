@@ -10,8 +10,12 @@
  *                  one unmeasured warm-up run
  *   bench=a,b,...  benchmark names to run (default "all"); a name that no
  *                  benchmark of the module has fails the load with -EINVAL
- *   sleepers=N     sleepers of the "sleepers" benchmark (default 100,000;
+ *   sleepers=N     tasks of the "sleepers" benchmarks (default 100,000;
  *                  scripts/bench --debug uses fewer)
+ *   kthread_sleepers=N
+ *                  kthreads of the kthread "sleepers" benchmark (default
+ *                  10,000: under TCG a kthread takes ~5 ms to create, so
+ *                  100,000 would take 8 minutes per run)
  *
  * Each measured run prints one line per row of the benchmark, which
  * scripts/bench collects and bench/report.py summarises:
@@ -50,6 +54,7 @@
 #define KB_MUTEX_TASKS		4	/* contenders of mutex_handoff */
 #define KB_MUTEX_ITERS		10000	/* lock/unlock pairs per contender */
 #define KB_SLEEPERS		100000	/* default sleepers= */
+#define KB_KTHREAD_SLEEPERS	10000	/* default kthread_sleepers= */
 #define KB_SLEEPERS_MAX		1000000
 #define KB_LAT_SAMPLES		10000	/* wakes timed per wake_latency run */
 
@@ -63,7 +68,11 @@ MODULE_PARM_DESC(bench, "comma-separated benchmark names, or \"all\"");
 
 static unsigned int sleepers = KB_SLEEPERS;
 module_param(sleepers, uint, 0444);
-MODULE_PARM_DESC(sleepers, "sleepers of the sleepers benchmark (default 100000)");
+MODULE_PARM_DESC(sleepers, "tasks of the sleepers benchmarks (default 100000)");
+
+static unsigned int kthread_sleepers = KB_KTHREAD_SLEEPERS;
+module_param(kthread_sleepers, uint, 0444);
+MODULE_PARM_DESC(kthread_sleepers, "kthreads of the kthread sleepers benchmark (default 10000)");
 
 /*
  * A group of tasks (kasync tasks, work items or kthreads) joined at once:
@@ -225,8 +234,8 @@ static inline void kb_sleep_wait_ended(struct kb_sleep *s)
 
 /*
  * All @n sleepers were reaped at @done_ns: fill @vals with the totals
- * (the driver divides by sleepers=).  Return: 0, or -EIO if one of them
- * did not wake.
+ * (the driver divides by the count, kb_bench.nr).  Return: 0, or -EIO if
+ * one of them did not wake.
  */
 static inline int kb_sleep_report(struct kb_sleep *s, unsigned int n,
 				  s64 bytes, u64 t0, u64 started_ns,
@@ -245,14 +254,15 @@ static inline int kb_sleep_report(struct kb_sleep *s, unsigned int n,
 }
 
 /*
- * Run a sleepers benchmark: @once spawns sleepers= sleepers on @s (after
+ * Run a sleepers benchmark: @once spawns @n sleepers on @s (after
  * kb_sleep_init() with the deadline from *@prev_ns), reaps them and calls
  * kb_sleep_report().  A run in which sleepers started after the deadline
  * is run again, up to twice, with a later deadline: its start-up and
  * wake-ups overlapped.  The warm-up run, whose deadline is a guess, is
  * not.
  */
-static inline int kb_sleepers_run(const char *variant, u64 *prev_ns,
+static inline int kb_sleepers_run(const char *variant, unsigned int n,
+				  u64 *prev_ns,
 				  int (*once)(struct kb_sleep *s, u64 prev_ns,
 					      u64 *vals),
 				  u64 *vals)
@@ -271,7 +281,7 @@ static inline int kb_sleepers_run(const char *variant, u64 *prev_ns,
 		if (!atomic_read(&s.early) || guessed)
 			return 0;
 		pr_info("kbench sleepers %s: %d of %u started after the deadline%s\n",
-			variant, atomic_read(&s.early), sleepers,
+			variant, atomic_read(&s.early), n,
 			try < 2 ? ", again with a later one" : "");
 		if (try == 2)
 			return 0;
@@ -292,6 +302,10 @@ struct kb_lat {
 				 * the loader, smp_load_acquire() by the waiter
 				 */
 	u64 stamp;		/* ktime_get_ns() before the last wake_up() */
+	int waker_cpu;		/* where the loader called wake_up() */
+	unsigned int remote;	/* the waiter's: samples taken on another
+				 * CPU than @waker_cpu, read after @ack
+				 */
 	bool abort;		/* the loader gave up: the waiter returns */
 	u64 *samples;		/* the waiter's, read after @ack */
 	struct completion ack;	/* one complete() per sample taken */
@@ -302,6 +316,8 @@ static inline int kb_lat_init(struct kb_lat *l)
 	init_waitqueue_head(&l->wq);
 	l->seq = 0;
 	l->stamp = 0;
+	l->waker_cpu = -1;
+	l->remote = 0;
 	l->abort = false;
 	init_completion(&l->ack);
 	l->samples = kvmalloc_array(KB_LAT_SAMPLES, sizeof(*l->samples),
@@ -331,16 +347,21 @@ static inline bool kb_lat_take(struct kb_lat *l, unsigned int i, u64 now)
 	if (now < stamp)
 		now = ktime_get_ns();
 	l->samples[i] = now - stamp;
+	if (raw_smp_processor_id() != READ_ONCE(l->waker_cpu))
+		l->remote++;
 	complete(&l->ack);
 	return true;
 }
 
 /*
  * The loader's half; the waiter is running.  Fills @vals with the median
- * and the 99th percentile.  Return: 0, or -ETIMEDOUT when the waiter did
- * not answer within 10 s (the waiter was told to end).
+ * and the 99th percentile, and logs how many wakes crossed CPUs (the
+ * loader may migrate between samples, so this is approximate).  Return:
+ * 0, or -ETIMEDOUT when the waiter did not answer within 10 s (the waiter
+ * was told to end).
  */
-static inline int kb_lat_drive(struct kb_lat *l, u64 *vals)
+static inline int kb_lat_drive(struct kb_lat *l, const char *variant,
+			       u64 *vals)
 {
 	unsigned int i;
 
@@ -353,6 +374,7 @@ static inline int kb_lat_drive(struct kb_lat *l, u64 *vals)
 			 * its way to schedule() is woken all the same.
 			 */
 		} while (!waitqueue_active(&l->wq));
+		WRITE_ONCE(l->waker_cpu, raw_smp_processor_id());
 		WRITE_ONCE(l->stamp, ktime_get_ns());
 		/* pairs with smp_load_acquire() in kb_lat_ready() */
 		smp_store_release(&l->seq, i + 1);
@@ -361,10 +383,12 @@ static inline int kb_lat_drive(struct kb_lat *l, u64 *vals)
 			goto timeout;
 	}
 	kb_percentiles(l->samples, KB_LAT_SAMPLES, vals);
+	pr_info("kbench wake_latency %s: %u of %u wakes ran on another CPU\n",
+		variant, l->remote, KB_LAT_SAMPLES);
 	return 0;
 
 timeout:
-	pr_err("kbench wake_latency: no answer to wake %u\n", i);
+	pr_err("kbench wake_latency %s: no answer to wake %u\n", variant, i);
 	WRITE_ONCE(l->abort, true);
 	/* pairs with kb_lat_ready(): the waiter then sees @abort */
 	smp_store_release(&l->seq, UINT_MAX);
@@ -381,15 +405,13 @@ static inline void kb_lat_free(struct kb_lat *l)
 
 /* The most rows (figures) one benchmark run may report. */
 #define KB_ROWS		3
-/* kb_bench.ops of the sleepers benchmarks: figures per sleeper */
-#define KB_PER_SLEEPER	0
 
 /**
  * struct kb_bench - one benchmark variant of a bench module
  * @name: the name bench= selects it by, and its row if @rows is empty
  * @variant: kasync, workqueue, kthread, ...
- * @ops: operations per run: every value @run reports is divided by it;
- *	%KB_PER_SLEEPER divides by sleepers=
+ * @ops: operations per run: every value @run reports is divided by it
+ * @nr: if set, the operations per run are *@nr instead (a parameter)
  * @run: runs the benchmark once; fills one total per row (ns, or bytes)
  *	and returns 0 or -errno
  * @rows: the row names of the figures @run reports, in order; all %NULL
@@ -403,6 +425,7 @@ struct kb_bench {
 	unsigned int ops;
 	int (*run)(u64 *vals);
 	const char *rows[KB_ROWS];
+	const unsigned int *nr;
 	unsigned int max_runs;
 };
 
@@ -454,7 +477,7 @@ static inline int kb_check_selection(const struct kb_bench *b, unsigned int n)
 static inline int kb_run(const struct kb_bench *b)
 {
 	unsigned int run, i, last = runs;
-	unsigned int ops = b->ops ?: sleepers;
+	unsigned int ops = b->nr ? *b->nr : b->ops;
 	u64 vals[KB_ROWS];
 	int err;
 
@@ -499,9 +522,10 @@ static inline int kb_main(const struct kb_bench *b, unsigned int n)
 		pr_err("kbench: runs=%u out of 1..1000\n", runs);
 		return -EINVAL;
 	}
-	if (!sleepers || sleepers > KB_SLEEPERS_MAX) {
-		pr_err("kbench: sleepers=%u out of 1..%u\n", sleepers,
-		       KB_SLEEPERS_MAX);
+	if (!sleepers || sleepers > KB_SLEEPERS_MAX ||
+	    !kthread_sleepers || kthread_sleepers > KB_SLEEPERS_MAX) {
+		pr_err("kbench: sleepers=%u, kthread_sleepers=%u: out of 1..%u\n",
+		       sleepers, kthread_sleepers, KB_SLEEPERS_MAX);
 		return -EINVAL;
 	}
 	err = kb_check_selection(b, n);

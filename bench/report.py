@@ -16,7 +16,7 @@ benchmark name, and "sleep_memory" (bytes per sleeper) likewise as
 "sleep_memory_bytes_per_sleeper".  sleep_start and sleep_finish are ns
 per sleeper, wake_latency_p50/_p99 ns per wake.
 
-Usage: report.py [--tsv FILE] [--sleepers N] LOG...
+Usage: report.py [--tsv FILE] [--sleepers N] [--kthread-sleepers N] LOG...
 Exits 2 when no kbench line was found at all, else 0.
 """
 
@@ -50,7 +50,7 @@ NOTES = {
     ("mutex_handoff", "kasync"): "4 tasks",
     ("mutex_handoff", "tokio"): "4 tasks",
     ("sleep_memory", "kasync"): "{n} tasks; slab + stacks",
-    ("sleep_memory", "kthread"): "{n} kthreads; slab + stacks",
+    ("sleep_memory", "kthread"): "{k} kthreads; slab + stacks",
     ("sleep_memory", "tokio"): "{n} tasks; RSS",
     ("sleep_start", "kasync"): "kasync_sleep_until(), hrtimers",
     ("sleep_start", "kthread"): "schedule_timeout(), timer wheel",
@@ -103,7 +103,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tsv", help="write the results as TSV to this file")
     ap.add_argument("--sleepers", type=int, default=100000,
-                    help="sleepers per run of the sleepers benchmarks (notes)")
+                    help="tasks per sleepers run (for the notes)")
+    ap.add_argument("--kthread-sleepers", type=int, default=10000,
+                    help="kthreads per kthread sleepers run (for the notes)")
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
 
@@ -138,7 +140,8 @@ def main():
                       str(len(v)), f"{fmt(min(v))}..{fmt(max(v))}",
                       "" if ratio is None else f"{ratio:.2f}",
                       NOTES.get((bench, variant), "").format(
-                          n=f"{args.sleepers:,}")))
+                          n=f"{args.sleepers:,}",
+                          k=f"{args.kthread_sleepers:,}")))
     widths = [max(len(r[i]) for r in table + [hdr]) for i in range(len(hdr))]
     right = {2, 4, 5, 6}
     for r in [hdr] + table:

@@ -9,24 +9,25 @@
 #   tokio.txt   the tokio binary's "kbench" lines
 #   status.txt  one line per step: "ok|FAILED|skipped STEP"
 #
-# Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS [SLEEPERS]
+# Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS [SLEEPERS [KTHREAD_SLEEPERS]]
 #   SRC is the module build tree (kasync/kasync.ko, bench/*_bench.ko).
-#   SLEEPERS (default 100000) is passed to every bench module and to tokio;
-#   pid_max and threads-max are raised so that that many kthreads fit.
+#   SLEEPERS (default 100000) is passed to every bench module and to tokio,
+#   KTHREAD_SLEEPERS (default 10000) to every bench module; pid_max and
+#   threads-max are raised so that that many kthreads fit.
 # Exits 1 if a bench module or the tokio binary failed; a missing or
 # failing kasync.ko only skips the modules that depend on it.
 set -u
-src=$1 out=$2 tokio=$3 runs=$4 sleepers=${5:-100000}
+src=$1 out=$2 tokio=$3 runs=$4 sleepers=${5:-100000} ksleepers=${6:-10000}
 fail=0
 : > "$out/status.txt"
 status() { echo "$1 $2" >> "$out/status.txt"; echo "run-in-vm: $1 $2"; }
 
-# the sleepers benchmark's kthreads, plus everything else, need PIDs and
-# thread slots beyond the defaults (32768, and memory / 128 KiB)
+# the sleepers benchmark's kthreads, plus everything else, may need PIDs
+# and thread slots beyond the defaults (32768, and memory / 128 KiB)
 echo 4194304 > /proc/sys/kernel/pid_max
 max=$(cat /proc/sys/kernel/threads-max)
-[ "$max" -ge $((sleepers + 10000)) ] ||
-	echo $((sleepers + 10000)) > /proc/sys/kernel/threads-max
+[ "$max" -ge $((ksleepers + 10000)) ] ||
+	echo $((ksleepers + 10000)) > /proc/sys/kernel/threads-max
 
 kasync=0
 if [ -f "$src/kasync/kasync.ko" ]; then
@@ -50,8 +51,10 @@ for ko in "$src"/bench/*_bench.ko; do
 			continue
 		fi ;;
 	esac
-	echo "run-in-vm: $name runs=$runs sleepers=$sleepers"
-	if insmod "$ko" runs="$runs" sleepers="$sleepers" && rmmod "$name"; then
+	params="runs=$runs sleepers=$sleepers kthread_sleepers=$ksleepers"
+	echo "run-in-vm: $name $params"
+	# word splitting of $params is intended
+	if insmod "$ko" $params && rmmod "$name"; then
 		status ok "$name"
 	else
 		status FAILED "$name"
