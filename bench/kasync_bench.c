@@ -20,6 +20,10 @@
  *                                        1,000)
  * memory                  kasync         slab growth per task parked on
  *                                        nothing (100,000 tasks), bytes
+ * chan_1p                 kasync         one u64 through a kasync channel
+ *                                        of 128 from one producer task to
+ *                                        a consumer task (100,000)
+ * chan_mp                 kasync         the same with 4 producer tasks
  * mutex_handoff           kasync         one lock/unlock of a kasync_mutex
  *                                        contended by 4 tasks (10,000
  *                                        each)
@@ -374,6 +378,177 @@ static int kb_memory(u64 *val)
 	return err;
 }
 
+/* ---- chan_1p, chan_mp: a kasync channel between tasks ----------------- */
+
+/*
+ * One consumer task and 1 or %KB_CHAN_PRODUCERS producer tasks share a
+ * kasync channel of %KB_CHAN_CAP u64 items, as the kthreads share their
+ * kfifo; the figure is the time from the first spawn to the consumer's
+ * last item, checked by the count and the sum of the values.  Each task
+ * owns its channel reference and releases it in its drop callback if it
+ * ends early (kasync_chan_*_drop() set the pointer to NULL).
+ */
+struct kb_chan_res {
+	unsigned int got;		/* the consumer's, read after its join */
+	u64 sum;
+	u64 end_ns;			/* when the last item arrived */
+};
+
+struct kb_producer {
+	struct kasync_co co;
+	struct kasync_chan_wait w;
+	struct kasync_chan *tx;		/* a sender reference */
+	unsigned int n;			/* items to send: 0..n-1 */
+	u64 item;
+	int err;
+};
+
+static enum kasync_poll kb_producer_poll(struct kasync_task *t, void *p)
+{
+	struct kb_producer *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->item = 0; s->item < s->n; s->item++) {
+		KASYNC_AWAIT(&s->co, kasync_chan_send(t, s->tx, &s->w, &s->item,
+						      &s->err));
+		if (s->err)
+			KASYNC_RETURN(&s->co, t, s->err);
+	}
+	/* this sender's end of the stream, as soon as it is done */
+	kasync_chan_sender_drop(&s->tx);
+	KASYNC_END(&s->co);
+}
+
+static void kb_producer_drop(void *p)
+{
+	struct kb_producer *s = p;
+
+	if (s->tx)
+		kasync_chan_sender_drop(&s->tx);
+}
+
+static const struct kasync_task_ops kb_producer_ops = {
+	.poll = kb_producer_poll,
+	.drop = kb_producer_drop,
+};
+
+struct kb_consumer {
+	struct kasync_co co;
+	struct kasync_chan_wait w;
+	struct kasync_chan *rx;		/* the receiver */
+	struct kb_chan_res *res;
+	unsigned int total;
+	unsigned int got;
+	u64 sum;
+	u64 item;
+	int err;
+};
+
+static enum kasync_poll kb_consumer_poll(struct kasync_task *t, void *p)
+{
+	struct kb_consumer *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (;;) {
+		KASYNC_AWAIT(&s->co, kasync_chan_recv(t, s->rx, &s->w, &s->item,
+						      &s->err));
+		if (s->err)
+			break;
+		s->sum += s->item;
+		if (++s->got == s->total)
+			s->res->end_ns = ktime_get_ns();
+	}
+	/* published to the joiner by the task's completion (ordering rule 4) */
+	s->res->got = s->got;
+	s->res->sum = s->sum;
+	kasync_chan_rx_drop(&s->rx);
+	/* every sender gone and the ring drained is the normal end */
+	KASYNC_RETURN(&s->co, t, s->err == -EPIPE ? 0 : s->err);
+	KASYNC_END(&s->co);
+}
+
+static void kb_consumer_drop(void *p)
+{
+	struct kb_consumer *s = p;
+
+	if (s->rx)
+		kasync_chan_rx_drop(&s->rx);
+}
+
+static const struct kasync_task_ops kb_consumer_ops = {
+	.poll = kb_consumer_poll,
+	.drop = kb_consumer_drop,
+};
+
+static int kb_chan(unsigned int producers, u64 *val)
+{
+	struct kasync_task *hs[1 + KB_CHAN_PRODUCERS];
+	struct kasync_chan *tx, *rx, *clone;
+	struct kb_producer pr = {};
+	struct kb_consumer c = {};
+	struct kb_chan_res res = {};
+	unsigned int i, n;
+	int err = 0;
+	u64 t0, want;
+	long r;
+
+	tx = kasync_chan_new(sizeof(u64), KB_CHAN_CAP, NULL, GFP_KERNEL);
+	if (IS_ERR(tx))
+		return PTR_ERR(tx);
+	rx = tx;			/* the same channel: the receiver */
+	pr.n = KB_CHAN_MSGS / producers;
+	c.total = pr.n * producers;
+	c.res = &res;
+
+	t0 = ktime_get_ns();
+	c.rx = rx;
+	hs[0] = kasync_spawn(NULL, &kb_consumer_ops, &c, sizeof(c), GFP_KERNEL);
+	if (IS_ERR(hs[0])) {
+		kasync_chan_rx_drop(&rx);
+		kasync_chan_sender_drop(&tx);
+		return PTR_ERR(hs[0]);
+	}
+	/* the consumer task owns the receiver now */
+	for (n = 1; n <= producers; n++) {
+		err = kasync_chan_sender_clone(tx);
+		if (err)
+			break;
+		pr.tx = tx;
+		hs[n] = kasync_spawn(NULL, &kb_producer_ops, &pr, sizeof(pr),
+				     GFP_KERNEL);
+		if (IS_ERR(hs[n])) {
+			err = PTR_ERR(hs[n]);
+			clone = tx;
+			kasync_chan_sender_drop(&clone);
+			break;
+		}
+	}
+	/* the loader's own sender: the stream ends with the producers */
+	kasync_chan_sender_drop(&tx);
+	for (i = 0; i < n; i++) {
+		r = kasync_join(&hs[i]);
+		err = err ?: r;
+	}
+	*val = res.end_ns - t0;
+	want = (u64)producers * pr.n * (pr.n - 1) / 2;
+	if (!err && (res.got != c.total || res.sum != want)) {
+		pr_err("kbench chan kasync: %u items, sum %llu; expected %u, %llu\n",
+		       res.got, res.sum, c.total, want);
+		err = -EIO;
+	}
+	return err;
+}
+
+static int kb_chan_1p(u64 *val)
+{
+	return kb_chan(1, val);
+}
+
+static int kb_chan_mp(u64 *val)
+{
+	return kb_chan(KB_CHAN_PRODUCERS, val);
+}
+
 /* ---- mutex_handoff: a kasync_mutex between tasks ---------------------- */
 
 /*
@@ -600,6 +775,8 @@ static const struct kb_bench kb_benches[] = {
 	{ "ping_pong", "kasync", KB_PING_PAIRS, kb_ping_pong },
 	{ "yield_many", "kasync", KB_YIELD_TASKS * KB_YIELDS, kb_yield_many },
 	{ "memory", "kasync", KB_IDLE_TASKS, kb_memory },
+	{ "chan_1p", "kasync", KB_CHAN_MSGS, kb_chan_1p },
+	{ "chan_mp", "kasync", KB_CHAN_MSGS, kb_chan_mp },
 	{ "mutex_handoff", "kasync", KB_MUTEX_TASKS * KB_MUTEX_ITERS, kb_mutex },
 	{ "sleepers", "kasync", 0, kb_sleepers,
 	  { "sleep_memory", "sleep_start", "sleep_finish" }, .nr = &sleepers },
