@@ -4,41 +4,44 @@
  * developer would do them today, without kasync.  They are the baselines
  * that kasync's own benchmark module (kasync_bench.ko) is compared with.
  *
- * ============  ===========  ==============================================
- * benchmark     variant      one operation
- * ============  ===========  ==============================================
- * spawn_many    workqueue    a kmalloc'ed work item with a completion,
- *                            queued, then waited for and freed (10,000)
- * spawn_many    kthread      kthread_create() + wake_up_process() of a
- *                            thread that does nothing, then kthread_stop()
- *                            to reap it; only 1,000 threads per run, the
- *                            figure is still ns per task
- * spawn_many    floor        kmalloc, an indirect call and kfree: no
- *                            scheduling at all (10,000)
- * chained_spawn workqueue    one link of a chain of 1,000 work items, each
- *                            allocating and queuing the next
- * ping_pong     workqueue    one round trip of a pair of work items: A
- *                            queues B, B queues A (1,000 pairs)
- * yield_many    workqueue    one re-queue of a work item by itself
- *                            (200 items x 1,000)
- * memory        kthread      bytes of slab and kernel stack per idle
- *                            kthread sleeping on a wait queue (1,000)
- * chan_1p       kfifo        one u64 through a kfifo of 128 under a
- *                            spinlock, with a wait queue per side: one
- *                            producer kthread, one consumer kthread
- *                            (100,000 messages)
- * chan_mp       kfifo        the same with 4 producer kthreads
- * mutex_handoff kthread      one lock/unlock of a struct mutex contended by
- *                            4 kthreads (10,000 each)
- * sleepers      kthread      kthread_sleepers= kthreads (10,000) in
- *                            schedule_timeout() until one deadline; rows
- *                            sleep_memory (slab + stacks per sleeper,
- *                            bytes), sleep_start and sleep_finish (ns per
- *                            sleeper, see kbench.h)
- * wake_latency  kthread      wake_up() to the woken kthread running, for
- *                            10,000 wakes; rows wake_latency_p50 and
- *                            wake_latency_p99 (ns)
- * ============  ===========  ==============================================
+ * =============  =============  ==========================================
+ * benchmark      variant        one operation
+ * =============  =============  ==========================================
+ * spawn_many     workqueue      a kmalloc'ed work item with a completion,
+ *                               queued, then waited for and freed (10,000)
+ * spawn_many     kthread        kthread_create() + wake_up_process() of a
+ *                               thread that does nothing, then
+ *                               kthread_stop() to reap it; only 1,000
+ *                               threads per run, the figure is still ns
+ *                               per task
+ * spawn_many     floor          kmalloc, an indirect call and kfree: no
+ *                               scheduling at all (10,000)
+ * chained_spawn  workqueue      one link of a chain of 1,000 work items,
+ *                               each allocating and queuing the next
+ * ping_pong      workqueue      one round trip of a pair of work items: A
+ *                               queues B, B queues A (1,000 pairs)
+ * yield_many     workqueue      one re-queue of a work item by itself
+ *                               (200 items x 1,000)
+ * memory         kthread        bytes of slab and kernel stack per idle
+ *                               kthread sleeping on a wait queue (1,000)
+ * chan_1p        kfifo          one u64 through a kfifo of 128 under a
+ *                               spinlock, with a wait queue per side: one
+ *                               producer kthread, one consumer kthread
+ *                               (100,000 messages)
+ * chan_mp        kfifo          the same with 4 producer kthreads
+ * mutex_handoff  kthread        one lock/unlock of a struct mutex
+ *                               contended by 4 kthreads (10,000 each)
+ * sleepers       kthread        kthread_sleepers= kthreads (10,000) in
+ *                               schedule_timeout() until one deadline;
+ *                               rows sleep_memory (slab + stacks per
+ *                               sleeper, bytes), sleep_start and
+ *                               sleep_finish (ns per sleeper, kbench.h)
+ * wake_latency   kthread        wake_up() to the woken kthread running,
+ *                               for 10,000 wakes; rows wake_latency_p50
+ *                               and wake_latency_p99 (ns)
+ * wake_latency   kthread_local  the same with the waker and the waiter
+ *                               bound to one CPU
+ * =============  =============  ==========================================
  *
  * Everything runs from module init, in the insmod process, on a per-CPU
  * workqueue of our own (the same worker pools as system_wq), and is freed
@@ -48,6 +51,7 @@
  */
 
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/kfifo.h>
 #include <linux/kthread.h>
@@ -419,20 +423,30 @@ static int kb_memory_kthread(u64 *val)
 /* ---- kthreads of the issue 4 baselines --------------------------------- */
 
 /*
- * Start a kthread running @fn(@data), holding a reference to it so that
- * kb_kthread_reap() works even after @fn returned.
+ * Start a kthread running @fn(@data), on @cpu only unless it is -1,
+ * holding a reference to it so that kb_kthread_reap() works even after
+ * @fn returned.
  */
-static struct task_struct *kb_kthread_start(int (*fn)(void *), void *data,
-					    const char *name, unsigned int i)
+static struct task_struct *kb_kthread_start_on(int (*fn)(void *), void *data,
+					       int cpu, const char *name,
+					       unsigned int i)
 {
 	struct task_struct *t;
 
 	t = kthread_create(fn, data, "%s/%u", name, i);
 	if (IS_ERR(t))
 		return t;
+	if (cpu >= 0)
+		kthread_bind(t, cpu);
 	get_task_struct(t);
 	wake_up_process(t);
 	return t;
+}
+
+static struct task_struct *kb_kthread_start(int (*fn)(void *), void *data,
+					    const char *name, unsigned int i)
+{
+	return kb_kthread_start_on(fn, data, -1, name, i);
 }
 
 /* Wait for the kthread to end (or stop it before @fn ran) and drop it. */
@@ -767,6 +781,68 @@ free:
 	return err;
 }
 
+/*
+ * The same with the waiter and the waker both bound to one CPU: the
+ * scheduler puts a woken kthread on an idle CPU when it can, which costs
+ * an IPI (and, under TCG, waking the host thread of a halted vCPU), while
+ * kasync queues a woken task on the waking CPU.  This variant shows the
+ * kthread's latency without the CPU crossing.
+ */
+struct kb_lat_loader {
+	struct kb_lat *l;
+	u64 *vals;
+	int err;			/* ordered by @done */
+	struct completion done;
+};
+
+static int kb_lat_loader_fn(void *data)
+{
+	struct kb_lat_loader *d = data;
+
+	d->err = kb_lat_drive(d->l, "kthread_local", d->vals);
+	complete(&d->done);
+	return 0;
+}
+
+static int kb_lat_kthread_local(u64 *vals)
+{
+	struct kb_lat_loader d;
+	struct task_struct *t, *ld;
+	int cpu = cpumask_first(cpu_online_mask);
+	struct kb_lat l;
+	int err;
+
+	err = kb_lat_init(&l);
+	if (err)
+		return err;
+	t = kb_kthread_start_on(kb_lat_fn, &l, cpu, "kbench-lat", 1);
+	if (IS_ERR(t)) {
+		err = PTR_ERR(t);
+		goto free;
+	}
+	d.l = &l;
+	d.vals = vals;
+	init_completion(&d.done);
+	ld = kb_kthread_start_on(kb_lat_loader_fn, &d, cpu, "kbench-latw", 1);
+	if (IS_ERR(ld)) {
+		err = PTR_ERR(ld);
+		/* the waiter ends when told the run is off */
+		WRITE_ONCE(l.abort, true);
+		/* pairs with kb_lat_ready() */
+		smp_store_release(&l.seq, UINT_MAX);
+		wake_up(&l.wq);
+		goto reap;
+	}
+	wait_for_completion_state(&d.done, TASK_IDLE);
+	err = d.err;
+	kb_kthread_reap(ld);
+reap:
+	kb_kthread_reap(t);
+free:
+	kb_lat_free(&l);
+	return err;
+}
+
 /* ---- driver ----------------------------------------------------------- */
 
 static const struct kb_bench kb_benches[] = {
@@ -787,6 +863,8 @@ static const struct kb_bench kb_benches[] = {
 	  { "sleep_memory", "sleep_start", "sleep_finish" },
 	  .nr = &kthread_sleepers, .max_runs = 3 },
 	{ "wake_latency", "kthread", 1, kb_lat_kthread,
+	  { "wake_latency_p50", "wake_latency_p99" } },
+	{ "wake_latency", "kthread_local", 1, kb_lat_kthread_local,
 	  { "wake_latency_p50", "wake_latency_p99" } },
 };
 

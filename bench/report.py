@@ -57,6 +57,7 @@ NOTES = {
     ("sleep_start", "tokio"): "sleep_until(), spawned from outside",
     ("wake_latency_p50", "kasync"): "wake_up() -> next poll",
     ("wake_latency_p50", "kthread"): "wake_up() -> kthread runs",
+    ("wake_latency_p50", "kthread_local"): "waker and kthread on one CPU",
 }
 
 
