@@ -1,0 +1,300 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The in-VM driver of kasync's network benchmark (issue 5): for each server
+# variant, starts its echo server, runs echo_load at each connection count
+# and conn_mem at each memory count, stops it; then starts its HTTP server
+# and runs wrk at each connection count against it, and stops it.  All HTTP
+# servers register their page views with the same counter instance, started
+# once.  Writes to OUT:
+#   net.txt         "kbench <benchmark> <variant> <run> <value>" lines:
+#                   echo_<N> (ns per message), conn_mem_<N> (bytes per
+#                   idle connection), http_<N> (ns per request)
+#   net.log         everything the tools printed
+#   net-status.txt  one line per step: "ok|FAILED|skipped STEP"
+#   net-dmesg.txt   the kernel log at the end
+#
+# Usage: run-net.sh SRC OUT RUNS [VARIANT...]
+#   SRC      tree holding the built modules: bench/net/*.ko, and for the
+#            kasync variant kasync/kasync.ko, samples/kasync_echo.ko and
+#            samples/kasync_http.ko
+#   RUNS     measured runs per point (echo_load intervals, wrk runs;
+#            conn_mem does at most 3)
+#   VARIANT  kthread, workqueue, epoll, tokio, kasync (default: all five;
+#            kasync is skipped with a message while its samples are absent)
+# Environment:
+#   NB_BIN         the C programs (default SRC/build/net, from bench/net/Makefile)
+#   NB_TOKIO       the tokio binary (default NB_BIN/kasync-net-tokio)
+#   NB_SECS        seconds per echo interval and per wrk run (default 3)
+#   NB_CONNS       connection counts (default "100 1000 10000")
+#   NB_MEM_CONNS   conn_mem counts (default "1000 10000")
+#   NB_MSG         echo message size in bytes (default 64)
+#   NB_WRK_THREADS wrk threads (default: the CPUs)
+#
+# Exits 1 if a server failed to start or to go away cleanly, or a load
+# generator failed; 0 otherwise.  Meant for the test VM (scripts/vm-run):
+# it changes sysctls (port range, backlogs) and loads modules.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u -o pipefail
+
+if [ $# -lt 3 ]; then
+	sed -n '3,35p' "$0" >&2
+	exit 2
+fi
+src=$1 out=$2 runs=$3
+shift 3
+variants=${*:-kthread workqueue epoll tokio kasync}
+
+bin=${NB_BIN:-$src/build/net}
+tokio=${NB_TOKIO:-$bin/kasync-net-tokio}
+secs=${NB_SECS:-3}
+conns=${NB_CONNS:-100 1000 10000}
+mem_conns=${NB_MEM_CONNS:-1000 10000}
+msg=${NB_MSG:-64}
+wrk_threads=${NB_WRK_THREADS:-$(nproc)}
+mem_runs=$((runs < 3 ? runs : 3))
+nbko=$src/bench/net
+echo_port=9000 http_port=8080 counter_port=8081
+counter_addr=127.0.0.1:$counter_port
+
+mkdir -p "$out"
+txt=$out/net.txt log=$out/net.log st=$out/net-status.txt
+: > "$st"
+fail=0
+splat='BUG:|WARNING:|Call Trace:|general protection fault|Oops|UBSAN:|blocked for more than|soft lockup|possible circular locking|inconsistent lock state|ODEBUG:'
+
+say() { echo "run-net: $*" | tee -a "$log"; }
+status() {
+	echo "$1 $2" >> "$st"
+	say "$1 $2"
+	[ "$1" = FAILED ] && fail=1
+	return 0
+}
+
+# Live TCP sockets (not TIME_WAIT), from /proc/net/sockstat.
+tcp_alloc() { awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "alloc") print $(i + 1) }' /proc/net/sockstat; }
+
+# Wait (up to 120 s) until the sockets of a finished load have gone.
+settle() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		[ "$(tcp_alloc)" -le $((tcp_base + 16)) ] && return 0
+		sleep 0.1
+	done
+	say "still $(tcp_alloc) TCP sockets alive (base $tcp_base)"
+}
+
+accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		accepts "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+splats() { dmesg | grep -cE "$splat"; }
+
+# Server lifecycle: start_server VARIANT echo|http sets srv_kind, srv_id.
+srv_kind= srv_id=
+kasync_loaded=0
+
+insmod_server() {	# KO [PARAM...]
+	local ko=$1 name
+	shift
+	name=$(basename "$ko" .ko)
+	if [ ! -f "$ko" ]; then
+		status skipped "$name (no $ko)"
+		return 1
+	fi
+	if ! insmod "$ko" "$@" 2>>"$log"; then
+		status FAILED "insmod $name"
+		return 1
+	fi
+	srv_kind=module srv_id=$name
+}
+
+spawn_server() {	# CMD...
+	if [ ! -x "$1" ]; then
+		status skipped "$(basename "$1") (not built: $1)"
+		return 1
+	fi
+	"$@" >>"$log" 2>&1 &
+	srv_kind=process srv_id=$!
+}
+
+start_server() {	# VARIANT PROTO
+	local v=$1 p=$2 port=$echo_port
+	local params=(max_conns=20000)
+
+	[ "$p" = http ] && port=$http_port params+=(counter=$counter_addr)
+	params+=(port=$port)
+	srv_kind= srv_id=
+	case $v in
+	kthread) insmod_server "$nbko/kthread_$p.ko" "${params[@]}" ;;
+	workqueue) insmod_server "$nbko/wq_$p.ko" "${params[@]}" ;;
+	epoll)
+		if [ "$p" = echo ]; then
+			spawn_server "$bin/epoll_echo" -p "$port"
+		else
+			spawn_server "$bin/epoll_http" -p "$port" -c "$counter_addr"
+		fi ;;
+	tokio)
+		if [ "$p" = echo ]; then
+			spawn_server "$tokio" echo "$port"
+		else
+			spawn_server "$tokio" http "$port" "$counter_addr"
+		fi ;;
+	kasync)
+		if [ ! -f "$src/samples/kasync_$p.ko" ]; then
+			status skipped "kasync $p (no samples/kasync_$p.ko yet)"
+			return 1
+		fi
+		if [ ! -d /sys/module/kasync ]; then
+			insmod "$src/kasync/kasync.ko" 2>>"$log" || {
+				status FAILED "insmod kasync.ko"
+				return 1
+			}
+			kasync_loaded=1
+		fi
+		insmod_server "$src/samples/kasync_$p.ko" "${params[@]}" ;;
+	*)
+		status FAILED "unknown variant $v"
+		return 1 ;;
+	esac || return 1
+	if ! wait_port "$port"; then
+		status FAILED "$v $p server: port $port does not accept"
+		stop_server "$v" "$p" "$port"
+		return 1
+	fi
+	status ok "$v $p server up ($srv_kind $srv_id)"
+}
+
+# Stop the server and check that it went: module gone, or process killed
+# by our SIGTERM (not dead before it), and the port closed.
+stop_server() {		# VARIANT PROTO PORT
+	local v=$1 p=$2 port=$3 ok=1 rc
+	case $srv_kind in
+	module)
+		rmmod "$srv_id" 2>>"$log" || ok=0
+		[ -d "/sys/module/$srv_id" ] && ok=0 ;;
+	process)
+		if kill -TERM "$srv_id" 2>/dev/null; then
+			wait "$srv_id"
+			rc=$?
+			[ $rc -eq 143 ] || [ $rc -eq 0 ] || ok=0
+		else
+			wait "$srv_id"
+			say "$v $p server had died (status $?)"
+			ok=0
+		fi ;;
+	*) return 0 ;;
+	esac
+	srv_kind= srv_id=
+	accepts "$port" && ok=0
+	if [ $ok -eq 1 ]; then
+		status ok "$v $p server stopped"
+	else
+		status FAILED "$v $p server did not stop cleanly"
+	fi
+}
+
+# wrk at N connections; one kbench line per run.
+http_point() {		# VARIANT N
+	local v=$1 n=$2 r t=$wrk_threads res rps bad
+	[ "$t" -gt "$n" ] && t=$n
+	for ((r = 1; r <= runs; r++)); do
+		res=$(wrk -t "$t" -c "$n" -d "${secs}s" --timeout 10s \
+			"http://127.0.0.1:$http_port/" 2>&1)
+		echo "$res" >> "$log"
+		rps=$(echo "$res" | awk '/^Requests\/sec:/ { print $2 }')
+		bad=$(echo "$res" | awk '/Non-2xx/ { n += $NF }
+			/Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+			END { print n + 0 }')
+		if [ -z "$rps" ] || [ "$(awk -v x="$rps" 'BEGIN { print (x > 0) }')" != 1 ]; then
+			status FAILED "http_$n $v run $r: no requests/sec from wrk"
+			continue
+		fi
+		awk -v n="$n" -v v="$v" -v r="$r" -v x="$rps" \
+			'BEGIN { printf "kbench http_%s %s %d %.0f\n", n, v, r, 1e9 / x }' |
+			tee -a "$txt" "$log"
+		[ "$bad" -eq 0 ] ||
+			status FAILED "http_$n $v run $r: $bad non-2xx responses or socket errors"
+	done
+	settle
+}
+
+# --- setup -----------------------------------------------------------------
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+for kv in net/ipv4/ip_local_port_range="10000 65535" net/core/somaxconn=65535 \
+	  net/ipv4/tcp_max_syn_backlog=65535 net/core/netdev_max_backlog=65536 \
+	  net/ipv4/tcp_tw_reuse=1 fs/file-max=2097152; do
+	f=/proc/sys/${kv%%=*}
+	[ -w "$f" ] && echo "${kv#*=}" > "$f"
+done
+say "variants: $variants; runs $runs; ${secs}s per point; connections $conns; memory at $mem_conns"
+say "$(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MB" }' /proc/meminfo), fds $(ulimit -n)"
+splats0=$(splats)
+
+core=0
+case " $variants " in
+*" kthread "*|*" workqueue "*)
+	if insmod "$nbko/nb_core.ko" 2>>"$log"; then
+		core=1
+		status ok nb_core.ko
+	else
+		status FAILED "insmod nb_core.ko ($nbko)"
+	fi ;;
+esac
+
+counter_pid=
+if [ -x "$bin/counter" ]; then
+	"$bin/counter" -p "$counter_port" >>"$log" 2>&1 &
+	counter_pid=$!
+	wait_port $counter_port || status FAILED "counter does not accept"
+else
+	status FAILED "no counter ($bin/counter)"
+fi
+tcp_base=$(tcp_alloc)
+
+# --- the benchmark -----------------------------------------------------------
+for v in $variants; do
+	if start_server "$v" echo; then
+		for n in $conns; do
+			say "echo_$n $v"
+			"$bin/echo_load" -a "127.0.0.1:$echo_port" -c "$n" -s "$msg" \
+				-d "$secs" -r "$runs" -v "$v" 2>>"$log" | tee -a "$txt" ||
+				status FAILED "echo_$n $v"
+			settle
+		done
+		for n in $mem_conns; do
+			say "conn_mem_$n $v"
+			"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" -r "$mem_runs" \
+				-v "$v" 2>>"$log" | tee -a "$txt" ||
+				status FAILED "conn_mem_$n $v"
+			settle
+		done
+		stop_server "$v" echo $echo_port
+	fi
+	if start_server "$v" http; then
+		for n in $conns; do
+			say "http_$n $v"
+			http_point "$v" "$n"
+		done
+		stop_server "$v" http $http_port
+	fi
+done
+
+# --- teardown ----------------------------------------------------------------
+if [ -n "$counter_pid" ]; then
+	kill -TERM "$counter_pid" && wait "$counter_pid" ||
+		status FAILED "counter did not stop cleanly"
+fi
+[ $core -eq 1 ] && { rmmod nb_core || status FAILED "rmmod nb_core"; }
+[ $kasync_loaded -eq 1 ] && { rmmod kasync || status FAILED "rmmod kasync"; }
+[ "$(splats)" -eq "$splats0" ] || status FAILED "the kernel log shows a splat"
+dmesg > "$out/net-dmesg.txt"
+say "done: $(grep -c '^kbench' "$txt" 2>/dev/null || echo 0) kbench lines in $txt"
+exit $fail
