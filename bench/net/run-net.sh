@@ -25,7 +25,9 @@
 # Environment:
 #   NB_BIN         the C programs (default SRC/build/net, from bench/net/Makefile)
 #   NB_TOKIO       the tokio binary (default NB_BIN/kasync-net-tokio)
-#   NB_SECS        seconds per echo interval and per wrk run (default 3)
+#   NB_SECS        seconds per echo interval (default 3); a wrk run at N
+#                  connections lasts NB_SECS + N / 2,000 s, since it
+#                  includes setting the connections up
 #   NB_CONNS       connection counts (default "100 1000 10000")
 #   NB_MEM_CONNS   conn_mem counts (default "1000 10000")
 #   NB_MSG         echo message size in bytes (default 64)
@@ -203,10 +205,10 @@ stop_server() {		# VARIANT PROTO PORT
 
 # wrk at N connections; one kbench line per run.
 http_point() {		# VARIANT N
-	local v=$1 n=$2 r t=$wrk_threads res rps bad
+	local v=$1 n=$2 r t=$wrk_threads res rps bad d=$((secs + $2 / 2000))
 	[ "$t" -gt "$n" ] && t=$n
 	for ((r = 1; r <= runs; r++)); do
-		res=$(wrk -t "$t" -c "$n" -d "${secs}s" --timeout 10s \
+		res=$(wrk -t "$t" -c "$n" -d "${d}s" --timeout 10s \
 			"http://127.0.0.1:$http_port/" 2>&1)
 		echo "$res" >> "$log"
 		rps=$(echo "$res" | awk '/^Requests\/sec:/ { print $2 }')
