@@ -11,8 +11,9 @@
  *    holds it: both ends are then plain user-space TCP sockets, so half
  *    the growth is what the client end of one connection costs;
  * 2. opens N connections to the server, sends one byte on each and waits
- *    (up to -t seconds) for it to come back, so that the server has set
- *    each connection up and served it once; the connections are then idle;
+ *    for it to come back (until no byte came back for -t seconds), so that
+ *    the server has set each connection up and served it once; the
+ *    connections are then idle;
  * 3. prints "kbench conn_mem_<N> <variant> <run> <bytes_per_conn>": the
  *    growth of step 2 less the client ends' share of step 1, over N.
  *
@@ -24,7 +25,7 @@
  *
  * Usage: conn_mem [-a ADDR:PORT] [-n CONNS] [-r RUNS] [-t SECS] [-E]
  *                 [-v VARIANT]
- *   defaults: 127.0.0.1:9000, 1,000 connections, 1 run, 10 s, variant
+ *   defaults: 127.0.0.1:9000, 1,000 connections, 1 run, 5 s, variant
  *   "unknown"; -E: no echo byte (the server is not an echo server)
  */
 #define _GNU_SOURCE
@@ -174,10 +175,13 @@ static struct mem probe_self(void)
 	return b;
 }
 
-/* Send a byte on every connection and wait for the echoes; how many came. */
+/*
+ * Send a byte on every connection and wait for the echoes, until none came
+ * for @secs; how many came.
+ */
 static unsigned int echo_all(unsigned int secs)
 {
-	uint64_t end = nbu_now_ns() + secs * 1000000000ull;
+	uint64_t last = nbu_now_ns();
 	struct pollfd *p = calloc(nconns, sizeof(*p));
 	unsigned int i, left = nconns;
 	char c = 'k';
@@ -190,7 +194,7 @@ static unsigned int echo_all(unsigned int secs)
 		if (write(cfds[i], &c, 1) != 1)
 			nbu_die("conn_mem: send: %s", strerror(errno));
 	}
-	while (left && nbu_now_ns() < end) {
+	while (left && nbu_now_ns() - last < secs * 1000000000ull) {
 		if (poll(p, nconns, 100) <= 0)
 			continue;
 		for (i = 0; i < nconns; i++) {
@@ -200,6 +204,7 @@ static unsigned int echo_all(unsigned int secs)
 				nbu_die("conn_mem: the server closed a connection");
 			p[i].fd = -1;
 			left--;
+			last = nbu_now_ns();
 		}
 	}
 	free(p);
@@ -209,7 +214,7 @@ static unsigned int echo_all(unsigned int secs)
 int main(int argc, char **argv)
 {
 	const char *variant = "unknown", *target = "127.0.0.1:9000";
-	unsigned int runs = 1, secs = 10, run, answered;
+	unsigned int runs = 1, secs = 5, run, answered;
 	struct sockaddr_in dst;
 	int opt, echo = 1, fd;
 	struct mem self, a, b;

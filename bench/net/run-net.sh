@@ -3,34 +3,43 @@
 #
 # The in-VM driver of kasync's network benchmark (issue 5): for each server
 # variant, starts its echo server, runs echo_load at each connection count
-# and conn_mem at each memory count, stops it; then starts its HTTP server
-# and runs wrk at each connection count against it, and stops it.  All HTTP
-# servers register their page views with the same counter instance, started
-# once.  Writes to OUT:
+# and conn_mem at each memory count, stops it; then starts its HTTP server,
+# runs the HTTP load at each connection count against it, and stops it.
+# All HTTP servers register their page views with the same counter
+# instance, started once.  Writes to OUT:
 #   net.txt         "kbench <benchmark> <variant> <run> <value>" lines:
-#                   echo_<N> (ns per message), conn_mem_<N> (bytes per
-#                   idle connection), http_<N> (ns per request)
+#                   echo_<N> (ns per message), conn_mem_<N> (bytes of
+#                   kernel memory per idle connection), http_<N> (ns per
+#                   request)
 #   net.log         everything the tools printed
 #   net-status.txt  one line per step: "ok|FAILED|skipped STEP"
 #   net-dmesg.txt   the kernel log at the end
+#
+# The HTTP load is echo_load -H by default: like the echo load, it opens
+# the N keep-alive connections once, waits until each has been answered
+# (a kthread server creates a thread per connection, 10,000 of them take
+# tens of seconds on the TCG VM), then measures RUNS intervals.  wrk
+# (NB_HTTP_LOAD=wrk) opens its connections within each timed run, so at
+# 10,000 connections its figure is mostly connection setup.
 #
 # Usage: run-net.sh SRC OUT RUNS [VARIANT...]
 #   SRC      tree holding the built modules: bench/net/*.ko, and for the
 #            kasync variant kasync/kasync.ko, samples/kasync_echo.ko and
 #            samples/kasync_http.ko
-#   RUNS     measured runs per point (echo_load intervals, wrk runs;
-#            conn_mem does at most 3)
+#   RUNS     measured runs per point (conn_mem does at most 3, and 1 at
+#            10,000 connections)
 #   VARIANT  kthread, workqueue, epoll, tokio, kasync (default: all five;
 #            kasync is skipped with a message while its samples are absent)
 # Environment:
-#   NB_BIN         the C programs (default SRC/build/net, from bench/net/Makefile)
+#   NB_BIN         the C programs and kasync-net-tokio (default
+#                  SRC/build/net, from bench/net/Makefile)
 #   NB_TOKIO       the tokio binary (default NB_BIN/kasync-net-tokio)
-#   NB_SECS        seconds per echo interval (default 3); a wrk run at N
-#                  connections lasts NB_SECS + N / 2,000 s, since it
-#                  includes setting the connections up
+#   NB_SECS        seconds per measured interval (default 3); a wrk run at
+#                  N connections lasts NB_SECS + N / 2,000 s
 #   NB_CONNS       connection counts (default "100 1000 10000")
 #   NB_MEM_CONNS   conn_mem counts (default "1000 10000")
 #   NB_MSG         echo message size in bytes (default 64)
+#   NB_HTTP_LOAD   echo_load (default) or wrk
 #   NB_WRK_THREADS wrk threads (default: the CPUs)
 #
 # Exits 1 if a server failed to start or to go away cleanly, or a load
@@ -40,7 +49,7 @@
 set -u -o pipefail
 
 if [ $# -lt 3 ]; then
-	sed -n '3,35p' "$0" >&2
+	sed -n '3,48p' "$0" >&2
 	exit 2
 fi
 src=$1 out=$2 runs=$3
@@ -53,6 +62,7 @@ secs=${NB_SECS:-3}
 conns=${NB_CONNS:-100 1000 10000}
 mem_conns=${NB_MEM_CONNS:-1000 10000}
 msg=${NB_MSG:-64}
+http_load=${NB_HTTP_LOAD:-echo_load}
 wrk_threads=${NB_WRK_THREADS:-$(nproc)}
 mem_runs=$((runs < 3 ? runs : 3))
 nbko=$src/bench/net
@@ -203,9 +213,16 @@ stop_server() {		# VARIANT PROTO PORT
 	fi
 }
 
-# wrk at N connections; one kbench line per run.
+# The HTTP load at N connections; one kbench line per run.
 http_point() {		# VARIANT N
 	local v=$1 n=$2 r t=$wrk_threads res rps bad d=$((secs + $2 / 2000))
+	if [ "$http_load" != wrk ]; then
+		"$bin/echo_load" -H -a "127.0.0.1:$http_port" -c "$n" -d "$secs" \
+			-r "$runs" -v "$v" 2>>"$log" | tee -a "$txt" ||
+			status FAILED "http_$n $v"
+		settle
+		return
+	fi
 	[ "$t" -gt "$n" ] && t=$n
 	for ((r = 1; r <= runs; r++)); do
 		res=$(wrk -t "$t" -c "$n" -d "${d}s" --timeout 10s \
@@ -236,7 +253,7 @@ for kv in net/ipv4/ip_local_port_range="10000 65535" net/core/somaxconn=65535 \
 	f=/proc/sys/${kv%%=*}
 	[ -w "$f" ] && echo "${kv#*=}" > "$f"
 done
-say "variants: $variants; runs $runs; ${secs}s per point; connections $conns; memory at $mem_conns"
+say "variants: $variants; runs $runs; ${secs}s per point; connections $conns; memory at $mem_conns; HTTP load $http_load"
 say "$(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MB" }' /proc/meminfo), fds $(ulimit -n)"
 splats0=$(splats)
 
@@ -273,7 +290,9 @@ for v in $variants; do
 		done
 		for n in $mem_conns; do
 			say "conn_mem_$n $v"
-			"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" -r "$mem_runs" \
+			r=$mem_runs
+			[ "$n" -ge 10000 ] && r=1
+			"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" -r "$r" \
 				-v "$v" 2>>"$log" | tee -a "$txt" ||
 				status FAILED "conn_mem_$n $v"
 			settle
