@@ -222,12 +222,24 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "a:n:r:t:Ev:")) != -1) {
 		switch (opt) {
-		case 'a': target = optarg; break;
-		case 'n': nconns = atoi(optarg); break;
-		case 'r': runs = atoi(optarg); break;
-		case 't': secs = atoi(optarg); break;
-		case 'E': echo = 0; break;
-		case 'v': variant = optarg; break;
+		case 'a':
+			target = optarg;
+			break;
+		case 'n':
+			nconns = atoi(optarg);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 't':
+			secs = atoi(optarg);
+			break;
+		case 'E':
+			echo = 0;
+			break;
+		case 'v':
+			variant = optarg;
+			break;
 		default:
 			nbu_die("usage: conn_mem [-a ADDR:PORT] [-n CONNS] [-r RUNS] [-t SECS] [-E] [-v VARIANT]");
 		}
@@ -260,13 +272,13 @@ int main(int argc, char **argv)
 		printf("kbench conn_mem_%u %s %u %.0f\n", nconns, variant, run,
 		       (b.kernel - self.kernel / 2.0) / nconns);
 		fflush(stdout);
-		fprintf(stderr, "conn_mem: run %u: %u connections (%u answered): server %.0f B/conn "
-			"(client end %.0f B), %.0f B/conn by MemFree (client end %.0f B)\n",
+		fprintf(stderr,
+			"conn_mem: run %u: %u connections (%u answered): server %.0f B/conn (client end %.0f B), %.0f B/conn by MemFree (client end %.0f B)\n",
 			run, nconns, answered,
 			(b.kernel - self.kernel / 2.0) / nconns, self.kernel / 2.0 / nconns,
 			(b.taken - self.taken / 2.0) / nconns, self.taken / 2.0 / nconns);
 		if (nbu_tcp_settle(base, 60000))
-			fprintf(stderr, "conn_mem: the server's TCP sockets are still alive after 60 s\n");
+			fprintf(stderr, "conn_mem: server TCP sockets still alive after 60 s\n");
 	}
 	return 0;
 }

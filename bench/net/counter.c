@@ -94,9 +94,12 @@ static void *worker(void *arg)
 				got = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 				if (got < 0 && errno == EAGAIN)
 					continue;
-				if (got <= 0)
+				if (got <= 0) {
 					drop(ep, c);
-				else if (c->len += got, answer(c))
+					continue;
+				}
+				c->len += got;
+				if (answer(c))
 					drop(ep, c);
 				continue;
 			}
@@ -141,9 +144,15 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "a:p:t:")) != -1) {
 		switch (opt) {
-		case 'a': host = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 't': threads = atoi(optarg); break;
+		case 'a':
+			host = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 't':
+			threads = atoi(optarg);
+			break;
 		default:
 			nbu_die("usage: counter [-a ADDR] [-p PORT] [-t THREADS]");
 		}

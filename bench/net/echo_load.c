@@ -137,14 +137,30 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "Ha:c:s:d:r:w:v:")) != -1) {
 		switch (opt) {
-		case 'H': http = 1; break;
-		case 'a': target = optarg; break;
-		case 'c': nconns = atoi(optarg); break;
-		case 's': size = atoi(optarg); break;
-		case 'd': secs = atoi(optarg); break;
-		case 'r': runs = atoi(optarg); break;
-		case 'w': wait_ms = atoi(optarg); break;
-		case 'v': variant = optarg; break;
+		case 'H':
+			http = 1;
+			break;
+		case 'a':
+			target = optarg;
+			break;
+		case 'c':
+			nconns = atoi(optarg);
+			break;
+		case 's':
+			size = atoi(optarg);
+			break;
+		case 'd':
+			secs = atoi(optarg);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 'w':
+			wait_ms = atoi(optarg);
+			break;
+		case 'v':
+			variant = optarg;
+			break;
 		default:
 			nbu_die("usage: echo_load [-H] [-a ADDR:PORT] [-c CONNS] [-s SIZE] [-d SECS] [-r RUNS] [-w WAIT_MS] [-v VARIANT]");
 		}
@@ -181,7 +197,8 @@ int main(int argc, char **argv)
 			nbu_die("echo_load: send failed: %s", strerror(errno));
 
 	/* run 0 is the warm-up */
-	t0 = last = nbu_now_ns();
+	t0 = nbu_now_ns();
+	last = t0;
 	for (run = 0; run <= runs; run++) {
 		if (run)
 			t0 = nbu_now_ns();
@@ -213,7 +230,7 @@ int main(int argc, char **argv)
 				break;
 		} while (run == 0 || now < end);
 		if (!run) {
-			fprintf(stderr, "echo_load: warm-up: %lu of %u connections answered after %.2f s\n",
+			fprintf(stderr, "echo_load: warm-up: %lu of %u answered after %.2f s\n",
 				answered, nconns, (now - t0) / 1e9);
 			continue;
 		}

@@ -87,7 +87,8 @@ static void *worker(void *arg)
 						continue;
 					}
 					c->fd = fd;
-					c->off = c->len = 0;
+					c->off = 0;
+					c->len = 0;
 					ev.events = EPOLLIN;
 					ev.data.ptr = c;
 					if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
@@ -132,9 +133,15 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "a:p:t:")) != -1) {
 		switch (opt) {
-		case 'a': host = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 't': threads = atoi(optarg); break;
+		case 'a':
+			host = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 't':
+			threads = atoi(optarg);
+			break;
 		default:
 			nbu_die("usage: epoll_echo [-a ADDR] [-p PORT] [-t THREADS]");
 		}

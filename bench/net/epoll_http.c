@@ -261,7 +261,8 @@ static void accept_all(struct worker *w, int lfd)
 		}
 		c->fd = fd;
 		c->cfd = -1;
-		c->client.c = c->counter.c = c;
+		c->client.c = c;
+		c->counter.c = c;
 		c->counter.counter = 1;
 		ev.data.ptr = &c->client;
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev)) {
@@ -318,10 +319,18 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "a:p:c:t:")) != -1) {
 		switch (opt) {
-		case 'a': host = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'c': cnt = optarg; break;
-		case 't': threads = atoi(optarg); break;
+		case 'a':
+			host = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'c':
+			cnt = optarg;
+			break;
+		case 't':
+			threads = atoi(optarg);
+			break;
 		default:
 			nbu_die("usage: epoll_http [-a ADDR] [-p PORT] [-c COUNTER] [-t THREADS]");
 		}

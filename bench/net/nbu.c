@@ -166,9 +166,11 @@ long nbu_tcp_alloc(void)
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "TCP:", 4) && (p = strstr(line, " alloc ")))
+	while (fgets(line, sizeof(line), f)) {
+		p = strncmp(line, "TCP:", 4) ? NULL : strstr(line, " alloc ");
+		if (p)
 			alloc = strtol(p + 7, NULL, 10);
+	}
 	fclose(f);
 	return alloc;
 }
