@@ -11,9 +11,10 @@
  *    holds it: both ends are then plain user-space TCP sockets, so half
  *    the growth is what the client end of one connection costs;
  * 2. opens N connections to the server, sends one byte on each and waits
- *    for it to come back (until no byte came back for -t seconds), so that
- *    the server has set each connection up and served it once; the
- *    connections are then idle;
+ *    for it to come back (until no byte came back for -t seconds, or 12
+ *    times that before the first: a server may still be busy reaping the
+ *    connections of the run before), so that the server has set each
+ *    connection up and served it once; the connections are then idle;
  * 3. prints "kbench conn_mem_<N> <variant> <run> <bytes_per_conn>": the
  *    growth of step 2 less the client ends' share of step 1, over N.
  *
@@ -194,7 +195,8 @@ static unsigned int echo_all(unsigned int secs)
 		if (write(cfds[i], &c, 1) != 1)
 			nbu_die("conn_mem: send: %s", strerror(errno));
 	}
-	while (left && nbu_now_ns() - last < secs * 1000000000ull) {
+	while (left && nbu_now_ns() - last <
+		       (left < nconns ? 1 : 12) * secs * 1000000000ull) {
 		if (poll(p, nconns, 100) <= 0)
 			continue;
 		for (i = 0; i < nconns; i++) {

@@ -10,9 +10,10 @@
  * nb_http.h says).
  *
  * Warm-up: until every connection has been answered once, or no connection
- * got its first answer for WAIT ms, so that servers which set a connection
- * up slowly (a kthread each) are measured at their steady state with all N
- * connections busy.  Then RUNS measured intervals of T seconds; per
+ * got its first answer for WAIT ms (20 times that before the very first
+ * answer: a server may still be busy with the connections of the run
+ * before), so that servers which set a connection up slowly (a kthread
+ * each) are measured at their steady state with all N connections busy.  Then RUNS measured intervals of T seconds; per
  * interval it prints
  *
  *   kbench echo_<N> <variant> <run> <ns_per_request>     (http_<N> with -H)
@@ -226,7 +227,7 @@ int main(int argc, char **argv)
 			}
 			now = nbu_now_ns();
 			if (!run && (answered + failed >= nconns ||
-				     now - last >= wait_ms * 1000000ull))
+				     now - last >= (answered ? 1 : 20) * wait_ms * 1000000ull))
 				break;
 		} while (run == 0 || now < end);
 		if (!run) {
