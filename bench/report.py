@@ -14,7 +14,10 @@ The "memory" benchmark's values are bytes per idle task; it is written as
 "memory_bytes_per_task" so that the ns_per_op column stays one unit per
 benchmark name, and "sleep_memory" (bytes per sleeper) likewise as
 "sleep_memory_bytes_per_sleeper".  sleep_start and sleep_finish are ns
-per sleeper, wake_latency_p50/_p99 ns per wake.
+per sleeper, wake_latency_p50/_p99 ns per wake.  Likewise the network
+benchmark's conn_mem_<N> (bytes of kernel memory per idle connection) is
+written as conn_mem_<N>_bytes_per_conn; its echo_<N> and http_<N> are ns
+per message and per request.
 
 Usage: report.py [--tsv FILE] [--sleepers N] [--kthread-sleepers N] LOG...
 Exits 2 when no kbench line was found at all, else 0.
@@ -26,12 +29,18 @@ import statistics
 import sys
 
 LINE = re.compile(r"\bkbench (\S+) (\S+) (\d+) (-?\d+(?:\.\d+)?)\s*$")
-ORDER = ["spawn_many", "chained_spawn", "ping_pong", "yield_many", "memory",
-         "chan_1p", "chan_mp", "mutex_handoff", "sleep_memory", "sleep_start",
-         "sleep_finish", "wake_latency_p50", "wake_latency_p99"]
-VARIANTS = ["kasync", "tokio", "workqueue", "kthread", "kfifo", "floor"]
+NET_CONNS = ["100", "1000", "10000"]
+ORDER = (["spawn_many", "chained_spawn", "ping_pong", "yield_many", "memory",
+          "chan_1p", "chan_mp", "mutex_handoff", "sleep_memory", "sleep_start",
+          "sleep_finish", "wake_latency_p50", "wake_latency_p99"]
+         + [f"echo_{n}" for n in NET_CONNS]
+         + [f"http_{n}" for n in NET_CONNS]
+         + [f"conn_mem_{n}" for n in NET_CONNS])
+VARIANTS = ["kasync", "tokio", "epoll", "workqueue", "kthread", "kfifo",
+            "floor"]
 RENAME = {"memory": "memory_bytes_per_task",
           "sleep_memory": "sleep_memory_bytes_per_sleeper"}
+RENAME.update({f"conn_mem_{n}": f"conn_mem_{n}_bytes_per_conn" for n in NET_CONNS})
 ALIASES = {v: k for k, v in RENAME.items()}
 UNITS = {"memory": "B/task", "sleep_memory": "B/sleeper",
          "sleep_start": "ns/sleeper", "sleep_finish": "ns/sleeper",
@@ -59,6 +68,12 @@ NOTES = {
     ("wake_latency_p50", "kthread"): "wake_up() -> kthread runs",
     ("wake_latency_p50", "kthread_local"): "waker and kthread on one CPU",
 }
+for _n in NET_CONNS:
+    NOTES[(f"conn_mem_{_n}", "epoll")] = "kernel side only"
+    NOTES[(f"conn_mem_{_n}", "tokio")] = "kernel side only"
+for _n in NET_CONNS[1:]:
+    for _b in ("echo", "http", "conn_mem"):
+        NOTES[(f"{_b}_{_n}", "workqueue")] = "only max_active (512) served"
 
 
 def parse(paths):
@@ -94,6 +109,12 @@ def kasync_ref(med, bench, variant):
         if (bench, v) in med:
             return med[(bench, v)]
     return None
+
+
+def unit(bench):
+    if bench.startswith("conn_mem_"):
+        return "B/conn"
+    return UNITS.get(bench, "ns/op")
 
 
 def fmt(x):
@@ -137,7 +158,7 @@ def main():
     for bench, variant, value, ratio in rows:
         v = runs[(bench, variant)]
         table.append((RENAME.get(bench, bench), variant, fmt(value),
-                      UNITS.get(bench, "ns/op"),
+                      unit(bench),
                       str(len(v)), f"{fmt(min(v))}..{fmt(max(v))}",
                       "" if ratio is None else f"{ratio:.2f}",
                       NOTES.get((bench, variant), "").format(
@@ -190,6 +211,15 @@ def targets(med):
         what = f"spawn_many: within 4x of the floor (kasync = {k / f:.2f}x floor)"
         out.append(f"target met: {what}" if k / f <= 4 else
                    f"target missed (by {k / f / 4:.2f}x): {what}")
+    # issue 5: as fast as every baseline at 1,000 and 10,000 connections,
+    # and at most a tenth of the kthread server's memory per idle connection
+    for n in NET_CONNS[1:]:
+        for proto in ("echo", "http"):
+            for v in ("tokio", "epoll", "workqueue", "kthread"):
+                check(f"{proto}_{n}: kasync at least as fast as {v}",
+                      f"{proto}_{n}", v, 1.0)
+        check(f"conn_mem_{n}: <= 1/10 of kthread's kernel memory per idle "
+              "connection", f"conn_mem_{n}", "kthread", 10.0)
     if not out:
         out.append("targets: not checked (no kasync figures)")
     return out

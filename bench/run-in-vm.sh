@@ -4,9 +4,13 @@
 # The in-VM half of scripts/bench (run by scripts/vm-run on the bench
 # kernel): loads kasync.ko when it was built, then each bench/*_bench.ko in
 # turn (each runs its benchmarks from init and is removed again), then runs
-# the tokio benchmarks in user space, in the same boot.  Writes to OUT:
+# the tokio benchmarks in user space, then the network benchmark
+# (bench/net/run-net.sh, at most 3 runs per point), in the same boot.
+# Writes to OUT:
 #   dmesg.txt   the kernel log, with the modules' "kbench" lines
 #   tokio.txt   the tokio binary's "kbench" lines
+#   net.txt     the network benchmark's "kbench" lines (bench/net/run-net.sh;
+#               also net.log, net-status.txt, net-dmesg.txt)
 #   status.txt  one line per step: "ok|FAILED|skipped STEP"
 #
 # Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS [SLEEPERS [KTHREAD_SLEEPERS]]
@@ -69,6 +73,14 @@ if "$tokio" --runs "$runs" --sleepers "$sleepers" > "$out/tokio.txt"; then
 	status ok tokio
 else
 	status FAILED tokio
+	fail=1
+fi
+
+echo "run-in-vm: network benchmark (bench/net/run-net.sh)"
+if bash "$src/bench/net/run-net.sh" "$src" "$out" $((runs < 3 ? runs : 3)); then
+	status ok net
+else
+	status FAILED net
 	fail=1
 fi
 exit $fail

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kasync sample: the counter service of the seed's example.  Every
- * "POST /visit" adds one to a total and answers with it; "GET /" reads
+ * "POST /" adds one to a total and answers with it; "GET /" reads
  * it.  HTTP/1.1 with keep-alive, one task per connection (the listener
  * and the connection limits are samples/kasync_server.h's).
  *
@@ -48,7 +48,7 @@ static bool counter_answer(struct counter_conn *s)
 					    "Bad Request", true, "bad request\n");
 		return false;
 	}
-	if (!strcmp(s->req.method, "POST") && !strcmp(s->req.path, "/visit")) {
+	if (!strcmp(s->req.method, "POST") && !strcmp(s->req.path, "/")) {
 		snprintf(body, sizeof(body), "%d\n", atomic_inc_return(&total));
 	} else if (!strcmp(s->req.method, "GET") && !strcmp(s->req.path, "/")) {
 		snprintf(body, sizeof(body), "%d\n", atomic_read(&total));

@@ -28,7 +28,7 @@
 #define LINGER_MAX	(256 * 1024)	/* bytes drained after a 400 */
 #define WELCOME		"Welcome to my site!"
 #define SORRY		"Error registering your visit"
-#define VISIT_REQ	"POST /visit HTTP/1.1\r\nHost: counter\r\nContent-Length: 0\r\n\r\n"
+#define VISIT_REQ	"POST / HTTP/1.1\r\nHost: counter\r\nContent-Length: 0\r\n\r\n"
 
 /* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
 KSERVER_MODULE(http_srv, 8080);

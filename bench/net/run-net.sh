@@ -171,7 +171,8 @@ start_server() {	# VARIANT PROTO
 			}
 			kasync_loaded=1
 		fi
-		insmod_server "$src/samples/kasync_$p.ko" "${params[@]}" ;;
+		# no idle timeout: opening 10,000 connections can take longer
+		insmod_server "$src/samples/kasync_$p.ko" "${params[@]}" idle_ms=0 ;;
 	*)
 		status FAILED "unknown variant $v"
 		return 1 ;;
