@@ -136,11 +136,10 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	int opt, i, threads = nbu_cpus();
+	int opt, threads = nbu_cpus();
 	const char *host = "127.0.0.1";
 	char spec[80];
 	int port = 8081;
-	pthread_t t;
 
 	while ((opt = getopt(argc, argv, "a:p:t:")) != -1) {
 		switch (opt) {
@@ -163,9 +162,6 @@ int main(int argc, char **argv)
 	nbu_nofile(200000);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	for (i = 1; i < threads; i++)
-		if (pthread_create(&t, NULL, worker, NULL))
-			nbu_die("pthread_create failed");
-	worker(NULL);
+	nbu_run_workers(worker, threads);
 	return 0;
 }

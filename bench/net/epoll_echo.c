@@ -125,11 +125,10 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	int opt, i, threads = nbu_cpus();
+	int opt, threads = nbu_cpus();
 	const char *host = "127.0.0.1";
 	char spec[80];
 	int port = 9000;
-	pthread_t t;
 
 	while ((opt = getopt(argc, argv, "a:p:t:")) != -1) {
 		switch (opt) {
@@ -150,9 +149,6 @@ int main(int argc, char **argv)
 	if (nbu_addr(spec, &addr) || threads < 1)
 		nbu_die("epoll_echo: bad address or thread count");
 	nbu_nofile(200000);
-	for (i = 1; i < threads; i++)
-		if (pthread_create(&t, NULL, worker, NULL))
-			nbu_die("pthread_create failed");
-	worker(NULL);
+	nbu_run_workers(worker, threads);
 	return 0;
 }

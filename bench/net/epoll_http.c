@@ -312,10 +312,9 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	const char *host = "127.0.0.1", *cnt = "127.0.0.1:8081";
-	int opt, i, threads = nbu_cpus();
+	int opt, threads = nbu_cpus();
 	char spec[80];
 	int port = 8080;
-	pthread_t t;
 
 	while ((opt = getopt(argc, argv, "a:p:c:t:")) != -1) {
 		switch (opt) {
@@ -339,9 +338,6 @@ int main(int argc, char **argv)
 	if (nbu_addr(spec, &addr) || nbu_addr(cnt, &counter) || threads < 1)
 		nbu_die("epoll_http: bad address or thread count");
 	nbu_nofile(200000);
-	for (i = 1; i < threads; i++)
-		if (pthread_create(&t, NULL, worker, NULL))
-			nbu_die("pthread_create failed");
-	worker(NULL);
+	nbu_run_workers(worker, threads);
 	return 0;
 }

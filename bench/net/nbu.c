@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "nbu.h"
 
 void nbu_die(const char *fmt, ...)
@@ -154,6 +156,21 @@ int nbu_cpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? n : 1;
+}
+
+/*
+ * The servers' thread model: @threads copies of @worker, this thread
+ * being the last; returns when this thread's copy does.
+ */
+void nbu_run_workers(void *(*worker)(void *), int threads)
+{
+	pthread_t t;
+	int i;
+
+	for (i = 1; i < threads; i++)
+		if (pthread_create(&t, NULL, worker, NULL))
+			nbu_die("pthread_create failed");
+	worker(NULL);
 }
 
 /* The "alloc" count of /proc/net/sockstat's TCP line: TCP sockets alive. */

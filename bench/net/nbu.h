@@ -19,6 +19,7 @@ int nbu_listen(const struct sockaddr_in *sin, int reuseport, int backlog);
 int nbu_connect(const struct sockaddr_in *dst, unsigned int src, int timeout_s);
 void nbu_abort_close(int fd);
 int nbu_cpus(void);
+void nbu_run_workers(void *(*worker)(void *), int threads);
 long nbu_tcp_alloc(void);
 int nbu_tcp_settle(long limit, int timeout_ms);
 
