@@ -21,6 +21,12 @@
 # Exits 1 if a bench module or the tokio binary failed; a missing or
 # failing kasync.ko only skips the modules that depend on it.
 set -u
+# In the test VM only: it loads modules and changes sysctls, which the host
+# must never get (scripts/vm-run's init exports KASYNC_VM=1).
+if [ "${KASYNC_VM:-}" != 1 ]; then
+	echo "$0: runs only inside the test VM (scripts/vm-run)" >&2
+	exit 2
+fi
 src=$1 out=$2 tokio=$3 runs=$4 sleepers=${5:-100000} ksleepers=${6:-10000}
 fail=0
 : > "$out/status.txt"

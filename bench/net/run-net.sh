@@ -47,6 +47,12 @@
 # it changes sysctls (port range, backlogs) and loads modules.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u -o pipefail
+# In the test VM only: it loads modules and changes sysctls, which the host
+# must never get (scripts/vm-run's init exports KASYNC_VM=1).
+if [ "${KASYNC_VM:-}" != 1 ]; then
+	echo "$0: runs only inside the test VM (scripts/vm-run)" >&2
+	exit 2
+fi
 
 if [ $# -lt 3 ]; then
 	sed -n '3,48p' "$0" >&2
