@@ -148,6 +148,7 @@ struct kt_timeout {
 	ktime_t t0;
 	long *elapsed_us;
 	int *left;		/* anything still armed after the await */
+	struct kasync_timer **tm_out;	/* optional: where the timer lives */
 	int err;
 };
 
@@ -156,6 +157,8 @@ static enum kasync_poll kt_timeout_poll(struct kasync_task *t, void *p)
 	struct kt_timeout *s = p;
 
 	KASYNC_BEGIN(&s->co);
+	if (s->tm_out)
+		WRITE_ONCE(*s->tm_out, &s->tm);
 	s->t0 = ktime_get();
 	KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, s->ns,
 			     kasync_wait_event(t, &s->w, s->wq,
@@ -216,6 +219,65 @@ static void kt_timeout_completes(struct kunit *test)
 	wake_up(&wq);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
 	KUNIT_EXPECT_LT(test, elapsed, 5L * USEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, left, 0);
+}
+
+/*
+ * Ready at the first try: the await never starts its timer (the state's
+ * timer is still all zeroes: kasync_timer_start() would have set ->task).
+ */
+static void kt_timeout_fast_path(struct kunit *test)
+{
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	atomic_t flag = ATOMIC_INIT(1);
+	struct kasync_timer *tm = NULL;
+	long elapsed = 0;
+	int left = -1;
+	struct kt_timeout s = {
+		.wq = &wq, .flag = &flag, .ns = 10ULL * NSEC_PER_SEC,
+		.elapsed_us = &elapsed, .left = &left, .tm_out = &tm,
+	};
+	struct kasync_task *h;
+
+	h = kasync_spawn(NULL, &kt_timeout_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	/* Not joined yet: the state, and so *tm, is still there. */
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(left >= 0, 5000));
+	KUNIT_ASSERT_NOT_NULL(test, tm);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(tm->task));
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
+	KUNIT_EXPECT_EQ(test, left, 0);
+}
+
+/*
+ * KASYNC_NO_TIMEOUT: the await waits as long as it takes, with no timer
+ * armed meanwhile, and finishes when the operation does.
+ */
+static void kt_timeout_none(struct kunit *test)
+{
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	atomic_t flag = ATOMIC_INIT(0);
+	struct kasync_timer *tm = NULL;
+	long elapsed = 0;
+	int left = -1;
+	struct kt_timeout s = {
+		.wq = &wq, .flag = &flag, .ns = KASYNC_NO_TIMEOUT,
+		.elapsed_us = &elapsed, .left = &left, .tm_out = &tm,
+	};
+	struct kasync_task *h;
+
+	h = kasync_spawn(NULL, &kt_timeout_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(wq_has_sleeper(&wq), 5000));
+	KUNIT_ASSERT_NOT_NULL(test, tm);
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(tm->armed));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(tm->task));
+	KUNIT_EXPECT_EQ(test, left, -1);	/* still waiting */
+	atomic_set(&flag, 1);
+	wake_up(&wq);
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
+	KUNIT_EXPECT_GE(test, elapsed, 20L * USEC_PER_MSEC);
 	KUNIT_EXPECT_EQ(test, left, 0);
 }
 
@@ -452,6 +514,8 @@ static struct kunit_case kasync_timer_cases[] = {
 	KUNIT_CASE(kt_sleep_range_coarse),
 	KUNIT_CASE(kt_timeout_expires),
 	KUNIT_CASE(kt_timeout_completes),
+	KUNIT_CASE(kt_timeout_fast_path),
+	KUNIT_CASE(kt_timeout_none),
 	KUNIT_CASE_PARAM(kt_interval_policy, kt_policy_gen_params),
 	KUNIT_CASE_SLOW(kt_many_sleepers),
 	{}

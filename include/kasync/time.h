@@ -79,16 +79,27 @@ static inline bool kasync_timer_armed(const struct kasync_timer *tm)
 	return tm->armed;
 }
 
+/**
+ * KASYNC_NO_TIMEOUT - the time limit of a KASYNC_AWAIT_TIMEOUT() that never
+ * runs out: no timer is armed, the await is a plain KASYNC_AWAIT()
+ */
+#define KASYNC_NO_TIMEOUT	U64_MAX
+
+/* @ns from now, saturating at KTIME_MAX */
+static inline ktime_t kasync_deadline_ns(u64 ns)
+{
+	return ktime_add_safe(ktime_get(),
+			      ns_to_ktime(min_t(u64, ns, KTIME_MAX)));
+}
+
 #define __kasync_timeout(task, tm, ns, expr, cancel, ret)		\
 ({									\
 	struct kasync_task *__kt_t = (task);				\
 	struct kasync_timer *__kt_tm = (tm);				\
+	u64 __kt_ns = (ns);						\
 	int *__kt_ret = (ret);						\
 	enum kasync_poll __kt_r = KASYNC_READY;				\
 									\
-	if (!kasync_timer_armed(__kt_tm))				\
-		kasync_timer_start(__kt_t, __kt_tm,			\
-				   ktime_add_ns(ktime_get(), ns), 0);	\
 	if ((expr) == KASYNC_READY) {					\
 		kasync_timer_cancel(__kt_t, __kt_tm);			\
 		*__kt_ret = 0;						\
@@ -97,6 +108,11 @@ static inline bool kasync_timer_armed(const struct kasync_timer *tm)
 		kasync_timer_cancel(__kt_t, __kt_tm);			\
 		*__kt_ret = -ETIMEDOUT;					\
 	} else {							\
+		/* Armed once @expr waits: never on a fast path */	\
+		if (!kasync_timer_armed(__kt_tm) &&			\
+		    __kt_ns != KASYNC_NO_TIMEOUT)			\
+			kasync_timer_start(__kt_t, __kt_tm,		\
+				kasync_deadline_ns(__kt_ns), 0);	\
 		__kt_r = KASYNC_PENDING;				\
 	}								\
 	__kt_r;								\
@@ -107,8 +123,10 @@ static inline bool kasync_timer_armed(const struct kasync_timer *tm)
  * @co: the function's &struct kasync_co
  * @task: the task being polled
  * @tm: a &struct kasync_timer in the state, not armed when the await
- *	starts (it is armed on the first evaluation and disarmed at the end)
- * @ns: the time limit, from the first evaluation
+ *	starts (it is armed when @expr first has to wait, and disarmed at
+ *	the end)
+ * @ns: the time limit in nanoseconds, from the first evaluation that has
+ *	to wait; %KASYNC_NO_TIMEOUT for none (no timer is ever armed)
  * @expr: the awaited operation, an &enum kasync_poll expression
  * @cancel: a statement that abandons @expr cleanly, such as
  *	kasync_wait_cancel(task, &s->w) or kasync_pollfd_cancel(task, &s->p)
@@ -117,8 +135,9 @@ static inline bool kasync_timer_armed(const struct kasync_timer *tm)
  *	(then @cancel was executed and @expr is not queued anywhere)
  *
  * @expr is tried first on every resume, so an operation ready at the same
- * time as the deadline counts as done.  Aborting the task cancels the
- * timer and (through its own hook) the operation.
+ * time as the deadline counts as done, and one that finishes without
+ * waiting never touches the timer.  Aborting the task cancels the timer
+ * and (through its own hook) the operation.
  */
 #define KASYNC_AWAIT_TIMEOUT(co, task, tm, ns, expr, cancel, ret)	\
 	KASYNC_AWAIT(co, __kasync_timeout(task, tm, ns, expr, cancel, ret))
