@@ -98,6 +98,10 @@ struct kasync_cleanup {
  * @alive: tasks spawned and not yet finished
  * @longest_poll_ns: the longest single poll seen
  * @rehomed: tasks moved off a CPU going offline
+ * @idles: times a worker ran out of tasks and went idle (polls / idles is
+ *	how many tasks one wake-up of a worker served)
+ * @lingers: times a worker out of tasks found more while it lingered
+ *	(kasync.linger_us) instead of going idle
  */
 struct kasync_stats {
 	u64 spawned;
@@ -114,6 +118,8 @@ struct kasync_stats {
 	u64 alive;
 	u64 longest_poll_ns;
 	u64 rehomed;
+	u64 idles;
+	u64 lingers;
 };
 
 /* Runtime flags for kasync_rt_create(). */

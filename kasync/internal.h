@@ -151,7 +151,9 @@ struct kasync_task {
 	struct kasync_task *awaiter;	/* A: task in kasync_join_poll() */
 	long result;			/* P: published by FINAL (rule 4) */
 	unsigned int size;		/* I: bytes of state */
-	int cpu;			/* A: home CPU of a per-CPU runtime */
+	int cpu;			/* A: per-CPU runtime: home CPU; work
+					 * stealing: CPU of the last poll (a hint)
+					 */
 	int live_cpu;			/* I: whose live list holds it */
 	u64 data[];			/* caller's state */
 };
@@ -187,6 +189,8 @@ struct kasync_pcpu_stats {
 	u64 lifo_hits;
 	u64 longest_poll_ns;
 	u64 rehomed;
+	u64 idles;
+	u64 lingers;
 };
 
 /*

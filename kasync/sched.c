@@ -20,6 +20,7 @@
 #include <linux/interrupt.h>
 #include <linux/rculist.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/stat.h>
 #include <linux/smp.h>
 
 #include "internal.h"
@@ -372,12 +373,20 @@ void kasync_enqueue(struct kasync_task *t)
 		rcu_read_unlock();
 		return;
 	}
-	/* Work stealing: first placement by kasync_spawn_on(), then here. */
-	if (kasync_ws(rt) && cpu >= 0) {
-		WRITE_ONCE(t->cpu, -1);
-		if (cpu == raw_smp_processor_id())
-			cpu = -1;
-	}
+	/*
+	 * Work stealing: t->cpu is where kasync_spawn_on() placed the task,
+	 * then where it was last polled.  A wake from a poll on this CPU
+	 * stays here (task to task: the waker's data is hot, and the woken
+	 * task takes the LIFO slot).  Any other wake, from an interrupt, a
+	 * softirq or a thread, goes back to the CPU that last polled the
+	 * task: its state is hot there, and the waker (a socket's softirq
+	 * run by the sending thread, say) keeps its own CPU instead of
+	 * being made to share it with the worker.  Stealing rebalances.
+	 */
+	if (kasync_ws(rt) && cpu >= 0 &&
+	    (cpu == raw_smp_processor_id() ||
+	     kasync_in_poll_of(raw_cpu_ptr(rt->cpus))))
+		cpu = -1;
 	/* A per-CPU runtime's kasync_try_local() checks the home itself. */
 	if ((cpu < 0 || !kasync_ws(rt)) && kasync_try_local(rt, t, false))
 		return;
@@ -570,7 +579,12 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 	struct kasync_task *t = NULL;
 	int cpu;
 
-	if (nr < 2)
+	/*
+	 * Pull work only to a CPU with nothing else to run: where other
+	 * threads are runnable (a user-space client, say), stolen tasks
+	 * would only compete with them, while their own CPU serves them.
+	 */
+	if (nr < 2 || !single_task_running())
 		return NULL;
 	if (atomic_inc_return(&rt->searching) * 2 > nr)
 		goto out;
@@ -678,6 +692,46 @@ static bool kasync_cpu_idle(struct kasync_cpu *q)
 	return atomic_xchg(&q->active, 1);
 }
 
+/*
+ * kasync.linger_us: how long a worker out of tasks keeps looking for more
+ * before it goes idle, while its CPU has nothing else to run.  Work that
+ * arrives meanwhile (a socket's softirq waking tasks from another CPU, a
+ * burst of timers) is served at once, without the queue_work(), IPI and
+ * context switch of waking an idle worker: halt-polling, as KVM's
+ * halt_poll_ns does it for vCPUs, and for the same reason.  0: never.
+ */
+static unsigned int kasync_linger_us = 50;
+module_param_named(linger_us, kasync_linger_us, uint, 0644);
+MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work while its CPU has nothing else to run (0: never)");
+
+/* Does @q have work, local or remote?  On q's CPU, IRQs on: a hint. */
+static bool kasync_cpu_has_work(struct kasync_cpu *q)
+{
+	return READ_ONCE(q->tail) != READ_ONCE(q->head) || READ_ONCE(q->lifo) ||
+	       READ_ONCE(q->ovf_head) || kasync_remote_pending(q);
+}
+
+/*
+ * Linger before going idle (kasync.linger_us), within the run's budget
+ * that started at @start.  Return true if work arrived: poll on.
+ */
+static bool kasync_cpu_linger(struct kasync_cpu *q, u64 start)
+{
+	u64 now = local_clock();
+	u64 end = now + (u64)READ_ONCE(kasync_linger_us) * NSEC_PER_USEC;
+
+	end = min(end, start + KASYNC_BUDGET_NS);
+	while (now < end && single_task_running() && !need_resched()) {
+		if (kasync_cpu_has_work(q)) {
+			this_cpu_inc(q->rt->cpus->st.lingers);
+			return true;
+		}
+		cpu_relax();
+		now = local_clock();
+	}
+	return false;
+}
+
 /* The worker ran where its queue is not online: hand remote work on. */
 static void kasync_cpu_rescue(struct kasync_cpu *q)
 {
@@ -735,6 +789,9 @@ void kasync_cpu_work(struct work_struct *work)
 			/* Rule 7: a drain may wait for these. */
 			if (q->reap.first)
 				kasync_reap(rt, &q->reap);
+			if (kasync_cpu_linger(q, start))
+				continue;
+			this_cpu_inc(rt->cpus->st.idles);
 			if (kasync_cpu_idle(q))
 				goto out;
 			now = local_clock();
@@ -743,6 +800,8 @@ void kasync_cpu_work(struct work_struct *work)
 		if (slow)
 			now = local_clock();
 		q->cur = t;
+		if (kasync_ws(rt))	/* where its next outside wake goes */
+			WRITE_ONCE(t->cpu, q->cpu);
 		r = kasync_task_run(t, &q->reap);
 		q->cur = NULL;
 		now = kasync_account_poll(rt, now);
