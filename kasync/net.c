@@ -88,6 +88,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/net.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/workqueue.h>
@@ -142,6 +143,7 @@ enum ks_kind {
 	KS_SEND,
 	KS_SEND_ALL,
 	KS_SENDTO,
+	KS_READABLE,
 };
 
 /* The arguments of one call of an await, for its tries. */
@@ -659,7 +661,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_socket);
 
 static bool ks_is_rx(enum ks_kind kind)
 {
-	return kind == KS_ACCEPT || kind == KS_RECV || kind == KS_RECVFROM;
+	return kind == KS_ACCEPT || kind == KS_RECV || kind == KS_RECVFROM ||
+	       kind == KS_READABLE;
 }
 
 static bool ks_is_send(enum ks_kind kind)
@@ -768,6 +771,12 @@ static enum ks_step ks_try(struct kasync_sock *ks, struct kasync_sock_op *op,
 		break;
 	case KS_SENDTO:
 		r = ks_sendmsg(ks, a->buf, len, a->addr, a->addrlen);
+		break;
+	case KS_READABLE:
+		/* What poll(2) would see; without a poll table it never queues. */
+		r = ks->sock->ops->poll(NULL, ks->sock, NULL) &
+		    (EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR) ?
+		    0 : -EAGAIN;
 		break;
 	case KS_SEND_ALL:
 		len = min(a->len - op->done, KS_MAX_IO);
@@ -1017,6 +1026,45 @@ enum kasync_poll kasync_sock_recv(struct kasync_task *task,
 	return ks_await_io(task, ks, op, &a, !len, ret, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_recv);
+
+/**
+ * kasync_sock_readable - await data to receive, without a buffer
+ * @task: the task being polled
+ * @ks: the socket
+ * @op: the operation's state, in the task's state
+ * @err: 0 once a receive would not block, or -EINVAL
+ *
+ * For KASYNC_AWAIT().  Finishes when data, the peer's EOF or an error is
+ * there (what poll(2) reports as readable), so that the receive that
+ * follows does not block.  A task that waits long for little data, such
+ * as a server's idle connection, needs no receive buffer meanwhile: it
+ * can allocate one when this finishes and free it once the data is
+ * handled.  A listening socket is readable when a connection is queued.
+ * Aborting the task leaves nothing queued.
+ *
+ * Context: the task's poll function.
+ * Return: %KASYNC_READY with *@err set: 0, or -EINVAL for a %NULL
+ * argument; %KASYNC_PENDING otherwise.
+ */
+enum kasync_poll kasync_sock_readable(struct kasync_task *task,
+				      struct kasync_sock *ks,
+				      struct kasync_sock_op *op, int *err)
+{
+	struct ks_args a = { .kind = KS_READABLE };
+	long res = 0;
+
+	if (ks_bad(err, __func__))
+		return KASYNC_READY;
+	if (!ks_args_ok(task, ks, op, err, __func__)) {
+		*err = -EINVAL;
+		return KASYNC_READY;
+	}
+	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
+		return KASYNC_PENDING;
+	*err = res;
+	return KASYNC_READY;
+}
+EXPORT_SYMBOL_GPL(kasync_sock_readable);
 
 /**
  * kasync_sock_recvfrom - await a datagram and its sender

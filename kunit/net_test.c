@@ -660,6 +660,86 @@ static void kn_tcp_eof(struct kunit *test)
 	kasync_sock_close(cli);
 }
 
+/* Awaits readability with no buffer, then receives: what a server does. */
+struct kn_readable {
+	struct kasync_co co;
+	struct kasync_sock_op op;
+	struct kasync_sock *ks;
+	atomic_t *stage;	/* 1: readable finished, 2: recv finished */
+	int err;
+	ssize_t n;
+	u8 buf[64];
+};
+
+static enum kasync_poll kn_readable_poll(struct kasync_task *t, void *p)
+{
+	struct kn_readable *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	KASYNC_AWAIT(&s->co, kasync_sock_readable(t, s->ks, &s->op, &s->err));
+	atomic_set(s->stage, 1);
+	if (s->err)
+		KASYNC_RETURN(&s->co, t, s->err);
+	/* Readable: the receive finishes in this very poll. */
+	if (kasync_sock_recv(t, s->ks, &s->op, s->buf, sizeof(s->buf),
+			     &s->n) != KASYNC_READY)
+		KASYNC_RETURN(&s->co, t, -EAGAIN);
+	atomic_set(s->stage, 2);
+	KASYNC_RETURN(&s->co, t, s->n);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kn_readable_ops = {
+	.poll = kn_readable_poll,
+};
+
+/*
+ * kasync_sock_readable() waits while nothing is there, and finishes for
+ * data (the recv then gets it without waiting) and for the peer's EOF (the
+ * recv then returns 0).
+ */
+static int kn_send_now(struct kasync_sock *ks, const void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+
+	return kernel_sendmsg(kasync_sock_socket(ks), &msg, &iov, 1, len);
+}
+
+static void kn_tcp_readable(struct kunit *test)
+{
+	atomic_t stage = ATOMIC_INIT(0);
+	struct kn_readable s = { .stage = &stage };
+	struct kasync_sock *cli, *srv;
+	struct kasync_task *h;
+
+	kn_pair(test, AF_INET, 0, 0, &cli, &srv);
+	s.ks = cli;
+	h = kasync_spawn(NULL, &kn_readable_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&stage), 0);
+	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+	KUNIT_ASSERT_EQ(test, kn_send_now(srv, "hello", 5), 5);
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 5L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&stage), 2);
+	kasync_sock_close(srv);
+	kasync_sock_close(cli);
+
+	/* The peer's EOF is readable too: the receive then returns 0. */
+	atomic_set(&stage, 0);
+	kn_pair(test, AF_INET6, 0, 0, &cli, &srv);
+	s.ks = cli;
+	h = kasync_spawn(NULL, &kn_readable_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&stage), 0);
+	kasync_sock_close(srv);
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&stage), 2);
+	kasync_sock_close(cli);
+}
+
 /* Counts bytes to end of stream, then sends the count back and closes. */
 struct kn_counter {
 	struct kasync_co co;
@@ -1139,6 +1219,8 @@ static enum kasync_poll kn_misuse_poll(struct kasync_task *t, void *p)
 	KN_BAD(kasync_sock_sendto(t, s->ks, &s->op, b, 4,
 				  (struct sockaddr *)&sin, 1, &n), n);
 	KN_BAD(kasync_sock_accept(t, s->ks, &s->op, NULL, &err), err);
+	KN_BAD(kasync_sock_readable(t, NULL, &s->op, &err), err);
+	KN_BAD(kasync_sock_readable(t, s->ks, NULL, &err), err);
 	KN_BAD(kasync_sock_connect(t, s->ks, &s->c, (struct sockaddr *)&sin,
 				   4096, 0, &err), err);
 	KN_BAD(kasync_sock_connect(t, s->ks, NULL, (struct sockaddr *)&sin,
@@ -1148,6 +1230,8 @@ static enum kasync_poll kn_misuse_poll(struct kasync_task *t, void *p)
 #undef KN_BAD
 	/* No result pointer: nothing to report, but no hang either. */
 	if (kasync_sock_recv(t, s->ks, &s->op, b, 4, NULL) != KASYNC_READY)
+		s->fails++;
+	if (kasync_sock_readable(t, s->ks, &s->op, NULL) != KASYNC_READY)
 		s->fails++;
 	if (kasync_sock_op_armed(&s->op) || s->op.started || nks)
 		s->fails++;
@@ -1293,6 +1377,7 @@ enum kn_kind {
 	KN_RECV,
 	KN_SEND_ALL,
 	KN_RECVFROM,
+	KN_READABLE,
 };
 
 struct kn_cancel_case {
@@ -1315,6 +1400,8 @@ static const struct kn_cancel_case kn_cancel_cases[] = {
 	{ "send_all_rewoken", KN_SEND_ALL, AF_INET, true },
 	{ "recvfrom", KN_RECVFROM, AF_INET, false },
 	{ "recvfrom_rewoken_v6", KN_RECVFROM, AF_INET6, true },
+	{ "readable", KN_READABLE, AF_INET, false },
+	{ "readable_rewoken_v6", KN_READABLE, AF_INET6, true },
 };
 
 static void kn_cancel_desc(const struct kn_cancel_case *c, char *desc)
@@ -1357,6 +1444,9 @@ static enum kasync_poll kn_canceller_body(struct kasync_task *t,
 	else if (s->kind == KN_RECV)
 		KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->ks, &s->op,
 						      (void *)s->buf, 64, &s->n));
+	else if (s->kind == KN_READABLE)
+		KASYNC_AWAIT(&s->co, kasync_sock_readable(t, s->ks, &s->op,
+							  &s->err));
 	else if (s->kind == KN_SEND_ALL)
 		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->ks, &s->op,
 							  s->buf, KN_BP_LEN,
@@ -1441,6 +1531,7 @@ static void kn_cancel_every_await(struct kunit *test)
 							 &s.ks), 0);
 		break;
 	case KN_RECV:
+	case KN_READABLE:
 		/* The accepted end: callbacks inherited from the listener. */
 		kn_pair(test, c->family, 0, 0, &peer, &s.ks);
 		break;
@@ -1507,6 +1598,7 @@ static struct kunit_case kasync_net_cases[] = {
 	KUNIT_CASE(kn_connect_timeout),
 	KUNIT_CASE(kn_tcp_reset),
 	KUNIT_CASE(kn_tcp_eof),
+	KUNIT_CASE(kn_tcp_readable),
 	KUNIT_CASE(kn_tcp_half_close),
 	KUNIT_CASE(kn_tcp_recv_timeout),
 	KUNIT_CASE(kn_tcp_backpressure),

@@ -2,11 +2,12 @@
 /*
  * kasync sample: a TCP echo server, one task per connection.
  *
- * Each connection is a few lines of straight-line code: receive (giving
- * up after idle_ms without data), send everything back, repeat; the
- * peer's EOF, an error or the idle timeout end it.  A connection costs
- * its task (the header plus the state below, buffer included) and its
- * socket; no thread.
+ * Each connection is a few lines of straight-line code: wait until there
+ * is something to read (giving up after idle_ms without data), receive,
+ * send everything back, repeat; the peer's EOF, an error or the idle
+ * timeout end it.  A connection costs its task (the header plus the state
+ * below) and its socket; no thread.  The receive buffer exists only while
+ * data is in flight: an idle connection holds none.
  *
  *	insmod kasync_echo.ko port=7007 max_conns=20000 idle_ms=30000
  *	cat /sys/module/kasync_echo/parameters/active
@@ -16,7 +17,7 @@
 
 #include "kasync_server.h"
 
-#define ECHO_BUF	1024	/* bytes of buffer per connection */
+#define ECHO_BUF	1024	/* bytes of buffer per connection with data */
 
 /* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
 KSERVER_MODULE(echo_srv, 7007);
@@ -25,11 +26,11 @@ KSERVER_MODULE(echo_srv, 7007);
 struct echo_conn {
 	struct kserver_conn c;		/* the socket; first */
 	struct kasync_co co;
+	int err;
 	struct kasync_sock_op op;
 	struct kasync_timer idle;
+	char *buf;			/* only while data is in flight */
 	ssize_t n;
-	int err;
-	char buf[ECHO_BUF];
 };
 
 static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
@@ -38,16 +39,25 @@ static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
+		/* Idle: no buffer, until there is something to read. */
 		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle, kserver_idle_ns(idle_ms),
-				     kasync_sock_recv(t, s->c.ks, &s->op, s->buf,
-						      sizeof(s->buf), &s->n),
+				     kasync_sock_readable(t, s->c.ks, &s->op, &s->err),
 				     kasync_sock_cancel(t, &s->op), &s->err);
-		if (s->err || s->n <= 0)	/* idle, EOF or error */
+		if (s->err)			/* idle too long */
+			break;
+		s->buf = kmalloc(ECHO_BUF, GFP_KERNEL);
+		if (!s->buf)
+			break;
+		KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->c.ks, &s->op, s->buf,
+						      ECHO_BUF, &s->n));
+		if (s->n <= 0)			/* EOF or error */
 			break;
 		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
 							  s->buf, s->n, &s->n));
 		if (s->n < 0)
 			break;
+		kfree(s->buf);
+		s->buf = NULL;
 	}
 	KASYNC_END(&s->co);
 }
@@ -56,6 +66,7 @@ static void echo_conn_drop(void *p)
 {
 	struct echo_conn *s = p;
 
+	kfree(s->buf);
 	kserver_conn_end(&s->c);	/* closes the socket */
 }
 

@@ -80,10 +80,10 @@ static const struct kernel_param_ops kserver_atomic_param __maybe_unused = {
 	.get = kserver_get_atomic,
 };
 
-/* An idle_ms parameter as a time limit: 0 means (a century) never. */
+/* An idle_ms parameter as a time limit: 0 means never (no timer at all). */
 static inline u64 kserver_idle_ns(unsigned int ms)
 {
-	return ms ? (u64)ms * NSEC_PER_MSEC : 100ULL * 365 * 24 * 3600 * NSEC_PER_SEC;
+	return ms ? (u64)ms * NSEC_PER_MSEC : KASYNC_NO_TIMEOUT;
 }
 
 /**

@@ -108,6 +108,9 @@ enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 				     struct kasync_sock_connect *c,
 				     const struct sockaddr *addr, int addrlen,
 				     u64 timeout_ns, int *err);
+enum kasync_poll kasync_sock_readable(struct kasync_task *task,
+				      struct kasync_sock *ks,
+				      struct kasync_sock_op *op, int *err);
 enum kasync_poll kasync_sock_recv(struct kasync_task *task,
 				  struct kasync_sock *ks,
 				  struct kasync_sock_op *op, void *buf,
