@@ -27,7 +27,8 @@
  * Usage: conn_mem [-a ADDR:PORT] [-n CONNS] [-r RUNS] [-t SECS] [-E]
  *                 [-v VARIANT]
  *   defaults: 127.0.0.1:9000, 1,000 connections, 1 run, 5 s, variant
- *   "unknown"; -E: no echo byte (the server is not an echo server)
+ *   "unknown"; -E: no echo byte (the server is not an echo server): the
+ *   run waits SECS seconds instead, for the server to accept them all
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -266,7 +267,12 @@ int main(int argc, char **argv)
 
 		a = read_mem();
 		connect_all(&dst);
-		answered = echo ? echo_all(secs) : nconns;
+		if (echo) {
+			answered = echo_all(secs);
+		} else {
+			sleep(secs);
+			answered = nconns;
+		}
 		b = read_mem();
 		close_all(cfds);
 		b.kernel -= a.kernel;

@@ -11,8 +11,13 @@
  *                 an unbound workqueue, blocking in the work function (the
  *                 kecho pattern); at most max_active (512) connections are
  *                 served at once, the others wait for a free slot
+ *   NB_HOLD       a listener kthread that accepts each connection and
+ *                 keeps it, serving nothing: no thread, no work item, no
+ *                 state but a list entry.  Not a server but the floor of
+ *                 conn_mem: the kernel memory any in-kernel server pays
+ *                 for an accepted TCP socket before it adds its own
  *
- * The modules kthread_echo, wq_echo, kthread_http and wq_http each start
+ * The modules kthread_echo, wq_echo, kthread_http, wq_http and hold each start
  * one server from module init and stop it from module exit, closing the
  * connections that are still open.
  */
@@ -27,16 +32,17 @@ struct nb_server;
 enum nb_shape {
 	NB_KTHREAD,
 	NB_WORKQUEUE,
+	NB_HOLD,
 };
 
 /**
  * struct nb_server_cfg - what nb_server_start() starts
  * @name: the module's name: thread and workqueue names
- * @shape: %NB_KTHREAD or %NB_WORKQUEUE
+ * @shape: %NB_KTHREAD, %NB_WORKQUEUE or %NB_HOLD
  * @port: TCP port to listen on, on every address
  * @max_conns: connections beyond this many are closed at once
  * @serve: the protocol, called once per connection in its kthread or work
- *	item; returns when the peer closed or on error
+ *	item; returns when the peer closed or on error (%NULL for %NB_HOLD)
  * @counter: "a.b.c.d:port" of the counter service (HTTP only, else NULL)
  */
 struct nb_server_cfg {

@@ -28,8 +28,11 @@
 #            samples/kasync_http.ko
 #   RUNS     measured runs per point (conn_mem does at most 3, and 1 at
 #            10,000 connections)
-#   VARIANT  kthread, workqueue, epoll, tokio, kasync (default: all five;
-#            kasync is skipped with a message while its samples are absent)
+#   VARIANT  kthread, workqueue, epoll, tokio, kasync, floor (default: all
+#            six; kasync is skipped with a message while its samples are
+#            absent).  floor is bench/net/hold.ko, which accepts and keeps
+#            connections and serves nothing: it runs conn_mem only, and
+#            gives what the accepted TCP socket alone costs in the kernel
 # Environment:
 #   NB_BIN         the C programs and kasync-net-tokio (default
 #                  SRC/build/net, from bench/net/Makefile)
@@ -60,7 +63,7 @@ if [ $# -lt 3 ]; then
 fi
 src=$1 out=$2 runs=$3
 shift 3
-variants=${*:-kthread workqueue epoll tokio kasync}
+variants=${*:-kthread workqueue epoll tokio kasync floor}
 
 bin=${NB_BIN:-$src/build/net}
 tokio=${NB_TOKIO:-$bin/kasync-net-tokio}
@@ -153,6 +156,7 @@ start_server() {	# VARIANT PROTO
 	case $v in
 	kthread) insmod_server "$nbko/kthread_$p.ko" "${params[@]}" ;;
 	workqueue) insmod_server "$nbko/wq_$p.ko" "${params[@]}" ;;
+	floor) insmod_server "$nbko/hold.ko" "${params[@]}" ;;
 	epoll)
 		if [ "$p" = echo ]; then
 			spawn_server "$bin/epoll_echo" -p "$port"
@@ -269,7 +273,7 @@ splats0=$(splats)
 
 core=0
 case " $variants " in
-*" kthread "*|*" workqueue "*)
+*" kthread "*|*" workqueue "*|*" floor "*)
 	if insmod "$nbko/nb_core.ko" 2>>"$log"; then
 		core=1
 		status ok nb_core.ko
@@ -290,6 +294,22 @@ tcp_base=$(tcp_alloc)
 
 # --- the benchmark -----------------------------------------------------------
 for v in $variants; do
+	if [ "$v" = floor ]; then
+		# memory only: nothing to load, nothing echoes
+		if start_server floor echo; then
+			for n in $mem_conns; do
+				say "conn_mem_$n floor"
+				r=$mem_runs
+				[ "$n" -ge 10000 ] && r=1
+				"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" \
+					-r "$r" -E -v floor 2>>"$log" | tee -a "$txt" ||
+					status FAILED "conn_mem_$n floor"
+				settle
+			done
+			stop_server floor echo $echo_port
+		fi
+		continue
+	fi
 	if start_server "$v" echo; then
 		for n in $conns; do
 			say "echo_$n $v"

@@ -213,6 +213,8 @@ static void nb_conn_start(struct nb_server *srv, struct socket *sock)
 	list_add_tail(&c->node, &srv->conns);
 	mutex_unlock(&srv->lock);
 
+	if (srv->cfg.shape == NB_HOLD)
+		return;		/* kept on srv->conns until the server stops */
 	if (srv->cfg.shape == NB_WORKQUEUE) {
 		INIT_WORK(&c->work, nb_conn_work);
 		queue_work(srv->wq, &c->work);
@@ -367,7 +369,7 @@ EXPORT_SYMBOL_GPL(nb_server_start);
  */
 void nb_server_stop(struct nb_server *srv)
 {
-	struct nb_conn *c;
+	struct nb_conn *c, *tmp;
 
 	mutex_lock(&srv->lock);
 	srv->stopping = true;
@@ -378,6 +380,15 @@ void nb_server_stop(struct nb_server *srv)
 	put_task_struct(srv->listener);
 
 	/* no connection is added from now on */
+	if (srv->cfg.shape == NB_HOLD) {
+		/* nothing serves them: release them here */
+		list_for_each_entry_safe(c, tmp, &srv->conns, node) {
+			list_del(&c->node);
+			sock_release(c->sock);
+			kfree(c);
+		}
+		srv->nconns = 0;
+	}
 	mutex_lock(&srv->lock);
 	list_for_each_entry(c, &srv->conns, node) {
 		kernel_sock_shutdown(c->sock, SHUT_RDWR);
