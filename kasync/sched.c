@@ -345,6 +345,18 @@ static void kasync_remote_push(struct kasync_rt *rt, int cpu,
 
 /* ---- enqueue: the single entry point for queueing a task --------------- */
 
+/*
+ * Will this CPU go on with other work after the wake?  In an interrupt,
+ * softirq or BH-disabled section, unless it interrupted the idle task;
+ * in a thread, if other threads are runnable here.  A hint.
+ */
+static bool kasync_waker_busy(void)
+{
+	if (in_interrupt())
+		return !is_idle_task(current);
+	return !single_task_running();
+}
+
 /**
  * kasync_enqueue - queue a task whose SCHEDULED bit the caller set
  * @t: task; by ordering rule 1 the caller owns queueing it
@@ -377,15 +389,20 @@ void kasync_enqueue(struct kasync_task *t)
 	 * Work stealing: t->cpu is where kasync_spawn_on() placed the task,
 	 * then where it was last polled.  A wake from a poll on this CPU
 	 * stays here (task to task: the waker's data is hot, and the woken
-	 * task takes the LIFO slot).  Any other wake, from an interrupt, a
-	 * softirq or a thread, goes back to the CPU that last polled the
-	 * task: its state is hot there, and the waker (a socket's softirq
-	 * run by the sending thread, say) keeps its own CPU instead of
-	 * being made to share it with the worker.  Stealing rebalances.
+	 * task takes the LIFO slot).  A wake from outside a poll goes back
+	 * to the CPU that last polled the task when this CPU has something
+	 * else to do: a socket's softirq runs on the CPU of the thread that
+	 * sent the data, and that thread should keep its CPU rather than
+	 * share it with the worker.  It also goes back when the worker there
+	 * is running anyway (no IPI to pay, and the task's state is hot).
+	 * Otherwise (a thread that is about to wait, an idle CPU's interrupt)
+	 * it stays here, the cheapest place.  Stealing rebalances.
 	 */
 	if (kasync_ws(rt) && cpu >= 0 &&
 	    (cpu == raw_smp_processor_id() ||
-	     kasync_in_poll_of(raw_cpu_ptr(rt->cpus))))
+	     kasync_in_poll_of(raw_cpu_ptr(rt->cpus)) ||
+	     !(kasync_waker_busy() ||
+	       atomic_read(&kasync_cpu_of(rt, cpu)->active))))
 		cpu = -1;
 	/* A per-CPU runtime's kasync_try_local() checks the home itself. */
 	if ((cpu < 0 || !kasync_ws(rt)) && kasync_try_local(rt, t, false))
