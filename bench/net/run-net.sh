@@ -295,19 +295,21 @@ tcp_base=$(tcp_alloc)
 # --- the benchmark -----------------------------------------------------------
 for v in $variants; do
 	if [ "$v" = floor ]; then
-		# memory only: nothing to load, nothing echoes
-		if start_server floor echo; then
-			for n in $mem_conns; do
-				say "conn_mem_$n floor"
-				r=$mem_runs
-				[ "$n" -ge 10000 ] && r=1
+		# memory only, nothing echoes; hold.ko keeps even the
+		# connections the client reset, so each run gets a fresh one
+		for n in $mem_conns; do
+			r=$mem_runs
+			[ "$n" -ge 10000 ] && r=1
+			for ((i = 1; i <= r; i++)); do
+				start_server floor echo || break
+				say "conn_mem_$n floor (run $i)"
 				"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" \
-					-r "$r" -E -v floor 2>>"$log" | tee -a "$txt" ||
+					-r 1 -E -v floor 2>>"$log" | tee -a "$txt" ||
 					status FAILED "conn_mem_$n floor"
+				stop_server floor echo $echo_port
 				settle
 			done
-			stop_server floor echo $echo_port
-		fi
+		done
 		continue
 	fi
 	if start_server "$v" echo; then
