@@ -357,6 +357,53 @@ static bool kasync_waker_busy(void)
 	return !single_task_running();
 }
 
+/* CPUs an outside wake looks at for a running worker (see below). */
+#define KASYNC_WAKE_SCAN	4
+
+/* Is @cpu's worker of @rt queued or running (or lingering)? */
+static bool kasync_worker_on(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+
+	return READ_ONCE(q->online) && atomic_read(&q->active);
+}
+
+/*
+ * Where a wake queues a task of a work-stealing runtime that was last
+ * polled on @last: that CPU, another one, or -1 for this one.
+ *
+ * A wake from a poll on this CPU stays here (task to task: the waker's
+ * data is hot, and the woken task takes the LIFO slot).  A wake from
+ * outside a poll, when this CPU has other work, goes elsewhere: a
+ * socket's softirq runs on the CPU of the thread that sent the data, and
+ * that thread should keep its CPU rather than share it with the worker.
+ * It goes back to @last, where the task's state is hot, or, if @last is
+ * this CPU, to a CPU whose worker is running anyway (no IPI to pay).  A
+ * wake when this CPU is free (a thread about to wait for the task, an
+ * idle CPU's interrupt) stays here, the cheapest place, unless @last's
+ * worker is running.  Stealing rebalances the rest.
+ */
+static int kasync_outside_cpu(struct kasync_rt *rt, int last)
+{
+	int self = raw_smp_processor_id(), cpu = self, n = 0, i;
+
+	if (kasync_in_poll_of(raw_cpu_ptr(rt->cpus)))
+		return -1;
+	if (!kasync_waker_busy())
+		return last != self && kasync_worker_on(rt, last) ? last : -1;
+	if (last != self)
+		return last;
+	for (i = 1; i < nr_cpu_ids && n < KASYNC_WAKE_SCAN; i++) {
+		cpu = (self + i) % nr_cpu_ids;
+		if (!cpu_online(cpu))
+			continue;
+		n++;
+		if (kasync_worker_on(rt, cpu))
+			return cpu;
+	}
+	return -1;
+}
+
 /**
  * kasync_enqueue - queue a task whose SCHEDULED bit the caller set
  * @t: task; by ordering rule 1 the caller owns queueing it
@@ -385,25 +432,8 @@ void kasync_enqueue(struct kasync_task *t)
 		rcu_read_unlock();
 		return;
 	}
-	/*
-	 * Work stealing: t->cpu is where kasync_spawn_on() placed the task,
-	 * then where it was last polled.  A wake from a poll on this CPU
-	 * stays here (task to task: the waker's data is hot, and the woken
-	 * task takes the LIFO slot).  A wake from outside a poll goes back
-	 * to the CPU that last polled the task when this CPU has something
-	 * else to do: a socket's softirq runs on the CPU of the thread that
-	 * sent the data, and that thread should keep its CPU rather than
-	 * share it with the worker.  It also goes back when the worker there
-	 * is running anyway (no IPI to pay, and the task's state is hot).
-	 * Otherwise (a thread that is about to wait, an idle CPU's interrupt)
-	 * it stays here, the cheapest place.  Stealing rebalances.
-	 */
-	if (kasync_ws(rt) && cpu >= 0 &&
-	    (cpu == raw_smp_processor_id() ||
-	     kasync_in_poll_of(raw_cpu_ptr(rt->cpus)) ||
-	     !(kasync_waker_busy() ||
-	       atomic_read(&kasync_cpu_of(rt, cpu)->active))))
-		cpu = -1;
+	if (kasync_ws(rt) && cpu >= 0)
+		cpu = kasync_outside_cpu(rt, cpu);
 	/* A per-CPU runtime's kasync_try_local() checks the home itself. */
 	if ((cpu < 0 || !kasync_ws(rt)) && kasync_try_local(rt, t, false))
 		return;
