@@ -269,6 +269,7 @@ void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r);
 
 /* sched.c */
 void kasync_enqueue(struct kasync_task *t);
+void kasync_enqueue_spawned(struct kasync_task *t);
 void kasync_cpu_init(struct kasync_rt *rt, struct kasync_cpu *q, int cpu);
 void kasync_cpu_work(struct work_struct *work);
 void kasync_ord_work(struct work_struct *work);

@@ -404,15 +404,11 @@ static int kasync_outside_cpu(struct kasync_rt *rt, int last)
 	return -1;
 }
 
-/**
- * kasync_enqueue - queue a task whose SCHEDULED bit the caller set
- * @t: task; by ordering rule 1 the caller owns queueing it
- *
- * Context: any.  The local push runs with IRQs off and the other paths
- * under rcu_read_lock(): both are RCU read-side sections (ordering
- * rule 6).
+/*
+ * Queue @t, a new task (@spawned: t->cpu is where kasync_spawn_on() asked
+ * for it, or -1) or a woken one.
  */
-void kasync_enqueue(struct kasync_task *t)
+static void __kasync_enqueue(struct kasync_task *t, bool spawned)
 {
 	struct kasync_rt *rt = t->rt;
 	struct kasync_chain c = {};
@@ -432,8 +428,12 @@ void kasync_enqueue(struct kasync_task *t)
 		rcu_read_unlock();
 		return;
 	}
-	if (kasync_ws(rt) && cpu >= 0)
-		cpu = kasync_outside_cpu(rt, cpu);
+	if (kasync_ws(rt) && cpu >= 0) {
+		if (!spawned)
+			cpu = kasync_outside_cpu(rt, cpu);
+		else if (cpu == raw_smp_processor_id())
+			cpu = -1;
+	}
 	/* A per-CPU runtime's kasync_try_local() checks the home itself. */
 	if ((cpu < 0 || !kasync_ws(rt)) && kasync_try_local(rt, t, false))
 		return;
@@ -447,6 +447,30 @@ void kasync_enqueue(struct kasync_task *t)
 		kasync_kick_any(rt, -1);
 	}
 	rcu_read_unlock();
+}
+
+/**
+ * kasync_enqueue - queue a woken task whose SCHEDULED bit the caller set
+ * @t: task; by ordering rule 1 the caller owns queueing it
+ *
+ * Context: any.  The local push runs with IRQs off and the other paths
+ * under rcu_read_lock(): both are RCU read-side sections (ordering
+ * rule 6).
+ */
+void kasync_enqueue(struct kasync_task *t)
+{
+	__kasync_enqueue(t, false);
+}
+
+/**
+ * kasync_enqueue_spawned - queue a new task, on the CPU it was spawned on
+ * @t: task, just spawned (SCHEDULED)
+ *
+ * Context: as kasync_enqueue().
+ */
+void kasync_enqueue_spawned(struct kasync_task *t)
+{
+	__kasync_enqueue(t, true);
 }
 
 /* Re-queue @t behind the others after its poll (woken or yielded). */

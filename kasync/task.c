@@ -233,7 +233,7 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 	if (err)
 		goto free_task;
 	this_cpu_inc(rt->cpus->st.spawned);
-	kasync_enqueue(t);
+	kasync_enqueue_spawned(t);
 	return t;
 
 free_task:
