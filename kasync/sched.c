@@ -385,7 +385,7 @@ static bool kasync_worker_on(struct kasync_rt *rt, int cpu)
  */
 static int kasync_outside_cpu(struct kasync_rt *rt, int last)
 {
-	int self = raw_smp_processor_id(), cpu = self, n = 0, i;
+	int self = raw_smp_processor_id(), cpu, n = 0;
 
 	if (kasync_in_poll_of(raw_cpu_ptr(rt->cpus)))
 		return -1;
@@ -393,11 +393,10 @@ static int kasync_outside_cpu(struct kasync_rt *rt, int last)
 		return last != self && kasync_worker_on(rt, last) ? last : -1;
 	if (last != self)
 		return last;
-	for (i = 1; i < nr_cpu_ids && n < KASYNC_WAKE_SCAN; i++) {
-		cpu = (self + i) % nr_cpu_ids;
-		if (!cpu_online(cpu))
-			continue;
-		n++;
+	/* The next online CPUs after this one (it comes last: stop there). */
+	for_each_cpu_wrap(cpu, cpu_online_mask, (self + 1) % nr_cpu_ids) {
+		if (cpu == self || n++ == KASYNC_WAKE_SCAN)
+			break;
 		if (kasync_worker_on(rt, cpu))
 			return cpu;
 	}
@@ -727,6 +726,16 @@ static u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
 	return now;
 }
 
+/*
+ * Tasks in @q's local queue (ring, LIFO slot, overflow list)?  Exact on
+ * q's CPU with IRQs off; elsewhere a hint.
+ */
+static bool kasync_local_pending(const struct kasync_cpu *q)
+{
+	return READ_ONCE(q->tail) != READ_ONCE(q->head) || READ_ONCE(q->lifo) ||
+	       READ_ONCE(q->ovf_head);
+}
+
 static bool kasync_remote_pending(struct kasync_cpu *q)
 {
 	return !llist_empty(&q->remote) ||
@@ -747,7 +756,7 @@ static bool kasync_cpu_idle(struct kasync_cpu *q)
 		local_irq_restore(flags);
 		return true;
 	}
-	if (ring_len(q) || q->lifo || q->ovf_head) {
+	if (kasync_local_pending(q)) {
 		local_irq_restore(flags);
 		return false;
 	}
@@ -775,13 +784,6 @@ static unsigned int kasync_linger_us = 50;
 module_param_named(linger_us, kasync_linger_us, uint, 0644);
 MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work while its CPU has nothing else to run (0: never)");
 
-/* Does @q have work, local or remote?  On q's CPU, IRQs on: a hint. */
-static bool kasync_cpu_has_work(struct kasync_cpu *q)
-{
-	return READ_ONCE(q->tail) != READ_ONCE(q->head) || READ_ONCE(q->lifo) ||
-	       READ_ONCE(q->ovf_head) || kasync_remote_pending(q);
-}
-
 /*
  * Linger before going idle (kasync.linger_us), within the run's budget
  * that started at @start.  Return true if work arrived: poll on.
@@ -793,7 +795,7 @@ static bool kasync_cpu_linger(struct kasync_cpu *q, u64 start)
 
 	end = min(end, start + KASYNC_BUDGET_NS);
 	while (now < end && single_task_running() && !need_resched()) {
-		if (kasync_cpu_has_work(q)) {
+		if (kasync_local_pending(q) || kasync_remote_pending(q)) {
 			this_cpu_inc(q->rt->cpus->st.lingers);
 			return true;
 		}
