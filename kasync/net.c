@@ -983,8 +983,7 @@ enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 	if (!kasync_timer_armed(&c->tm)) {
 		if (timeout_ns)
 			kasync_timer_start(task, &c->tm,
-					   ktime_add_ns(ktime_get(), timeout_ns),
-					   0);
+					   kasync_deadline_ns(timeout_ns), 0);
 		return KASYNC_PENDING;
 	}
 	if (!kasync_timer_expired(&c->tm))

@@ -169,7 +169,7 @@ enum kasync_poll kasync_sleep(struct kasync_task *task,
 {
 	if (tm->armed)
 		return kasync_timer_poll(task, tm);
-	return kasync_sleep_common(task, tm, ktime_add_ns(ktime_get(), ns), 0);
+	return kasync_sleep_common(task, tm, kasync_deadline_ns(ns), 0);
 }
 EXPORT_SYMBOL_GPL(kasync_sleep);
 
@@ -190,8 +190,7 @@ enum kasync_poll kasync_sleep_range(struct kasync_task *task,
 {
 	if (tm->armed)
 		return kasync_timer_poll(task, tm);
-	return kasync_sleep_common(task, tm, ktime_add_ns(ktime_get(), ns),
-				   slack_ns);
+	return kasync_sleep_common(task, tm, kasync_deadline_ns(ns), slack_ns);
 }
 EXPORT_SYMBOL_GPL(kasync_sleep_range);
 

@@ -85,7 +85,7 @@ static inline bool kasync_timer_armed(const struct kasync_timer *tm)
  */
 #define KASYNC_NO_TIMEOUT	U64_MAX
 
-/* @ns from now, saturating at KTIME_MAX */
+/* @ns from now (CLOCK_MONOTONIC), saturating at KTIME_MAX */
 static inline ktime_t kasync_deadline_ns(u64 ns)
 {
 	return ktime_add_safe(ktime_get(),
