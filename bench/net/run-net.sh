@@ -259,6 +259,17 @@ http_point() {		# VARIANT N
 	settle
 }
 
+# conn_mem runs per point: at most 3, and 1 at 10,000 connections.
+mem_runs_at() { [ "$1" -ge 10000 ] && echo 1 || echo "$mem_runs"; }
+
+# conn_mem against the echo port; the caller settles afterwards.
+mem_point() {	# VARIANT CONNS RUNS [CONN_MEM_ARG...]
+	local v=$1 n=$2 r=$3
+	shift 3
+	"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" -r "$r" -v "$v" "$@" \
+		2>>"$log" | tee -a "$txt" || status FAILED "conn_mem_$n $v"
+}
+
 # --- setup -----------------------------------------------------------------
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 for kv in net/ipv4/ip_local_port_range="10000 65535" net/core/somaxconn=65535 \
@@ -298,14 +309,11 @@ for v in $variants; do
 		# memory only, nothing echoes; hold.ko keeps even the
 		# connections the client reset, so each run gets a fresh one
 		for n in $mem_conns; do
-			r=$mem_runs
-			[ "$n" -ge 10000 ] && r=1
+			r=$(mem_runs_at "$n")
 			for ((i = 1; i <= r; i++)); do
 				start_server floor echo || break
 				say "conn_mem_$n floor (run $i)"
-				"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" \
-					-r 1 -E -v floor 2>>"$log" | tee -a "$txt" ||
-					status FAILED "conn_mem_$n floor"
+				mem_point floor "$n" 1 -E
 				stop_server floor echo $echo_port
 				settle
 			done
@@ -322,11 +330,7 @@ for v in $variants; do
 		done
 		for n in $mem_conns; do
 			say "conn_mem_$n $v"
-			r=$mem_runs
-			[ "$n" -ge 10000 ] && r=1
-			"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" -r "$r" \
-				-v "$v" 2>>"$log" | tee -a "$txt" ||
-				status FAILED "conn_mem_$n $v"
+			mem_point "$v" "$n" "$(mem_runs_at "$n")"
 			settle
 		done
 		stop_server "$v" echo $echo_port
