@@ -91,6 +91,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/udp.h>
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/net_namespace.h>
@@ -745,6 +746,27 @@ static int ks_recvmsg(struct kasync_sock *ks, void *buf, size_t len,
 	return kernel_recvmsg(ks->sock, &msg, &iov, 1, len, MSG_DONTWAIT);
 }
 
+/*
+ * Would a receive find something: data, the peer's EOF or an error?  What
+ * poll(2) reports as readable, read without the socket lock.  The
+ * protocols' poll methods take no poll table here, so they queue nothing,
+ * but udp_poll() reads its (absent: kernel socket) file to decide whether
+ * to re-check checksums, so UDP gets datagram_poll() and its second,
+ * reader-side queue, which __skb_recv_udp() fills from the first.  A
+ * datagram with a bad checksum counts as readable; the receive then
+ * drops it and waits again.
+ */
+static bool ks_readable(struct socket *sock)
+{
+	const __poll_t in = EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+	struct sock *sk = sock->sk;
+
+	if (sk->sk_type == SOCK_STREAM)
+		return sock->ops->poll(NULL, sock, NULL) & in;
+	return (datagram_poll(NULL, sock, NULL) & in) ||
+	       !skb_queue_empty_lockless(&udp_sk(sk)->reader_queue);
+}
+
 /* Try @a once; a final result goes to *@res. */
 static enum ks_step ks_try(struct kasync_sock *ks, struct kasync_sock_op *op,
 			   const struct ks_args *a, long *res)
@@ -773,10 +795,7 @@ static enum ks_step ks_try(struct kasync_sock *ks, struct kasync_sock_op *op,
 		r = ks_sendmsg(ks, a->buf, len, a->addr, a->addrlen);
 		break;
 	case KS_READABLE:
-		/* What poll(2) would see; without a poll table it never queues. */
-		r = ks->sock->ops->poll(NULL, ks->sock, NULL) &
-		    (EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR) ?
-		    0 : -EAGAIN;
+		r = ks_readable(ks->sock) ? 0 : -EAGAIN;
 		break;
 	case KS_SEND_ALL:
 		len = min(a->len - op->done, KS_MAX_IO);

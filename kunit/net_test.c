@@ -1186,6 +1186,61 @@ static void kn_udp_refused(struct kunit *test)
 	kasync_sock_close(srv.ks);
 }
 
+/* Sends @len bytes of @buf from @ks to @to as one datagram, now. */
+static int kn_sendto_now(struct kasync_sock *ks, const void *buf, size_t len,
+			 struct sockaddr_storage *to)
+{
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = to,
+		.msg_namelen = kn_addrlen(to),
+		.msg_flags = MSG_DONTWAIT,
+	};
+
+	return kernel_sendmsg(kasync_sock_socket(ks), &msg, &iov, 1, len);
+}
+
+/*
+ * kasync_sock_readable() on UDP: waits while nothing is queued, finishes
+ * for a datagram, and sees one that an earlier receive left behind (UDP
+ * moves every queued datagram to a second, reader-side queue at once).
+ */
+static void kn_udp_readable(struct kunit *test)
+{
+	atomic_t stage = ATOMIC_INIT(0);
+	struct kn_readable s = { .stage = &stage };
+	struct sockaddr_storage sa, ca;
+	struct kasync_sock *peer;
+	struct kasync_task *h;
+	int family, i;
+
+	for (i = 0; i < 2; i++) {
+		family = i ? AF_INET6 : AF_INET;
+		s.ks = kn_bound(test, family, SOCK_DGRAM, &sa);
+		peer = kn_bound(test, family, SOCK_DGRAM, &ca);
+		atomic_set(&stage, 0);
+		h = kasync_spawn(NULL, &kn_readable_ops, &s, sizeof(s), GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+		msleep(20);
+		KUNIT_EXPECT_EQ(test, atomic_read(&stage), 0);
+		KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+		KUNIT_ASSERT_EQ(test, kn_sendto_now(peer, "one", 3, &sa), 3);
+		KUNIT_ASSERT_EQ(test, kn_sendto_now(peer, "second", 6, &sa), 6);
+		KUNIT_EXPECT_EQ(test, kasync_join(&h), 3L);
+		KUNIT_EXPECT_EQ(test, atomic_read(&stage), 2);
+
+		/* The second datagram waits on the reader-side queue. */
+		h = kasync_spawn(NULL, &kn_readable_ops, &s, sizeof(s), GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+		KUNIT_EXPECT_TRUE(test, kt_wait_for(kasync_task_finished(h), 5000));
+		if (!kasync_task_finished(h))	/* let the join end */
+			kn_sendto_now(peer, "third", 5, &sa);
+		KUNIT_EXPECT_EQ(test, kasync_join(&h), 6L);
+		kasync_sock_close(peer);
+		kasync_sock_close(s.ks);
+	}
+}
+
 /* ---- misuse and stopping ------------------------------------------------------ */
 
 struct kn_misuse {
@@ -1604,6 +1659,7 @@ static struct kunit_case kasync_net_cases[] = {
 	KUNIT_CASE(kn_tcp_backpressure),
 	KUNIT_CASE(kn_udp_v4),
 	KUNIT_CASE(kn_udp_v6),
+	KUNIT_CASE(kn_udp_readable),
 	KUNIT_CASE(kn_udp_refused),
 	KUNIT_CASE(kn_misuse),
 	KUNIT_CASE(kn_accept_stop),
