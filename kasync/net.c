@@ -767,6 +767,23 @@ static bool ks_readable(struct socket *sock)
 	       !skb_queue_empty_lockless(&udp_sk(sk)->reader_queue);
 }
 
+/*
+ * Is there surely nothing for a receive, on a connected TCP socket or a
+ * UDP one, where poll(2)'s "not readable" is a receive's -EAGAIN?  A
+ * failed TCP receive takes and releases the socket lock, a look at the
+ * sequence numbers takes nothing; and the receive after a send (a
+ * request's answer, a client's next request) mostly finds nothing yet.
+ */
+static bool ks_rx_empty(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (sk->sk_type == SOCK_STREAM &&
+	    READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
+		return false;	/* let recvmsg() say what it means */
+	return !ks_readable(sock);
+}
+
 /* Try @a once; a final result goes to *@res. */
 static enum ks_step ks_try(struct kasync_sock *ks, struct kasync_sock_op *op,
 			   const struct ks_args *a, long *res)
@@ -827,10 +844,11 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 				 struct kasync_sock_op *op,
 				 const struct ks_args *a, long *res)
 {
+	bool fresh = !op->started;
 	enum ks_step step;
 	unsigned int n;
 
-	if (!op->started) {
+	if (fresh) {
 		op->started = true;
 		op->blocked = false;
 		op->done = 0;
@@ -841,9 +859,18 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 				      ks_ready(ks, op, a->kind)) != KASYNC_READY)
 			return KASYNC_PENDING;
 		op->blocked = false;
-		/* Rule N1: the snapshot comes before the try. */
+		/* Rule N1: the snapshot comes before the try (or the look). */
 		op->seq = ks_events(ks, a->kind);
-		step = ks_try(ks, op, a, res);
+		/*
+		 * A fresh receive looks before it tries; one woken by an
+		 * event tries at once, as the event mostly brought data.
+		 */
+		if (fresh && (a->kind == KS_RECV || a->kind == KS_RECVFROM) &&
+		    ks_rx_empty(ks->sock))
+			step = KS_AGAIN;
+		else
+			step = ks_try(ks, op, a, res);
+		fresh = false;
 		if (step == KS_FINISHED) {
 			op->started = false;
 			return KASYNC_READY;
