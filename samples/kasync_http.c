@@ -10,15 +10,18 @@
  * and a wait is a return from its poll function, not a blocked thread.
  *
  * HTTP/1.1 with keep-alive and pipelining; a request that does not parse
- * gets 400, one that does not fit the connection's buffer too; idle
- * connections are dropped after idle_ms; connections beyond max_conns get
- * a 503 and are closed; unloading closes every connection.
+ * gets 400, one that does not fit the connection's buffer too (2 KiB,
+ * allocated when a request starts and freed once none is left, so an idle
+ * connection holds none); idle connections are dropped after idle_ms;
+ * connections beyond max_conns get a 503 and are closed; unloading closes
+ * every connection.
  *
  *	insmod kasync_http.ko port=8080 counter=127.0.0.1:8081
  *	wrk -c 1000 -d 5s http://127.0.0.1:8080/
  */
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/slab.h>
 #include <kasync.h>
 
 #include "kasync_http.h"
@@ -49,6 +52,39 @@ MODULE_PARM_DESC(visit_errors, "visits the counter did not register (read-only)"
 static struct sockaddr_storage counter_addr;
 static int counter_addrlen;
 
+/*
+ * The answers, written once at load: each is fixed by its status and
+ * whether the connection closes after it, so a connection's state holds
+ * a pointer rather than a copy, and a request costs no formatting.
+ */
+enum http_answer { HTTP_WELCOME, HTTP_SORRY, HTTP_NOT_FOUND, HTTP_BAD, HTTP_ANSWERS };
+
+static struct {
+	size_t len;
+	char text[160];
+} answers[HTTP_ANSWERS][2];	/* [answer][closes] */
+
+static void http_answers_init(void)
+{
+	static const struct {
+		int status;
+		const char *reason, *body;
+	} a[HTTP_ANSWERS] = {
+		[HTTP_WELCOME] = { 200, "OK", WELCOME },
+		[HTTP_SORRY] = { 503, "Service Unavailable", SORRY },
+		[HTTP_NOT_FOUND] = { 404, "Not Found", "not found\n" },
+		[HTTP_BAD] = { 400, "Bad Request", "bad request\n" },
+	};
+	int i, c;
+
+	for (i = 0; i < HTTP_ANSWERS; i++)
+		for (c = 0; c < 2; c++)
+			answers[i][c].len = khttp_response(answers[i][c].text,
+							   sizeof(answers[i][c].text),
+							   a[i].status, a[i].reason,
+							   c, a[i].body);
+}
+
 /* --- http-visit-begin --- */
 /*
  * Registering a visit: a helper awaited by the connection task, with its
@@ -59,7 +95,7 @@ struct visit {
 	struct kasync_co co;
 	struct kasync_sock_connect conn;
 	struct kasync_sock_op op;
-	struct kasync_timer tm;
+	struct kasync_timer *tm;	/* the caller's, idle meanwhile */
 	struct kasync_sock *ks;		/* to the counter, kept alive */
 	bool fresh;			/* ks was connected for this visit */
 	bool ok;			/* the result */
@@ -117,7 +153,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 		v->len = 0;
 		v->err = v->n < 0 ? v->n : 0;
 		while (!v->err && !(v->err = visit_reply(v))) {
-			KASYNC_AWAIT_TIMEOUT(&v->co, t, &v->tm, counter_ms * NSEC_PER_MSEC,
+			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, counter_ms * NSEC_PER_MSEC,
 					     kasync_sock_recv(t, v->ks, &v->op,
 							      v->buf + v->len,
 							      sizeof(v->buf) - v->len,
@@ -151,7 +187,7 @@ struct http_conn {
 	struct kserver_conn c;		/* first */
 	struct kasync_co co;
 	struct kasync_sock_op op;
-	struct kasync_timer idle;
+	struct kasync_timer tm;		/* idle limit; the visit's limit */
 	struct khttp_req req;
 	struct visit visit;
 	ssize_t n;
@@ -159,9 +195,8 @@ struct http_conn {
 	int parsed;
 	bool more;
 	size_t len;
-	size_t out_len;
-	char in[HTTP_BUF];
-	char out[192];
+	char *in;			/* HTTP_BUF bytes, while a request is in */
+	enum http_answer answer;
 };
 
 /* --- http-conn-begin --- */
@@ -171,13 +206,28 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
-		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in), &s->req);
+		if (!s->len) {
+			/* Between requests: no buffer until the next one. */
+			kfree(s->in);
+			s->in = NULL;
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm,
+					     kserver_idle_ns(idle_ms),
+					     kasync_sock_readable(t, s->c.ks, &s->op,
+								  &s->err),
+					     kasync_sock_cancel(t, &s->op), &s->err);
+			if (s->err)		/* idle too long */
+				break;
+			s->in = kmalloc(HTTP_BUF, GFP_KERNEL);
+			if (!s->in)
+				break;
+		}
+		s->parsed = khttp_parse(s->in, s->len, HTTP_BUF, &s->req);
 		if (!s->parsed) {		/* need more bytes */
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm,
 					     kserver_idle_ns(idle_ms),
 					     kasync_sock_recv(t, s->c.ks, &s->op,
 							      s->in + s->len,
-							      sizeof(s->in) - s->len,
+							      HTTP_BUF - s->len,
 							      &s->n),
 					     kasync_sock_cancel(t, &s->op), &s->err);
 			if (s->err || s->n <= 0)
@@ -187,24 +237,19 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 		}
 		s->more = s->parsed > 0 && !s->req.close;
 		if (s->parsed < 0) {
-			s->out_len = khttp_response(s->out, sizeof(s->out), 400,
-						    "Bad Request", true, "bad request\n");
+			s->answer = HTTP_BAD;
 		} else if (strcmp(s->req.method, "GET") || strcmp(s->req.path, "/")) {
-			s->out_len = khttp_response(s->out, sizeof(s->out), 404,
-						    "Not Found", !s->more, "not found\n");
+			s->answer = HTTP_NOT_FOUND;
 		} else {
 			/* The seed's handler: register the visit, then answer. */
+			s->visit.tm = &s->tm;
 			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit));
-			if (s->visit.ok)
-				s->out_len = khttp_response(s->out, sizeof(s->out), 200, "OK",
-							    !s->more, WELCOME);
-			else
-				s->out_len = khttp_response(s->out, sizeof(s->out), 503,
-							    "Service Unavailable",
-							    !s->more, SORRY);
+			s->answer = s->visit.ok ? HTTP_WELCOME : HTTP_SORRY;
 		}
-		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op, s->out,
-							  s->out_len, &s->n));
+		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
+							  answers[s->answer][!s->more].text,
+							  answers[s->answer][!s->more].len,
+							  &s->n));
 		atomic_inc(&requests);
 		if (!s->more || s->n < 0)
 			break;
@@ -220,9 +265,9 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 		kasync_sock_shutdown(s->c.ks, SHUT_WR);
 		s->len = 0;
 		do {
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle, 1000 * NSEC_PER_MSEC,
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, 1000 * NSEC_PER_MSEC,
 					     kasync_sock_recv(t, s->c.ks, &s->op, s->in,
-							      sizeof(s->in), &s->n),
+							      HTTP_BUF, &s->n),
 					     kasync_sock_cancel(t, &s->op), &s->err);
 			s->len += s->n > 0 ? s->n : 0;
 		} while (!s->err && s->n > 0 && s->len < LINGER_MAX);
@@ -236,6 +281,7 @@ static void http_conn_drop(void *p)
 {
 	struct http_conn *s = p;
 
+	kfree(s->in);
 	visit_close(&s->visit);
 	kserver_conn_end(&s->c);
 }
@@ -266,6 +312,7 @@ static int __init http_init(void)
 		pr_err("kasync_http: bad counter address \"%s\"\n", counter);
 		return err;
 	}
+	http_answers_init();
 	err = http_srv_start("http", &http_conn_ops, sizeof(struct http_conn),
 			     http_refuse);
 	if (err)
