@@ -16,8 +16,10 @@
  * tries again.  Counting events rather than re-deriving readiness from
  * TCP's state means an await needs no knowledge of the protocol beyond
  * "this would block", and it cannot miss an event that came after its
- * try (ordering rules N1 and N2 below).  Nothing is allocated per receive
- * or send; accept allocates the new connection's kasync_sock.  Both
+ * try (ordering rules N1 and N2 below); a fresh receive looks at the
+ * socket's readability before its first try (ks_rx_empty()), which rule
+ * N1 covers the same way.  Nothing is allocated per receive or send;
+ * accept allocates the new connection's kasync_sock.  Both
  * directions share one wait queue, which keeps the structure small: a
  * task waiting to receive is polled for nothing when send space frees up
  * (for UDP, when a datagram it sent is freed), and finds its count
