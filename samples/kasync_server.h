@@ -98,12 +98,16 @@ static inline void kserver_conn_end(struct kserver_conn *c)
 	atomic_dec(&c->srv->active);
 }
 
+/* Connections the listener accepts before it lets the other tasks run. */
+#define KSERVER_ACCEPT_BURST	64
+
 struct kserver_listener {
 	struct kasync_co co;
 	struct kasync_sock_op op;
 	struct kasync_sock *ls;
 	struct kasync_sock *nks;
 	struct kserver *srv;
+	unsigned int burst;		/* accepted since the last yield */
 	int err;
 };
 
@@ -152,6 +156,15 @@ static inline enum kasync_poll kserver_listener_poll(struct kasync_task *t,
 							&l->nks, &l->err));
 		if (!l->err) {
 			kserver_serve(l->srv, l->nks);
+			if (++l->burst < KSERVER_ACCEPT_BURST)
+				continue;
+			/*
+			 * A burst of connections: without a yield, one poll
+			 * would accept all of them while their tasks and
+			 * everything else on this CPU wait.
+			 */
+			l->burst = 0;
+			KASYNC_YIELD(&l->co);
 			continue;
 		}
 		/* Out of memory or descriptors: let the others run first. */
