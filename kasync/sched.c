@@ -173,6 +173,16 @@ static struct kasync_task *ring_pop(struct kasync_cpu *q)
 	return t;
 }
 
+static void ovf_append(struct kasync_cpu *q, struct kasync_chain *c)
+{
+	if (q->ovf_tail)
+		q->ovf_tail->node.next = &c->first->node;
+	else
+		q->ovf_head = c->first;
+	q->ovf_tail = c->last;
+	WRITE_ONCE(q->ovf_len, q->ovf_len + c->n);
+}
+
 static struct kasync_task *ovf_pop(struct kasync_cpu *q)
 {
 	struct kasync_task *t = q->ovf_head;
@@ -187,37 +197,73 @@ static struct kasync_task *ovf_pop(struct kasync_cpu *q)
 }
 
 /*
- * The ring is full: move its older half and @t to the inject queue (or,
- * for a per-CPU runtime, to this CPU's overflow list).
+ * The ring is full: move its newer half and @t to the inject queue (or,
+ * for a per-CPU runtime, to the back of this CPU's overflow list).  The
+ * older half stays to be polled first: sending the tasks that have
+ * waited longest to the back of a queue that is only looked at now and
+ * then would starve them for as long as the ring keeps filling.
  */
 static void ring_overflow(struct kasync_cpu *q, struct kasync_task *t)
 {
 	struct kasync_chain c = {};
-	unsigned int i;
+	unsigned int i, from = q->tail - KASYNC_RING_SIZE / 2;
 
-	for (i = 0; i < KASYNC_RING_SIZE / 2; i++)
-		chain_add(&c, ring_pop(q));
+	for (i = from; i != q->tail; i++)
+		chain_add(&c, q->ring[i & KASYNC_RING_MASK]);
+	WRITE_ONCE(q->tail, from);
 	chain_add(&c, t);
 	this_cpu_inc(q->rt->cpus->st.overflows);
 	if (!kasync_ws(q->rt)) {
-		if (q->ovf_tail)
-			q->ovf_tail->node.next = &c.first->node;
-		else
-			q->ovf_head = c.first;
-		q->ovf_tail = c.last;
-		WRITE_ONCE(q->ovf_len, q->ovf_len + c.n);
+		ovf_append(q, &c);
 		return;
 	}
 	kasync_inject_push(q->rt, &c);
 	kasync_kick_any(q->rt, q->cpu);
 }
 
+/*
+ * Queue @t behind everything in @q's local queue: the ring, or, while a
+ * per-CPU runtime's overflow list holds tasks, behind those (wake order).
+ */
 static void ring_push_or_overflow(struct kasync_cpu *q, struct kasync_task *t)
 {
-	if (ring_len(q) < KASYNC_RING_SIZE)
+	struct kasync_chain c = {};
+
+	if (!kasync_ws(q->rt) && q->ovf_head) {
+		chain_add(&c, t);
+		ovf_append(q, &c);
+	} else if (ring_len(q) < KASYNC_RING_SIZE) {
 		ring_push(q, t);
-	else
+	} else {
 		ring_overflow(q, t);
+	}
+}
+
+/*
+ * Put the chain @t (@n tasks, oldest first) at the front of @q's ring,
+ * to be polled before what is there: tasks taken from the inject queue,
+ * which waited longer than the ring's.  Room is made by moving the
+ * ring's newest tasks to the inject queue's back.  @q's CPU, IRQs off.
+ */
+static void ring_push_front(struct kasync_cpu *q, struct kasync_task *t,
+			    unsigned int n)
+{
+	struct kasync_chain c = {};
+	unsigned int i, room = KASYNC_RING_SIZE - ring_len(q);
+
+	if (n > room) {
+		for (i = q->tail - (n - room); i != q->tail; i++)
+			chain_add(&c, q->ring[i & KASYNC_RING_MASK]);
+		WRITE_ONCE(q->tail, q->tail - (n - room));
+	}
+	i = q->head - n;
+	WRITE_ONCE(q->head, i);
+	for (; t; t = kt_next(t))
+		q->ring[i++ & KASYNC_RING_MASK] = t;
+	if (c.first) {
+		kasync_inject_push(q->rt, &c);
+		kasync_kick_any(q->rt, q->cpu);
+	}
 }
 
 /*
@@ -521,6 +567,27 @@ static void kasync_local_fill(struct kasync_cpu *q, struct kasync_task *t)
 }
 
 /* Next task from the CPU-local queue: LIFO slot, ring, overflow list. */
+/* ring_push_front() with IRQs off; hands the tasks on if @q went offline. */
+static void kasync_local_front(struct kasync_cpu *q, struct kasync_task *t,
+			       unsigned int n)
+{
+	struct kasync_task *next;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (q->online && n) {
+		ring_push_front(q, t, n);
+		t = NULL;
+	}
+	local_irq_restore(flags);
+	for (; t; t = next) {
+		next = kt_next(t);
+		kasync_requeue(q, t);
+	}
+	if (READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
+		kasync_kick_stealer(q->rt, q->cpu);
+}
+
 static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
 {
 	struct kasync_task *t;
@@ -556,7 +623,7 @@ static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
 	struct kasync_chain c = {};
 	struct llist_node *n;
 	struct kasync_task *t;
-	unsigned int max, room;
+	unsigned int max;
 
 	if (!llist_empty(&q->remote)) {
 		n = llist_reverse_order(llist_del_all(&q->remote));
@@ -569,17 +636,17 @@ static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
 	if (!kasync_ws(q->rt))
 		return NULL;
 	/*
-	 * Take a fair share of the inject queue, at most half a ring, and
-	 * no more than the ring has room for besides the task returned:
-	 * more would overflow straight back to the inject queue.
+	 * Take a fair share of the inject queue, at most half a ring.  They
+	 * waited longer than the ring's tasks, so they go to its front, and
+	 * a full ring's newest make room at the inject queue's back: a CPU
+	 * whose ring stays full still serves in about wake order.
 	 */
 	max = atomic_read(&q->rt->inject_len) / num_online_cpus() + 1;
-	room = KASYNC_RING_SIZE - (READ_ONCE(q->tail) - READ_ONCE(q->head));
-	max = min3(max, room + 1, KASYNC_RING_SIZE / 2);
+	max = min_t(unsigned int, max, KASYNC_RING_SIZE / 2);
 	kasync_inject_pop(q->rt, &c, max);
 	if (!c.first)
 		return NULL;
-	kasync_local_fill(q, kt_next(c.first));
+	kasync_local_front(q, kt_next(c.first), c.n - 1);
 	return c.first;
 }
 

@@ -544,6 +544,80 @@ static void ks_ring_overflow_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.completed, (u64)n);
 }
 
+#define KS_FAIR_TASKS	600	/* over two rings' worth */
+#define KS_FAIR_ROUNDS	8
+
+/* Yields KS_FAIR_ROUNDS times; notes the most polls of others it waited. */
+struct ks_fair {
+	struct kasync_co co;
+	atomic_t *clock;	/* polls of all the tasks */
+	int last;
+	int i;
+	int max_gap;
+};
+
+static enum kasync_poll ks_fair_poll(struct kasync_task *t, void *p)
+{
+	struct ks_fair *s = p;
+	int now = atomic_inc_return(s->clock);
+
+	/* From the spawn (clock 0) to the first poll, and between polls. */
+	s->max_gap = max(s->max_gap, now - s->last - 1);
+	s->last = now;
+	KASYNC_BEGIN(&s->co);
+	for (s->i = 1; s->i <= KS_FAIR_ROUNDS; s->i++)
+		KASYNC_YIELD(&s->co);
+	KASYNC_RETURN(&s->co, t, s->max_gap);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops ks_fair_ops = { .poll = ks_fair_poll };
+
+/*
+ * More runnable tasks than the ring holds, all yielding, on one CPU: the
+ * queue stays full, and still every task waits about one round of the
+ * others between two polls (wake order), not until the ring's tasks are
+ * done while the overflowed ones wait behind them.
+ */
+static void ks_overflow_fifo(struct kunit *test)
+{
+	struct ks_fair f = {};
+	struct kasync_task **h;
+	struct kasync_stats st;
+	struct kasync_rt *rt;
+	atomic_t clock = ATOMIC_INIT(0);
+	unsigned long flags;
+	long gap, worst = 0;
+	int cpu, i, n;
+
+	h = kunit_kcalloc(test, KS_FAIR_TASKS, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	rt = ks_rt(test, "ks_fifo", KASYNC_RT_PERCPU);
+	f.clock = &clock;
+	/* All queued before the worker runs (as ks_ring_overflow_global). */
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	for (n = 0; n < KS_FAIR_TASKS; n++) {
+		h[n] = kasync_spawn_on(rt, cpu, &ks_fair_ops, &f, sizeof(f),
+				       GFP_ATOMIC);
+		if (IS_ERR(h[n]))
+			break;
+	}
+	local_irq_restore(flags);
+	for (i = 0; i < n; i++) {
+		gap = kasync_join(&h[i]);
+		worst = max(worst, gap);
+	}
+	kasync_rt_stats(rt, &st);
+	kasync_rt_destroy(rt);
+	KUNIT_EXPECT_EQ(test, n, KS_FAIR_TASKS);
+	KUNIT_EXPECT_GT(test, st.overflows, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.completed, (u64)n);
+	/* Round robin: KS_FAIR_TASKS - 1 others; slack for the spawning. */
+	KUNIT_EXPECT_LE_MSG(test, worst, 2L * KS_FAIR_TASKS,
+			    "a task waited %ld polls of others", worst);
+}
+
 #define KS_BUDGET_TASKS	200
 
 /* One CPU, many runnable tasks: the worker stops on its budget. */
@@ -729,6 +803,7 @@ static struct kunit_case kasync_sched_cases[] = {
 	KUNIT_CASE(ks_lifo_hits),
 	KUNIT_CASE(ks_ring_overflow),
 	KUNIT_CASE(ks_ring_overflow_global),
+	KUNIT_CASE(ks_overflow_fifo),
 	KUNIT_CASE(ks_budget_yields),
 	KUNIT_CASE(ks_stats_balance),
 	KUNIT_CASE_SLOW(ks_cpu_hotplug),
