@@ -638,8 +638,8 @@ static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
 	/*
 	 * Take a fair share of the inject queue, at most half a ring.  They
 	 * waited longer than the ring's tasks, so they go to its front, and
-	 * a full ring's newest make room at the inject queue's back: a CPU
-	 * whose ring stays full still serves in about wake order.
+	 * a full ring's newest make room at the inject queue's back.  Not
+	 * exact wake order: a task can be sent back more than once.
 	 */
 	max = atomic_read(&q->rt->inject_len) / num_online_cpus() + 1;
 	max = min_t(unsigned int, max, KASYNC_RING_SIZE / 2);
