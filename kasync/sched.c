@@ -183,6 +183,17 @@ static void ovf_append(struct kasync_cpu *q, struct kasync_chain *c)
 	WRITE_ONCE(q->ovf_len, q->ovf_len + c->n);
 }
 
+/* Take the @k newest tasks off @q's ring into @c, oldest first. */
+static void ring_take_newest(struct kasync_cpu *q, struct kasync_chain *c,
+			     unsigned int k)
+{
+	unsigned int i, from = q->tail - k;
+
+	for (i = from; i != q->tail; i++)
+		chain_add(c, q->ring[i & KASYNC_RING_MASK]);
+	WRITE_ONCE(q->tail, from);
+}
+
 static struct kasync_task *ovf_pop(struct kasync_cpu *q)
 {
 	struct kasync_task *t = q->ovf_head;
@@ -206,11 +217,8 @@ static struct kasync_task *ovf_pop(struct kasync_cpu *q)
 static void ring_overflow(struct kasync_cpu *q, struct kasync_task *t)
 {
 	struct kasync_chain c = {};
-	unsigned int i, from = q->tail - KASYNC_RING_SIZE / 2;
 
-	for (i = from; i != q->tail; i++)
-		chain_add(&c, q->ring[i & KASYNC_RING_MASK]);
-	WRITE_ONCE(q->tail, from);
+	ring_take_newest(q, &c, KASYNC_RING_SIZE / 2);
 	chain_add(&c, t);
 	this_cpu_inc(q->rt->cpus->st.overflows);
 	if (!kasync_ws(q->rt)) {
@@ -251,11 +259,8 @@ static void ring_push_front(struct kasync_cpu *q, struct kasync_task *t,
 	struct kasync_chain c = {};
 	unsigned int i, room = KASYNC_RING_SIZE - ring_len(q);
 
-	if (n > room) {
-		for (i = q->tail - (n - room); i != q->tail; i++)
-			chain_add(&c, q->ring[i & KASYNC_RING_MASK]);
-		WRITE_ONCE(q->tail, q->tail - (n - room));
-	}
+	if (n > room)
+		ring_take_newest(q, &c, n - room);
 	i = q->head - n;
 	WRITE_ONCE(q->head, i);
 	for (; t; t = kt_next(t))
@@ -540,6 +545,14 @@ out:
 
 /* ---- the worker --------------------------------------------------------- */
 
+/* A batch arrived at once: let an idle worker help with it. */
+static void kasync_batch_kick(struct kasync_cpu *q)
+{
+	if (kasync_ws(q->rt) &&
+	    READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
+		kasync_kick_stealer(q->rt, q->cpu);
+}
+
 /*
  * Move a chain of tasks for this CPU into its local queue, in one
  * IRQs-off section (at most half a ring: a steal or a global pop).
@@ -560,13 +573,9 @@ static void kasync_local_fill(struct kasync_cpu *q, struct kasync_task *t)
 		next = kt_next(t);
 		kasync_requeue(q, t);
 	}
-	/* A batch arrived at once: let an idle worker help with it. */
-	if (kasync_ws(q->rt) &&
-	    READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
-		kasync_kick_stealer(q->rt, q->cpu);
+	kasync_batch_kick(q);
 }
 
-/* Next task from the CPU-local queue: LIFO slot, ring, overflow list. */
 /* ring_push_front() with IRQs off; hands the tasks on if @q went offline. */
 static void kasync_local_front(struct kasync_cpu *q, struct kasync_task *t,
 			       unsigned int n)
@@ -584,10 +593,10 @@ static void kasync_local_front(struct kasync_cpu *q, struct kasync_task *t,
 		next = kt_next(t);
 		kasync_requeue(q, t);
 	}
-	if (READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
-		kasync_kick_stealer(q->rt, q->cpu);
+	kasync_batch_kick(q);
 }
 
+/* Next task from the CPU-local queue: LIFO slot, ring, overflow list. */
 static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
 {
 	struct kasync_task *t;
