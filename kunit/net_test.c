@@ -693,19 +693,25 @@ static const struct kasync_task_ops kn_readable_ops = {
 	.poll = kn_readable_poll,
 };
 
+/* Sends @len bytes of @buf on @ks now (as one datagram to @to, if set). */
+static int kn_send_now(struct kasync_sock *ks, const void *buf, size_t len,
+		       struct sockaddr_storage *to)
+{
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = to,
+		.msg_namelen = to ? kn_addrlen(to) : 0,
+		.msg_flags = MSG_DONTWAIT,
+	};
+
+	return kernel_sendmsg(kasync_sock_socket(ks), &msg, &iov, 1, len);
+}
+
 /*
  * kasync_sock_readable() waits while nothing is there, and finishes for
  * data (the recv then gets it without waiting) and for the peer's EOF (the
  * recv then returns 0).
  */
-static int kn_send_now(struct kasync_sock *ks, const void *buf, size_t len)
-{
-	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-
-	return kernel_sendmsg(kasync_sock_socket(ks), &msg, &iov, 1, len);
-}
-
 static void kn_tcp_readable(struct kunit *test)
 {
 	atomic_t stage = ATOMIC_INIT(0);
@@ -720,7 +726,7 @@ static void kn_tcp_readable(struct kunit *test)
 	msleep(20);
 	KUNIT_EXPECT_EQ(test, atomic_read(&stage), 0);
 	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
-	KUNIT_ASSERT_EQ(test, kn_send_now(srv, "hello", 5), 5);
+	KUNIT_ASSERT_EQ(test, kn_send_now(srv, "hello", 5, NULL), 5);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 5L);
 	KUNIT_EXPECT_EQ(test, atomic_read(&stage), 2);
 	kasync_sock_close(srv);
@@ -1186,20 +1192,6 @@ static void kn_udp_refused(struct kunit *test)
 	kasync_sock_close(srv.ks);
 }
 
-/* Sends @len bytes of @buf from @ks to @to as one datagram, now. */
-static int kn_sendto_now(struct kasync_sock *ks, const void *buf, size_t len,
-			 struct sockaddr_storage *to)
-{
-	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_name = to,
-		.msg_namelen = kn_addrlen(to),
-		.msg_flags = MSG_DONTWAIT,
-	};
-
-	return kernel_sendmsg(kasync_sock_socket(ks), &msg, &iov, 1, len);
-}
-
 /*
  * kasync_sock_readable() on UDP: waits while nothing is queued, finishes
  * for a datagram, and sees one that an earlier receive left behind (UDP
@@ -1224,8 +1216,8 @@ static void kn_udp_readable(struct kunit *test)
 		msleep(20);
 		KUNIT_EXPECT_EQ(test, atomic_read(&stage), 0);
 		KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
-		KUNIT_ASSERT_EQ(test, kn_sendto_now(peer, "one", 3, &sa), 3);
-		KUNIT_ASSERT_EQ(test, kn_sendto_now(peer, "second", 6, &sa), 6);
+		KUNIT_ASSERT_EQ(test, kn_send_now(peer, "one", 3, &sa), 3);
+		KUNIT_ASSERT_EQ(test, kn_send_now(peer, "second", 6, &sa), 6);
 		KUNIT_EXPECT_EQ(test, kasync_join(&h), 3L);
 		KUNIT_EXPECT_EQ(test, atomic_read(&stage), 2);
 
@@ -1234,7 +1226,7 @@ static void kn_udp_readable(struct kunit *test)
 		KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 		KUNIT_EXPECT_TRUE(test, kt_wait_for(kasync_task_finished(h), 5000));
 		if (!kasync_task_finished(h))	/* let the join end */
-			kn_sendto_now(peer, "third", 5, &sa);
+			kn_send_now(peer, "third", 5, &sa);
 		KUNIT_EXPECT_EQ(test, kasync_join(&h), 6L);
 		kasync_sock_close(peer);
 		kasync_sock_close(s.ks);
