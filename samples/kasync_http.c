@@ -205,6 +205,7 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 	struct http_conn *s = p;
 
 	KASYNC_BEGIN(&s->co);
+	s->visit.tm = &s->tm;
 	for (;;) {
 		if (!s->len) {
 			/* Between requests: no buffer until the next one. */
@@ -242,7 +243,6 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 			s->answer = HTTP_NOT_FOUND;
 		} else {
 			/* The seed's handler: register the visit, then answer. */
-			s->visit.tm = &s->tm;
 			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit));
 			s->answer = s->visit.ok ? HTTP_WELCOME : HTTP_SORRY;
 		}
