@@ -1,12 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The in-VM driver of kasync's network benchmark (issue 5): for each server
-# variant, starts its echo server, runs echo_load at each connection count
-# and conn_mem at each memory count, stops it; then starts its HTTP server,
-# runs the HTTP load at each connection count against it, and stops it.
-# All HTTP servers register their page views with the same counter
-# instance, started once.  Writes to OUT:
+# The in-VM driver of kasync's network benchmark (issue 5).  It starts
+# every variant's echo server at once, each on its own port, and runs
+# echo_load against all of them together at each connection count: the
+# load generator keeps every server's connections open and gives the load
+# to one server at a time, in rounds whose order alternates, so that every
+# variant is measured in the same conditions and a host that gets faster
+# or slower during the benchmark favours none of them (echo_load.c).  Then
+# conn_mem at each memory count, one variant after the other, and the
+# servers are stopped.  The HTTP servers follow in the same way; they all
+# register their page views with the same counter instance, started once.
+# Writes to OUT:
 #   net.txt         "kbench <benchmark> <variant> <run> <value>" lines:
 #                   echo_<N> (ns per message), conn_mem_<N> (bytes of
 #                   kernel memory per idle connection), http_<N> (ns per
@@ -16,17 +21,18 @@
 #   net-dmesg.txt   the kernel log at the end
 #
 # The HTTP load is echo_load -H by default: like the echo load, it opens
-# the N keep-alive connections once, waits until each has been answered
-# (a kthread server creates a thread per connection, 10,000 of them take
-# tens of seconds on the TCG VM), then measures RUNS intervals.  wrk
-# (NB_HTTP_LOAD=wrk) opens its connections within each timed run, so at
-# 10,000 connections its figure is mostly connection setup.
+# the N keep-alive connections to each server once, waits until each has
+# been answered (a kthread server creates a thread per connection, 10,000
+# of them take tens of seconds on the TCG VM), then measures RUNS
+# intervals per server.  wrk (NB_HTTP_LOAD=wrk) runs one server after the
+# other and opens its connections within each timed run, so at 10,000
+# connections its figure is mostly connection setup.
 #
 # Usage: run-net.sh SRC OUT RUNS [VARIANT...]
 #   SRC      tree holding the built modules: bench/net/*.ko, and for the
 #            kasync variant kasync/kasync.ko, samples/kasync_echo.ko and
 #            samples/kasync_http.ko
-#   RUNS     measured runs per point (conn_mem does at most 3, and 1 at
+#   RUNS     measured runs per point and server (conn_mem does at most 3, and 1 at
 #            10,000 connections)
 #   VARIANT  kthread, workqueue, epoll, tokio, kasync, floor (default: all
 #            six; kasync is skipped with a message while its samples are
@@ -58,7 +64,7 @@ if [ "${KASYNC_VM:-}" != 1 ]; then
 fi
 
 if [ $# -lt 3 ]; then
-	sed -n '3,48p' "$0" >&2
+	sed -n '3,56p' "$0" >&2
 	exit 2
 fi
 src=$1 out=$2 runs=$3
@@ -75,7 +81,8 @@ http_load=${NB_HTTP_LOAD:-echo_load}
 wrk_threads=${NB_WRK_THREADS:-$(nproc)}
 mem_runs=$((runs < 3 ? runs : 3))
 nbko=$src/bench/net
-echo_port=9000 http_port=8080 counter_port=8081
+# each variant's servers listen on the base port plus its place in the list
+echo_base=9000 http_base=8090 counter_port=8081
 counter_addr=127.0.0.1:$counter_port
 
 mkdir -p "$out"
@@ -118,9 +125,11 @@ wait_port() {
 
 splats() { dmesg | grep -cE "$splat"; }
 
-# Server lifecycle: start_server VARIANT echo|http sets srv_kind, srv_id.
+# Server lifecycle: start_server VARIANT echo|http PORT sets srv_kind and
+# srv_id, which stop_server takes; up_* keep them for the servers running.
 srv_kind= srv_id=
 kasync_loaded=0
+declare -A up_kind up_id up_port
 
 insmod_server() {	# KO [PARAM...]
 	local ko=$1 name
@@ -146,12 +155,11 @@ spawn_server() {	# CMD...
 	srv_kind=process srv_id=$!
 }
 
-start_server() {	# VARIANT PROTO
-	local v=$1 p=$2 port=$echo_port
-	local params=(max_conns=20000)
+start_server() {	# VARIANT PROTO PORT
+	local v=$1 p=$2 port=$3
+	local params=(max_conns=20000 "port=$port")
 
-	[ "$p" = http ] && port=$http_port params+=(counter=$counter_addr)
-	params+=(port=$port)
+	[ "$p" = http ] && params+=("counter=$counter_addr")
 	srv_kind= srv_id=
 	case $v in
 	kthread) insmod_server "$nbko/kthread_$p.ko" "${params[@]}" ;;
@@ -227,46 +235,85 @@ stop_server() {		# VARIANT PROTO PORT
 	fi
 }
 
-# The HTTP load at N connections; one kbench line per run.
-http_point() {		# VARIANT N
-	local v=$1 n=$2 r t=$wrk_threads res rps bad d=$((secs + $2 / 2000))
-	if [ "$http_load" != wrk ]; then
-		"$bin/echo_load" -H -a "127.0.0.1:$http_port" -c "$n" -d "$secs" \
-			-r "$runs" -v "$v" 2>>"$log" | tee -a "$txt" ||
-			status FAILED "http_$n $v"
-		settle
-		return
-	fi
-	[ "$t" -gt "$n" ] && t=$n
-	for ((r = 1; r <= runs; r++)); do
-		res=$(wrk -t "$t" -c "$n" -d "${d}s" --timeout 10s \
-			"http://127.0.0.1:$http_port/" 2>&1)
-		echo "$res" >> "$log"
-		rps=$(echo "$res" | awk '/^Requests\/sec:/ { print $2 }')
-		bad=$(echo "$res" | awk '/Non-2xx/ { n += $NF }
-			/Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
-			END { print n + 0 }')
-		if [ -z "$rps" ] || [ "$(awk -v x="$rps" 'BEGIN { print (x > 0) }')" != 1 ]; then
-			status FAILED "http_$n $v run $r: no requests/sec from wrk"
-			continue
+# Start VARIANTS' PROTO servers, each on BASE plus its place in the list;
+# up_vs lists those that came up.
+start_all() {	# PROTO BASE VARIANT...
+	local p=$1 base=$2 v i=0
+	shift 2
+	up_vs=()
+	for v; do
+		if [ "$v" != floor ] && start_server "$v" "$p" $((base + i)); then
+			up_kind[$v]=$srv_kind up_id[$v]=$srv_id
+			up_port[$v]=$((base + i))
+			up_vs+=("$v")
 		fi
-		awk -v n="$n" -v v="$v" -v r="$r" -v x="$rps" \
-			'BEGIN { printf "kbench http_%s %s %d %.0f\n", n, v, r, 1e9 / x }' |
-			tee -a "$txt" "$log"
-		[ "$bad" -eq 0 ] ||
-			status FAILED "http_$n $v run $r: $bad non-2xx responses or socket errors"
+		i=$((i + 1))
 	done
+	tcp_base=$(tcp_alloc)
+}
+
+stop_all() {	# PROTO
+	local v
+	for v in "${up_vs[@]}"; do
+		srv_kind=${up_kind[$v]} srv_id=${up_id[$v]}
+		stop_server "$v" "$1" "${up_port[$v]}"
+	done
+	up_vs=()
+}
+
+# The load at N connections on all servers up; one kbench line per server
+# and run.  PROTO echo or http.
+load_point() {	# PROTO N
+	local p=$1 n=$2 args=() v
+
+	[ ${#up_vs[@]} -gt 0 ] || return 0
+	[ "$p" = http ] && args=(-H)
+	for v in "${up_vs[@]}"; do
+		args+=(-t "$v=127.0.0.1:${up_port[$v]}")
+	done
+	say "${p}_$n: ${up_vs[*]}"
+	"$bin/echo_load" "${args[@]}" -c "$n" -s "$msg" -d "$secs" \
+		-r "$runs" 2>>"$log" | tee -a "$txt" ||
+		status FAILED "${p}_$n"
 	settle
+}
+
+# The HTTP load at N connections with wrk, one server after the other.
+wrk_point() {		# N
+	local n=$1 v r t=$wrk_threads res rps bad d=$(($1 / 2000 + secs))
+	[ "$t" -gt "$n" ] && t=$n
+	for v in "${up_vs[@]}"; do
+		say "http_$n $v (wrk)"
+		for ((r = 1; r <= runs; r++)); do
+			res=$(wrk -t "$t" -c "$n" -d "${d}s" --timeout 10s \
+				"http://127.0.0.1:${up_port[$v]}/" 2>&1)
+			echo "$res" >> "$log"
+			rps=$(echo "$res" | awk '/^Requests\/sec:/ { print $2 }')
+			bad=$(echo "$res" | awk '/Non-2xx/ { n += $NF }
+				/Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+				END { print n + 0 }')
+			if [ -z "$rps" ] || [ "$(awk -v x="$rps" 'BEGIN { print (x > 0) }')" != 1 ]; then
+				status FAILED "http_$n $v run $r: no requests/sec from wrk"
+				continue
+			fi
+			awk -v n="$n" -v v="$v" -v r="$r" -v x="$rps" \
+				'BEGIN { printf "kbench http_%s %s %d %.0f\n", n, v, r, 1e9 / x }' |
+				tee -a "$txt" "$log"
+			[ "$bad" -eq 0 ] ||
+				status FAILED "http_$n $v run $r: $bad non-2xx responses or socket errors"
+		done
+		settle
+	done
 }
 
 # conn_mem runs per point: at most 3, and 1 at 10,000 connections.
 mem_runs_at() { [ "$1" -ge 10000 ] && echo 1 || echo "$mem_runs"; }
 
-# conn_mem against the echo port; the caller settles afterwards.
-mem_point() {	# VARIANT CONNS RUNS [CONN_MEM_ARG...]
-	local v=$1 n=$2 r=$3
-	shift 3
-	"$bin/conn_mem" -a "127.0.0.1:$echo_port" -n "$n" -r "$r" -v "$v" "$@" \
+# conn_mem against a server's port; the caller settles afterwards.
+mem_point() {	# VARIANT PORT CONNS RUNS [CONN_MEM_ARG...]
+	local v=$1 port=$2 n=$3 r=$4
+	shift 4
+	"$bin/conn_mem" -a "127.0.0.1:$port" -n "$n" -r "$r" -v "$v" "$@" \
 		2>>"$log" | tee -a "$txt" || status FAILED "conn_mem_$n $v"
 }
 
@@ -304,45 +351,45 @@ fi
 tcp_base=$(tcp_alloc)
 
 # --- the benchmark -----------------------------------------------------------
-for v in $variants; do
-	if [ "$v" = floor ]; then
-		# memory only, nothing echoes; hold.ko keeps even the
-		# connections the client reset, so each run gets a fresh one
-		for n in $mem_conns; do
-			r=$(mem_runs_at "$n")
-			for ((i = 1; i <= r; i++)); do
-				start_server floor echo || break
-				say "conn_mem_$n floor (run $i)"
-				mem_point floor "$n" 1 -E
-				stop_server floor echo $echo_port
-				settle
-			done
-		done
-		continue
-	fi
-	if start_server "$v" echo; then
-		for n in $conns; do
-			say "echo_$n $v"
-			"$bin/echo_load" -a "127.0.0.1:$echo_port" -c "$n" -s "$msg" \
-				-d "$secs" -r "$runs" -v "$v" 2>>"$log" | tee -a "$txt" ||
-				status FAILED "echo_$n $v"
+# shellcheck disable=SC2086 # word splitting of $variants is intended
+start_all echo $echo_base $variants
+for n in $conns; do
+	load_point echo "$n"
+done
+for v in "${up_vs[@]}"; do
+	for n in $mem_conns; do
+		say "conn_mem_$n $v"
+		mem_point "$v" "${up_port[$v]}" "$n" "$(mem_runs_at "$n")"
+		settle
+	done
+done
+stop_all echo
+case " $variants " in
+*" floor "*)
+	# memory only, nothing echoes; hold.ko keeps even the connections
+	# the client reset, so each run gets a fresh one
+	for n in $mem_conns; do
+		r=$(mem_runs_at "$n")
+		for ((i = 1; i <= r; i++)); do
+			start_server floor echo $echo_base || break
+			say "conn_mem_$n floor (run $i)"
+			mem_point floor $echo_base "$n" 1 -E
+			stop_server floor echo $echo_base
 			settle
 		done
-		for n in $mem_conns; do
-			say "conn_mem_$n $v"
-			mem_point "$v" "$n" "$(mem_runs_at "$n")"
-			settle
-		done
-		stop_server "$v" echo $echo_port
-	fi
-	if start_server "$v" http; then
-		for n in $conns; do
-			say "http_$n $v"
-			http_point "$v" "$n"
-		done
-		stop_server "$v" http $http_port
+	done ;;
+esac
+
+# shellcheck disable=SC2086
+start_all http $http_base $variants
+for n in $conns; do
+	if [ "$http_load" = wrk ]; then
+		wrk_point "$n"
+	else
+		load_point http "$n"
 	fi
 done
+stop_all http
 
 # --- teardown ----------------------------------------------------------------
 if [ -n "$counter_pid" ]; then
