@@ -5,9 +5,9 @@
 # kernel): loads kasync.ko when it was built, then each bench/*_bench.ko in
 # turn (each runs its benchmarks from init and is removed again), then runs
 # the tokio benchmarks in user space, then the network benchmark
-# (bench/net/run-net.sh, at most 4 runs per point and server: its
-# rounds alternate the order of the servers forward, backward, backward,
-# forward), in the same boot.
+# (bench/net/run-net.sh, at most 5 runs per point and server: with its
+# five servers, each round starting one server later, each server then
+# takes each place in the order once), in the same boot.
 # Writes to OUT:
 #   dmesg.txt   the kernel log, with the modules' "kbench" lines
 #   tokio.txt   the tokio binary's "kbench" lines
@@ -85,7 +85,7 @@ else
 fi
 
 echo "run-in-vm: network benchmark (bench/net/run-net.sh)"
-if bash "$src/bench/net/run-net.sh" "$src" "$out" $((runs < 4 ? runs : 4)); then
+if bash "$src/bench/net/run-net.sh" "$src" "$out" $((runs < 5 ? runs : 5)); then
 	status ok net
 else
 	status FAILED net

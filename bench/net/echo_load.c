@@ -21,10 +21,12 @@
  * answered again (the ramp, not measured), is measured for T seconds and
  * paused again.  Only one target has load at a time, and all targets keep
  * their connections open throughout, so every target runs in the same
- * conditions; the rounds alternate the order (forward, backward,
- * backward, forward, ...) so that a machine getting faster or slower
- * during the benchmark (the TCG VM's host) favours none.  Per interval it
- * prints
+ * conditions.  Each round starts one target later than the one before
+ * (A B C, B C A, C A B, ...): over as many rounds as there are targets,
+ * each target takes each place once, so a machine getting faster or
+ * slower during the benchmark (the TCG VM's host) favours none, and with
+ * three or more targets none is ever measured twice in a row.  Per
+ * interval it prints
  *
  *   kbench echo_<N> <variant> <run> <ns_per_request>     (http_<N> with -H)
  *
@@ -287,12 +289,10 @@ static int pause_target(struct target *tg)
 	return 1;
 }
 
-/* Which of @n targets round @run (from 1) runs @i-th: F, B, B, F, F, B, ... */
+/* Which of @n targets round @run (from 1) runs @i-th: one later each round. */
 static unsigned int round_pos(unsigned int run, unsigned int i, unsigned int n)
 {
-	unsigned int r = (run - 1) % 4;
-
-	return r == 1 || r == 2 ? n - 1 - i : i;
+	return (i + run - 1) % n;
 }
 
 int main(int argc, char **argv)
