@@ -162,26 +162,32 @@ static int receive(struct conn *c)
 	return 1;
 }
 
-/* Requests still out on connections that were ever answered. */
+/* Is @c's answer due: a request out on a connection that was answered? */
+static int due(const struct conn *c)
+{
+	return c->busy && c->answers;
+}
+
+/* Answers due on @tg. */
 static unsigned long outstanding(const struct target *tg)
 {
 	unsigned long n = 0;
 	unsigned int i;
 
 	for (i = 0; i < nconns; i++)
-		n += tg->conns[i].busy && tg->conns[i].answers;
+		n += due(&tg->conns[i]);
 	return n;
 }
 
 /*
  * Run @tg's event loop in @ph; MEASURE stops at @end.  Return the answers
  * that came, and the time it stopped in *@stop.  WARM returns once each
- * connection it waits for (all live ones the first time, @first; later
- * those ever answered) has been answered, or none of them was for WAIT ms
- * (20 times that before the target's first answer); PAUSE once no request
- * is out on a connection ever answered, or -1 after 20 times WAIT ms.
+ * connection it waits for (all live ones before the target's first
+ * answer; later those ever answered) has been answered, or none of them
+ * was for WAIT ms (20 times that before the target's first answer); PAUSE
+ * once no answer is due, or -1 after 20 times WAIT ms.
  */
-static long serve(struct target *tg, enum phase ph, int first, uint64_t end,
+static long serve(struct target *tg, enum phase ph, uint64_t end,
 		  uint64_t *stop)
 {
 	uint64_t now = nbu_now_ns(), start = now, last = now;
@@ -195,8 +201,8 @@ static long serve(struct target *tg, enum phase ph, int first, uint64_t end,
 	for (i = 0; i < nconns; i++) {
 		struct conn *c = &tg->conns[i];
 
-		c->want = !c->dead && (ph == PAUSE ? c->busy && c->answers :
-				       ph == WARM && (first || c->answers));
+		c->want = !c->dead && (ph == PAUSE ? due(c) :
+				       ph == WARM && (!tg->answered || c->answers));
 		need += c->want;
 	}
 	for (;;) {
@@ -204,7 +210,7 @@ static long serve(struct target *tg, enum phase ph, int first, uint64_t end,
 			break;
 		if (ph == WARM && now - last >= (tg->answered ? 1 : 20) * stall)
 			break;
-		if (ph == PAUSE && now - start >= 20ull * wait_ms * 1000000ull) {
+		if (ph == PAUSE && now - start >= 20 * stall) {
 			*stop = now;
 			return -1;
 		}
@@ -282,7 +288,7 @@ static int pause_target(struct target *tg)
 {
 	uint64_t stop;
 
-	if (serve(tg, PAUSE, 0, 0, &stop) >= 0)
+	if (serve(tg, PAUSE, 0, &stop) >= 0)
 		return 0;
 	fprintf(stderr, "echo_load: %s: %lu answers still due after %u ms\n",
 		tg->variant, outstanding(tg), 20 * wait_ms);
@@ -367,7 +373,7 @@ int main(int argc, char **argv)
 		open_target(tg);
 		t0 = nbu_now_ns();
 		resume(tg);
-		serve(tg, WARM, 1, 0, &now);
+		serve(tg, WARM, 0, &now);
 		fprintf(stderr, "echo_load: %s: warm-up: %lu of %u answered after %.2f s\n",
 			tg->variant, tg->answered, nconns, (now - t0) / 1e9);
 		rc |= pause_target(tg);
@@ -380,8 +386,8 @@ int main(int argc, char **argv)
 				continue;
 			resume(tg);
 			/* the ramp: every connection served answered anew */
-			serve(tg, WARM, 0, 0, &t0);
-			total = serve(tg, MEASURE, 0, t0 + secs * 1000000000ull, &now);
+			serve(tg, WARM, 0, &t0);
+			total = serve(tg, MEASURE, t0 + secs * 1000000000ull, &now);
 			rc |= pause_target(tg);
 			if (total <= 0) {
 				fprintf(stderr, "echo_load: %s: no answer at all in run %u\n",

@@ -236,7 +236,8 @@ stop_server() {		# VARIANT PROTO PORT
 }
 
 # Start VARIANTS' PROTO servers, each on BASE plus its place in the list;
-# up_vs lists those that came up.
+# up_vs lists those that came up.  Both take settle()'s count of live TCP
+# sockets (tcp_base) once the servers are up or gone.
 start_all() {	# PROTO BASE VARIANT...
 	local p=$1 base=$2 v i=0
 	shift 2
@@ -259,6 +260,7 @@ stop_all() {	# PROTO
 		stop_server "$v" "$1" "${up_port[$v]}"
 	done
 	up_vs=()
+	tcp_base=$(tcp_alloc)
 }
 
 # The load at N connections on all servers up; one kbench line per server
@@ -348,7 +350,6 @@ if [ -x "$bin/counter" ]; then
 else
 	status FAILED "no counter ($bin/counter)"
 fi
-tcp_base=$(tcp_alloc)
 
 # --- the benchmark -----------------------------------------------------------
 # shellcheck disable=SC2086 # word splitting of $variants is intended
