@@ -102,6 +102,9 @@ struct kasync_cleanup {
  *	how many tasks one wake-up of a worker served)
  * @lingers: times a worker out of tasks found more while it lingered
  *	(kasync.linger_us) instead of going idle
+ * @coop_yields: polls that spent their cooperative budget
+ *	(%KASYNC_COOP_BUDGET) and were made to yield: each is a task whose
+ *	resources stayed ready and that would otherwise have held its CPU
  */
 struct kasync_stats {
 	u64 spawned;
@@ -120,6 +123,7 @@ struct kasync_stats {
 	u64 rehomed;
 	u64 idles;
 	u64 lingers;
+	u64 coop_yields;
 };
 
 /* Runtime flags for kasync_rt_create(). */
@@ -128,6 +132,12 @@ struct kasync_stats {
 #define KASYNC_RT_HIGHPRI	0x4u	/* WQ_HIGHPRI workers */
 #define KASYNC_RT_MEM_RECLAIM	0x8u	/* WQ_MEM_RECLAIM: has a rescuer */
 #define KASYNC_RT_ALL_FLAGS	0xfu
+
+/*
+ * The cooperative budget: awaits that one poll may finish before the
+ * awaits report %KASYNC_PENDING and the task yields (kasync_coop_proceed()).
+ */
+#define KASYNC_COOP_BUDGET	128
 
 /* The largest state kasync_spawn() accepts, in bytes. */
 #define KASYNC_STATE_MAX	(64u * 1024)
@@ -170,6 +180,48 @@ void *kasync_task_state(struct kasync_task *task);
 struct kasync_task *kasync_current(void);
 void kasync_set_result(struct kasync_task *task, long result);
 bool kasync_task_finished(struct kasync_task *task);
+bool kasync_coop_proceed(struct kasync_task *task);
+void kasync_coop_charge(struct kasync_task *task);
+
+/**
+ * kasync_coop_done - charge an await's outcome to the cooperative budget
+ * @task: the task being polled
+ * @r: what the await reports
+ *
+ * For awaits built on kasync_coop_proceed(): charges @task's budget if @r
+ * is %KASYNC_READY.
+ *
+ * Context: @task's poll function.
+ * Return: @r.
+ */
+static inline enum kasync_poll kasync_coop_done(struct kasync_task *task,
+						enum kasync_poll r)
+{
+	if (r == KASYNC_READY)
+		kasync_coop_charge(task);
+	return r;
+}
+
+/**
+ * kasync_coop - evaluate an await under the cooperative budget
+ * @task: the task being polled
+ * @expr: the await, an &enum kasync_poll expression; not evaluated when
+ *	the budget is spent
+ *
+ * kasync_coop_proceed(), then @expr, then kasync_coop_done().
+ *
+ * Context: @task's poll function.
+ * Return: @expr's value, or %KASYNC_PENDING if the budget was spent.
+ */
+#define kasync_coop(task, expr)						\
+({									\
+	struct kasync_task *__kc_t = (task);				\
+	enum kasync_poll __kc_r = KASYNC_PENDING;			\
+									\
+	if (kasync_coop_proceed(__kc_t))				\
+		__kc_r = kasync_coop_done(__kc_t, (expr));		\
+	__kc_r;								\
+})
 
 long kasync_join(struct kasync_task **handle);
 long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout);

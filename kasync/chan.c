@@ -516,31 +516,11 @@ void kasync_chan_rx_drop(struct kasync_chan **rx)
 }
 EXPORT_SYMBOL_GPL(kasync_chan_rx_drop);
 
-/**
- * kasync_chan_send - await sending an item
- * @task: the task being polled; it holds a sender reference to @ch
- * @ch: the channel
- * @w: a &struct kasync_chan_wait in the task's state
- * @item: the item, @item_size bytes; copied when the send completes, so
- *	it must stay valid (in the task's state) until then
- * @err: set when this reports %KASYNC_READY: 0 if the item was sent (the
- *	channel owns it now), -EPIPE if the receiver is gone (the item is
- *	still the caller's), -EINVAL on misuse
- *
- * For KASYNC_AWAIT().  Sends at once if a slot is free and no sender is
- * queued; else queues @w behind the other blocked senders (FIFO) and
- * reports %KASYNC_PENDING.  A receive that frees a slot grants it to the
- * oldest queued sender and wakes it; its next poll copies the item.  If
- * the task is aborted while queued, @w is unlinked before the task's
- * memory is freed and a slot it was granted goes to the next sender.
- *
- * Context: @task's poll function; takes the channel's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
- */
-enum kasync_poll kasync_chan_send(struct kasync_task *task,
-				  struct kasync_chan *ch,
-				  struct kasync_chan_wait *w, const void *item,
-				  int *err)
+/* kasync_chan_send() without the cooperative budget. */
+static enum kasync_poll kc_send_await(struct kasync_task *task,
+				      struct kasync_chan *ch,
+				      struct kasync_chan_wait *w, const void *item,
+				      int *err)
 {
 	unsigned long flags;
 	int ret;
@@ -569,6 +549,35 @@ enum kasync_poll kasync_chan_send(struct kasync_task *task,
 	list_add_tail(&w->node, &ch->sendq);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return KASYNC_PENDING;
+}
+
+/**
+ * kasync_chan_send - await sending an item
+ * @task: the task being polled; it holds a sender reference to @ch
+ * @ch: the channel
+ * @w: a &struct kasync_chan_wait in the task's state
+ * @item: the item, @item_size bytes; copied when the send completes, so
+ *	it must stay valid (in the task's state) until then
+ * @err: set when this reports %KASYNC_READY: 0 if the item was sent (the
+ *	channel owns it now), -EPIPE if the receiver is gone (the item is
+ *	still the caller's), -EINVAL on misuse
+ *
+ * For KASYNC_AWAIT().  Sends at once if a slot is free and no sender is
+ * queued; else queues @w behind the other blocked senders (FIFO) and
+ * reports %KASYNC_PENDING.  A receive that frees a slot grants it to the
+ * oldest queued sender and wakes it; its next poll copies the item.  If
+ * the task is aborted while queued, @w is unlinked before the task's
+ * memory is freed and a slot it was granted goes to the next sender.
+ *
+ * Context: @task's poll function; takes the channel's lock (irq-safe).
+ * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ */
+enum kasync_poll kasync_chan_send(struct kasync_task *task,
+				  struct kasync_chan *ch,
+				  struct kasync_chan_wait *w, const void *item,
+				  int *err)
+{
+	return kasync_coop(task, kc_send_await(task, ch, w, item, err));
 }
 EXPORT_SYMBOL_GPL(kasync_chan_send);
 
@@ -689,29 +698,11 @@ static int kc_recv_now(struct kasync_chan *ch, void *item)
 	return ch->senders ? -EAGAIN : -EPIPE;
 }
 
-/**
- * kasync_chan_recv - await the next item
- * @task: the task being polled; it is the channel's receiver
- * @ch: the channel
- * @w: a &struct kasync_chan_wait in the task's state
- * @item: where the item is copied, @item_size bytes
- * @err: set when this reports %KASYNC_READY: 0 with an item in @item;
- *	-EPIPE once the channel is empty and every sender is gone; -EINVAL
- *	on misuse (a second receiving task, a dropped receiver)
- *
- * For KASYNC_AWAIT().  Items come in the order they were sent; the items
- * of one sender in the order it sent them.  While the channel is empty,
- * @w stays registered with it and each send (or the last sender's drop)
- * wakes the task.  The item is copied only by the poll that reports it,
- * so aborting the task, or kasync_chan_recv_cancel(), loses no item.
- *
- * Context: @task's poll function; takes the channel's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
- */
-enum kasync_poll kasync_chan_recv(struct kasync_task *task,
-				  struct kasync_chan *ch,
-				  struct kasync_chan_wait *w, void *item,
-				  int *err)
+/* kasync_chan_recv() without the cooperative budget. */
+static enum kasync_poll kc_recv_await(struct kasync_task *task,
+				      struct kasync_chan *ch,
+				      struct kasync_chan_wait *w, void *item,
+				      int *err)
 {
 	unsigned long flags;
 	int ret;
@@ -747,6 +738,33 @@ enum kasync_poll kasync_chan_recv(struct kasync_task *task,
 	w->state = KC_IDLE;
 	kc_unarm_put(task, ch, w, flags);
 	return KASYNC_READY;
+}
+
+/**
+ * kasync_chan_recv - await the next item
+ * @task: the task being polled; it is the channel's receiver
+ * @ch: the channel
+ * @w: a &struct kasync_chan_wait in the task's state
+ * @item: where the item is copied, @item_size bytes
+ * @err: set when this reports %KASYNC_READY: 0 with an item in @item;
+ *	-EPIPE once the channel is empty and every sender is gone; -EINVAL
+ *	on misuse (a second receiving task, a dropped receiver)
+ *
+ * For KASYNC_AWAIT().  Items come in the order they were sent; the items
+ * of one sender in the order it sent them.  While the channel is empty,
+ * @w stays registered with it and each send (or the last sender's drop)
+ * wakes the task.  The item is copied only by the poll that reports it,
+ * so aborting the task, or kasync_chan_recv_cancel(), loses no item.
+ *
+ * Context: @task's poll function; takes the channel's lock (irq-safe).
+ * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ */
+enum kasync_poll kasync_chan_recv(struct kasync_task *task,
+				  struct kasync_chan *ch,
+				  struct kasync_chan_wait *w, void *item,
+				  int *err)
+{
+	return kasync_coop(task, kc_recv_await(task, ch, w, item, err));
 }
 EXPORT_SYMBOL_GPL(kasync_chan_recv);
 

@@ -461,29 +461,11 @@ static bool kasync_group_misuse(struct kasync_task *self,
 	return true;
 }
 
-/**
- * kasync_group_next - await the next result of a group
- * @self: the task being polled
- * @g: the group
- * @w: a &struct kasync_group_wait in @self's state
- * @result: where the result goes: the member's kasync_set_result() value,
- *	or -ECANCELED if it was cancelled
- * @err: 0 when *@result was set; -ENOENT when the group has no member
- *	left (nothing running, every result collected); -EINVAL on misuse
- *
- * For KASYNC_AWAIT().  Results come in order of completion, each once.
- * While pending, @self is registered with @g (holding a reference on it)
- * and woken when a member finishes; aborting @self unregisters it through
- * a cleanup hook, and a result not yet handed out stays with the group.
- *
- * Context: @self's poll function; takes the group's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set (misuse included); %KASYNC_PENDING
- * while members run and no result is waiting.
- */
-enum kasync_poll kasync_group_next(struct kasync_task *self,
-				   struct kasync_group *g,
-				   struct kasync_group_wait *w, long *result,
-				   int *err)
+/* kasync_group_next() without the cooperative budget. */
+static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
+					       struct kasync_group *g,
+					       struct kasync_group_wait *w, long *result,
+					       int *err)
 {
 	struct kasync_member *m;
 	unsigned long flags;
@@ -516,6 +498,33 @@ enum kasync_poll kasync_group_next(struct kasync_task *self,
 	*err = 0;
 	kasync_task_put(kasync_member_task(m));
 	return KASYNC_READY;
+}
+
+/**
+ * kasync_group_next - await the next result of a group
+ * @self: the task being polled
+ * @g: the group
+ * @w: a &struct kasync_group_wait in @self's state
+ * @result: where the result goes: the member's kasync_set_result() value,
+ *	or -ECANCELED if it was cancelled
+ * @err: 0 when *@result was set; -ENOENT when the group has no member
+ *	left (nothing running, every result collected); -EINVAL on misuse
+ *
+ * For KASYNC_AWAIT().  Results come in order of completion, each once.
+ * While pending, @self is registered with @g (holding a reference on it)
+ * and woken when a member finishes; aborting @self unregisters it through
+ * a cleanup hook, and a result not yet handed out stays with the group.
+ *
+ * Context: @self's poll function; takes the group's lock (irq-safe).
+ * Return: %KASYNC_READY with *@err set (misuse included); %KASYNC_PENDING
+ * while members run and no result is waiting.
+ */
+enum kasync_poll kasync_group_next(struct kasync_task *self,
+				   struct kasync_group *g,
+				   struct kasync_group_wait *w, long *result,
+				   int *err)
+{
+	return kasync_coop(self, kasync_group_next_once(self, g, w, result, err));
 }
 EXPORT_SYMBOL_GPL(kasync_group_next);
 

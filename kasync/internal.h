@@ -155,6 +155,8 @@ struct kasync_task {
 					 * stealing: CPU of the last poll (a hint)
 					 */
 	int live_cpu;			/* I: whose live list holds it */
+	u16 budget;			/* P: operations left in this poll */
+	bool coop_yielded;		/* P: this poll ran out of budget */
 	u64 data[];			/* caller's state */
 };
 
@@ -191,6 +193,7 @@ struct kasync_pcpu_stats {
 	u64 rehomed;
 	u64 idles;
 	u64 lingers;
+	u64 coop_yields;
 };
 
 /*

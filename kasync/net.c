@@ -857,10 +857,16 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 	}
 	for (n = 0; n < KS_TRIES; n++) {
 		if (op->blocked &&
-		    kasync_wait_event(t, &op->w, &ks->wq,
-				      ks_ready(ks, op, a->kind)) != KASYNC_READY)
+		    __kasync_wait_cond(t, &op->w, &ks->wq, false,
+				       ks_ready(ks, op, a->kind)) != KASYNC_READY)
 			return KASYNC_PENDING;
 		op->blocked = false;
+		/* A try that can succeed spends from the budget: see below. */
+		if (!kasync_coop_proceed(t)) {
+			if (fresh)	/* not begun: the next poll begins it */
+				op->started = false;
+			return KASYNC_PENDING;
+		}
 		/* Rule N1: the snapshot comes before the try (or the look). */
 		op->seq = ks_events(ks, a->kind);
 		/*
@@ -873,6 +879,14 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 		else
 			step = ks_try(ks, op, a, res);
 		fresh = false;
+		/*
+		 * The cooperative budget: every try that moved data (or a
+		 * connection, or found the socket readable) is charged, so
+		 * a peer that keeps the socket ready cannot keep the task
+		 * in its poll.
+		 */
+		if (step != KS_AGAIN)
+			kasync_coop_charge(t);
 		if (step == KS_FINISHED) {
 			op->started = false;
 			return KASYNC_READY;

@@ -111,35 +111,10 @@ static void kasync_pollfd_cleanup(struct kasync_cleanup *c)
 	kasync_pollfd_remove(container_of(c, struct kasync_pollfd, cleanup));
 }
 
-/**
- * kasync_poll_file - await readiness of a file
- * @task: the task being polled
- * @p: its &struct kasync_pollfd, in the task's state
- * @file: the file; the caller keeps its reference until the await ends
- * @events: EPOLLIN, EPOLLOUT, EPOLLPRI, ... (EPOLLERR and EPOLLHUP are
- *	always reported)
- * @revents: where the ready events go
- *
- * For KASYNC_AWAIT().  The first poll queues @p on the file's wait queues
- * through vfs_poll(); later polls re-check with vfs_poll() until one of
- * @events (or an error or hang-up) is ready.  Wakes for other events are
- * filtered in the wake function.  Aborting the task removes the entries
- * before its memory is freed.
- *
- * Two situations end the await with a mask the file did not report:
- * %EPOLLHUP if a wait queue of the file went away (POLLFREE, as when a
- * signalfd's owner exits; io_uring cancels its poll then), and
- * %EPOLLNVAL if the file's ->poll() registers more than
- * %KASYNC_POLLFD_QUEUES wait queues (which would risk lost wakes).
- *
- * Context: the task's poll function; calls the file's ->poll() and takes
- * its wait queue locks.
- * Return: %KASYNC_READY with *@revents set (@p no longer queued), or
- * %KASYNC_PENDING.
- */
-enum kasync_poll kasync_poll_file(struct kasync_task *task,
-				  struct kasync_pollfd *p, struct file *file,
-				  __poll_t events, __poll_t *revents)
+/* kasync_poll_file() without the cooperative budget. */
+static enum kasync_poll kasync_poll_file_once(struct kasync_task *task,
+					      struct kasync_pollfd *p, struct file *file,
+					      __poll_t events, __poll_t *revents)
 {
 	__poll_t mask;
 
@@ -171,6 +146,39 @@ enum kasync_poll kasync_poll_file(struct kasync_task *task,
 	kasync_pollfd_cancel(task, p);
 	*revents = mask;
 	return KASYNC_READY;
+}
+
+/**
+ * kasync_poll_file - await readiness of a file
+ * @task: the task being polled
+ * @p: its &struct kasync_pollfd, in the task's state
+ * @file: the file; the caller keeps its reference until the await ends
+ * @events: EPOLLIN, EPOLLOUT, EPOLLPRI, ... (EPOLLERR and EPOLLHUP are
+ *	always reported)
+ * @revents: where the ready events go
+ *
+ * For KASYNC_AWAIT().  The first poll queues @p on the file's wait queues
+ * through vfs_poll(); later polls re-check with vfs_poll() until one of
+ * @events (or an error or hang-up) is ready.  Wakes for other events are
+ * filtered in the wake function.  Aborting the task removes the entries
+ * before its memory is freed.
+ *
+ * Two situations end the await with a mask the file did not report:
+ * %EPOLLHUP if a wait queue of the file went away (POLLFREE, as when a
+ * signalfd's owner exits; io_uring cancels its poll then), and
+ * %EPOLLNVAL if the file's ->poll() registers more than
+ * %KASYNC_POLLFD_QUEUES wait queues (which would risk lost wakes).
+ *
+ * Context: the task's poll function; calls the file's ->poll() and takes
+ * its wait queue locks.
+ * Return: %KASYNC_READY with *@revents set (@p no longer queued), or
+ * %KASYNC_PENDING.
+ */
+enum kasync_poll kasync_poll_file(struct kasync_task *task,
+				  struct kasync_pollfd *p, struct file *file,
+				  __poll_t events, __poll_t *revents)
+{
+	return kasync_coop(task, kasync_poll_file_once(task, p, file, events, revents));
 }
 EXPORT_SYMBOL_GPL(kasync_poll_file);
 

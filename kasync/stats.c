@@ -36,6 +36,7 @@ static void kasync_stats_cpu(struct kasync_rt *rt, int cpu,
 	s->rehomed = READ_ONCE(p->rehomed);
 	s->idles = READ_ONCE(p->idles);
 	s->lingers = READ_ONCE(p->lingers);
+	s->coop_yields = READ_ONCE(p->coop_yields);
 }
 
 static void kasync_stats_add(struct kasync_stats *sum,
@@ -56,6 +57,7 @@ static void kasync_stats_add(struct kasync_stats *sum,
 	sum->rehomed += s->rehomed;
 	sum->idles += s->idles;
 	sum->lingers += s->lingers;
+	sum->coop_yields += s->coop_yields;
 }
 
 /*
@@ -103,11 +105,12 @@ EXPORT_SYMBOL_GPL(kasync_rt_stats);
 static void kasync_stats_row(struct seq_file *m, const char *label,
 			     const struct kasync_stats *s)
 {
-	seq_printf(m, "%-6s %10llu %10llu %9llu %11llu %10llu %7llu %7llu %9llu %8llu %9llu %6llu %6llu %11llu %7llu %9llu %8llu\n",
+	seq_printf(m, "%-6s %10llu %10llu %9llu %11llu %10llu %7llu %7llu %9llu %8llu %9llu %6llu %6llu %11llu %7llu %9llu %8llu %9llu\n",
 		   label, s->spawned, s->completed, s->cancelled, s->polls,
 		   s->wakes, s->steals, s->stolen, s->overflows,
 		   s->budget_yields, s->lifo_hits, s->queue_depth, s->alive,
-		   s->longest_poll_ns, s->rehomed, s->idles, s->lingers);
+		   s->longest_poll_ns, s->rehomed, s->idles, s->lingers,
+		   s->coop_yields);
 }
 
 static int kasync_stats_show(struct seq_file *m, void *v)
@@ -120,11 +123,11 @@ static int kasync_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "runtime %s flags %#x inject %d searching %d\n",
 		   rt->name, rt->flags, atomic_read(&rt->inject_len),
 		   atomic_read(&rt->searching));
-	seq_printf(m, "%-6s %10s %10s %9s %11s %10s %7s %7s %9s %8s %9s %6s %6s %11s %7s %9s %8s\n",
+	seq_printf(m, "%-6s %10s %10s %9s %11s %10s %7s %7s %9s %8s %9s %6s %6s %11s %7s %9s %8s %9s\n",
 		   "cpu", "spawned", "completed", "cancelled", "polls",
 		   "wakes", "steals", "stolen", "overflows", "budget",
 		   "lifo_hits", "depth", "alive", "longest_ns", "rehomed",
-		   "idles", "lingers");
+		   "idles", "lingers", "coop");
 	for_each_possible_cpu(cpu) {
 		kasync_stats_cpu(rt, cpu, &s);
 		kasync_stats_add(&sum, &s);

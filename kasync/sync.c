@@ -367,7 +367,7 @@ enum kasync_poll kasync_sem_acquire(struct kasync_task *task,
 		w->err = -EINVAL;
 		return KASYNC_READY;
 	}
-	return kasync_sync_await(task, q, n, w);
+	return kasync_coop(task, kasync_sync_await(task, q, n, w));
 }
 EXPORT_SYMBOL_GPL(kasync_sem_acquire);
 
@@ -513,7 +513,7 @@ enum kasync_poll kasync_mutex_lock(struct kasync_task *task,
 		w->err = -EINVAL;
 		return KASYNC_READY;
 	}
-	return kasync_sync_await(task, q, 1, w);
+	return kasync_coop(task, kasync_sync_await(task, q, 1, w));
 }
 EXPORT_SYMBOL_GPL(kasync_mutex_lock);
 
@@ -619,7 +619,7 @@ enum kasync_poll kasync_notified(struct kasync_task *task,
 		w->err = -EINVAL;
 		return KASYNC_READY;
 	}
-	return kasync_sync_await(task, q, 1, w);
+	return kasync_coop(task, kasync_sync_await(task, q, 1, w));
 }
 EXPORT_SYMBOL_GPL(kasync_notified);
 

@@ -284,6 +284,62 @@ void kasync_wake(struct kasync_task *task)
 EXPORT_SYMBOL_GPL(kasync_wake);
 
 /**
+ * kasync_coop_proceed - may an await that could finish go on in this poll?
+ * @task: the task being polled
+ *
+ * The cooperative budget.  An await whose resource is ready finishes
+ * without leaving the poll, so a task whose socket always has data, or
+ * whose channel always has items, could hold its CPU's worker forever.
+ * Each poll therefore may finish at most %KASYNC_COOP_BUDGET awaits
+ * (each charged with kasync_coop_charge()).  Once they are spent, this
+ * wakes @task, counts a forced yield (&kasync_stats.coop_yields, once per
+ * poll) and returns false: the await reports %KASYNC_PENDING without
+ * doing anything, the poll returns, and the task is polled again after
+ * the tasks queued behind it, with a fresh budget.  Awaits that only wait
+ * cost nothing.
+ *
+ * Every await of kasync (sockets, channels, wait queues, file readiness,
+ * mutexes, semaphores, notify, timers, joins) does this already.  An
+ * await of your own over a resource that can be ready again and again
+ * does it too:
+ *
+ *	return kasync_coop(task, my_try(task, ...));
+ *
+ * Context: @task's poll function.
+ * Return: true if the await may go on; false if the budget is spent and
+ * the await must report %KASYNC_PENDING, changing nothing.
+ */
+bool kasync_coop_proceed(struct kasync_task *task)
+{
+	if (likely(!task || task->budget))
+		return true;
+	if (!task->coop_yielded) {
+		task->coop_yielded = true;
+		this_cpu_inc(task->rt->cpus->st.coop_yields);
+		/* Running: only sets SCHEDULED; re-queued behind the others. */
+		kasync_wake(task);
+	}
+	return false;
+}
+EXPORT_SYMBOL_GPL(kasync_coop_proceed);
+
+/**
+ * kasync_coop_charge - count a finished await against the budget
+ * @task: the task being polled
+ *
+ * See kasync_coop_proceed(); kasync_coop_done() calls this for an await
+ * that reports %KASYNC_READY.
+ *
+ * Context: @task's poll function.
+ */
+void kasync_coop_charge(struct kasync_task *task)
+{
+	if (task && task->budget)
+		task->budget--;
+}
+EXPORT_SYMBOL_GPL(kasync_coop_charge);
+
+/**
  * kasync_abort - cancel a task
  * @task: task handle (not consumed)
  *
@@ -439,6 +495,8 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r)
 		return KASYNC_RUN_DONE;
 	}
 
+	t->budget = KASYNC_COOP_BUDGET;
+	t->coop_yielded = false;
 	ret = t->ops->poll(t, t->data);
 
 	old = atomic_long_read(&t->state);
@@ -578,25 +636,9 @@ void kasync_detach(struct kasync_task **handle)
 }
 EXPORT_SYMBOL_GPL(kasync_detach);
 
-/**
- * kasync_join_poll - await another task from inside a task
- * @self: the task being polled (the awaiter)
- * @handle: address of the awaited task's handle; set to %NULL once this
- *	returns %KASYNC_READY
- * @result: where the awaited task's result goes (-ECANCELED if cancelled)
- *
- * Registers @self to be woken when the task finishes (holding a reference
- * on @self until then).  Meant for KASYNC_AWAIT().  @self may be polled
- * once more than needed; polls must tolerate such spurious wakes.  If
- * @self is cancelled while waiting, its drop callback must detach the
- * handle.
- *
- * Context: @self's poll function.
- * Return: %KASYNC_READY with *@result set once the task finished (also for
- * a %NULL or consumed handle, with -EINVAL); %KASYNC_PENDING otherwise.
- */
-enum kasync_poll kasync_join_poll(struct kasync_task *self,
-				  struct kasync_task **handle, long *result)
+/* kasync_join_poll() without the cooperative budget. */
+static enum kasync_poll kasync_join_once(struct kasync_task *self,
+					 struct kasync_task **handle, long *result)
 {
 	struct kasync_task *t = kasync_handle(handle, __func__);
 	long old;
@@ -623,5 +665,28 @@ done:
 	kasync_release_awaiter(t, false);
 	*result = kasync_consume(handle);
 	return KASYNC_READY;
+}
+
+/**
+ * kasync_join_poll - await another task from inside a task
+ * @self: the task being polled (the awaiter)
+ * @handle: address of the awaited task's handle; set to %NULL once this
+ *	returns %KASYNC_READY
+ * @result: where the awaited task's result goes (-ECANCELED if cancelled)
+ *
+ * Registers @self to be woken when the task finishes (holding a reference
+ * on @self until then).  Meant for KASYNC_AWAIT().  @self may be polled
+ * once more than needed; polls must tolerate such spurious wakes.  If
+ * @self is cancelled while waiting, its drop callback must detach the
+ * handle.
+ *
+ * Context: @self's poll function.
+ * Return: %KASYNC_READY with *@result set once the task finished (also for
+ * a %NULL or consumed handle, with -EINVAL); %KASYNC_PENDING otherwise.
+ */
+enum kasync_poll kasync_join_poll(struct kasync_task *self,
+				  struct kasync_task **handle, long *result)
+{
+	return kasync_coop(self, kasync_join_once(self, handle, result));
 }
 EXPORT_SYMBOL_GPL(kasync_join_poll);

@@ -81,6 +81,18 @@ void kasync_timer_start(struct kasync_task *task, struct kasync_timer *tm,
 }
 EXPORT_SYMBOL_GPL(kasync_timer_start);
 
+/* kasync_timer_poll() without the cooperative budget. */
+static enum kasync_poll kasync_timer_ready(struct kasync_task *task,
+					   struct kasync_timer *tm)
+{
+	if (!tm->armed)
+		return KASYNC_READY;
+	if (!READ_ONCE(tm->fired))
+		return KASYNC_PENDING;
+	kasync_timer_cancel(task, tm);
+	return KASYNC_READY;
+}
+
 /**
  * kasync_timer_poll - await a timer started with kasync_timer_start()
  * @task: the task being polled
@@ -93,12 +105,7 @@ EXPORT_SYMBOL_GPL(kasync_timer_start);
 enum kasync_poll kasync_timer_poll(struct kasync_task *task,
 				   struct kasync_timer *tm)
 {
-	if (!tm->armed)
-		return KASYNC_READY;
-	if (!READ_ONCE(tm->fired))
-		return KASYNC_PENDING;
-	kasync_timer_cancel(task, tm);
-	return KASYNC_READY;
+	return kasync_coop(task, kasync_timer_ready(task, tm));
 }
 EXPORT_SYMBOL_GPL(kasync_timer_poll);
 
@@ -130,7 +137,7 @@ static enum kasync_poll kasync_sleep_common(struct kasync_task *task,
 			return KASYNC_READY;
 		kasync_timer_start(task, tm, deadline, slack_ns);
 	}
-	return kasync_timer_poll(task, tm);
+	return kasync_timer_ready(task, tm);
 }
 
 /**
@@ -148,7 +155,7 @@ static enum kasync_poll kasync_sleep_common(struct kasync_task *task,
 enum kasync_poll kasync_sleep_until(struct kasync_task *task,
 				    struct kasync_timer *tm, ktime_t deadline)
 {
-	return kasync_sleep_common(task, tm, deadline, 0);
+	return kasync_coop(task, kasync_sleep_common(task, tm, deadline, 0));
 }
 EXPORT_SYMBOL_GPL(kasync_sleep_until);
 
@@ -167,9 +174,8 @@ EXPORT_SYMBOL_GPL(kasync_sleep_until);
 enum kasync_poll kasync_sleep(struct kasync_task *task,
 			      struct kasync_timer *tm, u64 ns)
 {
-	if (tm->armed)
-		return kasync_timer_poll(task, tm);
-	return kasync_sleep_common(task, tm, kasync_deadline_ns(ns), 0);
+	return kasync_coop(task, tm->armed ? kasync_timer_ready(task, tm) :
+			   kasync_sleep_common(task, tm, kasync_deadline_ns(ns), 0));
 }
 EXPORT_SYMBOL_GPL(kasync_sleep);
 
@@ -188,9 +194,9 @@ enum kasync_poll kasync_sleep_range(struct kasync_task *task,
 				    struct kasync_timer *tm, u64 ns,
 				    u64 slack_ns)
 {
-	if (tm->armed)
-		return kasync_timer_poll(task, tm);
-	return kasync_sleep_common(task, tm, kasync_deadline_ns(ns), slack_ns);
+	return kasync_coop(task, tm->armed ? kasync_timer_ready(task, tm) :
+			   kasync_sleep_common(task, tm, kasync_deadline_ns(ns),
+					       slack_ns));
 }
 EXPORT_SYMBOL_GPL(kasync_sleep_range);
 
@@ -257,8 +263,10 @@ static void kasync_interval_advance(struct kasync_interval *iv, ktime_t now)
 enum kasync_poll kasync_interval_tick(struct kasync_task *task,
 				      struct kasync_interval *iv)
 {
-	if (kasync_sleep_until(task, &iv->tm, iv->next) == KASYNC_PENDING)
+	if (!kasync_coop_proceed(task) ||
+	    kasync_sleep_common(task, &iv->tm, iv->next, 0) == KASYNC_PENDING)
 		return KASYNC_PENDING;
+	kasync_coop_charge(task);
 	kasync_interval_advance(iv, ktime_get());
 	return KASYNC_READY;
 }

@@ -232,4 +232,75 @@ static inline void kt_poster_check(struct kunit *test, struct kt_poster *pp)
 		   atomic_read(&pp->by_timer));
 }
 
+/*
+ * The cooperative budget, measured.  A hog task's poll loops over one
+ * await whose resource is always ready, counting the awaits each poll
+ * finishes, until one reports PENDING (the budget ran out).  It gives up
+ * by itself after KT_HOG_LIMIT awaits in one poll, so that a runtime
+ * without a budget fails the case instead of hanging a worker.
+ */
+#define KT_HOG_LIMIT	100000u
+
+/* What a hog measured; written only by its polls (serialised). */
+struct kt_hog_stats {
+	atomic_t polls;
+	unsigned int longest;	/* most awaits finished in one poll */
+};
+
+/* End a hog's poll that finished @n awaits. */
+static inline enum kasync_poll kt_hog_end(struct kasync_task *t,
+					  struct kt_hog_stats *st,
+					  unsigned int n)
+{
+	if (n > st->longest)
+		WRITE_ONCE(st->longest, n);
+	atomic_inc(&st->polls);
+	if (n >= KT_HOG_LIMIT)
+		kasync_wake(t);
+	return KASYNC_PENDING;
+}
+
+/*
+ * Run a hog (@ops, state @state of @size bytes, measuring into @st) on a
+ * per-CPU runtime, on a CPU other than the caller's, and check what the
+ * budget promises: no poll finishes more than %KASYNC_COOP_BUDGET awaits,
+ * the hog is polled again (it was woken when made to yield), the forced
+ * yields are counted, and a task queued behind the hog on its CPU runs.
+ */
+static inline void kt_coop_check(struct kunit *test,
+				 const struct kasync_task_ops *ops,
+				 const void *state, size_t size,
+				 struct kt_hog_stats *st)
+{
+	unsigned int cpu = kt_other_cpu(raw_smp_processor_id());
+	struct kt_simple probe = { .result = 7 };
+	struct kasync_task *h, *p;
+	struct kasync_stats after;
+	struct kasync_rt *rt;
+
+	rt = kasync_rt_create("kt_coop", KASYNC_RT_PERCPU);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rt));
+	h = kasync_spawn_on(rt, cpu, ops, state, size, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&st->polls) >= 3, 5000));
+	p = kasync_spawn_on(rt, cpu, &kt_ready_ops, &probe, sizeof(probe),
+			    GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(p));
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&p, 5 * HZ), 7L);
+	if (p) {
+		kasync_abort(p);
+		kasync_join(&p);
+	}
+	kasync_rt_stats(rt, &after);
+	kasync_abort(h);
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-ECANCELED);
+	kasync_rt_destroy(rt);
+	KUNIT_EXPECT_GT(test, READ_ONCE(st->longest), 0u);
+	KUNIT_EXPECT_LE(test, READ_ONCE(st->longest), KASYNC_COOP_BUDGET);
+	KUNIT_EXPECT_GT(test, after.coop_yields, 0ULL);
+	kunit_info(test, "hog: %d polls, at most %u awaits in one; %llu forced yields\n",
+		   atomic_read(&st->polls), READ_ONCE(st->longest),
+		   after.coop_yields);
+}
+
 #endif /* _KASYNC_KUNIT_TEST_H */

@@ -746,6 +746,65 @@ static void kn_tcp_readable(struct kunit *test)
 	kasync_sock_close(cli);
 }
 
+/*
+ * A connection that is always ready: one task sends a byte on one end and
+ * receives it on the other, again and again (a peer that pipelines flat
+ * out and reads everything).  Each send and receive finishes at once, so
+ * only the cooperative budget ends the poll.
+ */
+struct kn_hog {
+	struct kasync_sock *a, *b;
+	struct kt_hog_stats *st;
+	struct kasync_sock_op tx, rx;
+	bool sent;
+	ssize_t n;
+	u8 byte;
+};
+
+static enum kasync_poll kn_hog_step(struct kasync_task *t, struct kn_hog *s)
+{
+	enum kasync_poll r;
+
+	if (!s->sent) {
+		r = kasync_sock_send(t, s->a, &s->tx, &s->byte, 1, &s->n);
+		s->sent = r == KASYNC_READY;
+		return r;
+	}
+	r = kasync_sock_recv(t, s->b, &s->rx, &s->byte, 1, &s->n);
+	s->sent = r != KASYNC_READY;
+	return r;
+}
+
+static enum kasync_poll kn_hog_poll(struct kasync_task *t, void *p)
+{
+	struct kn_hog *s = p;
+	unsigned int n = 0;
+
+	while (n < KT_HOG_LIMIT && kn_hog_step(t, s) == KASYNC_READY)
+		n++;
+	return kt_hog_end(t, s->st, n);
+}
+
+static const struct kasync_task_ops kn_hog_ops = {
+	.poll = kn_hog_poll,
+};
+
+/*
+ * The cooperative budget on sockets: a task whose sends and receives are
+ * always ready leaves its poll after KASYNC_COOP_BUDGET of them, and a
+ * task queued behind it on its CPU runs.
+ */
+static void kn_coop_budget(struct kunit *test)
+{
+	struct kt_hog_stats st = {};
+	struct kn_hog s = { .st = &st };
+
+	kn_pair(test, AF_INET, 0, 0, &s.a, &s.b);
+	kt_coop_check(test, &kn_hog_ops, &s, sizeof(s), &st);
+	kasync_sock_close(s.b);
+	kasync_sock_close(s.a);
+}
+
 /* Counts bytes to end of stream, then sends the count back and closes. */
 struct kn_counter {
 	struct kasync_co co;
@@ -1646,6 +1705,7 @@ static struct kunit_case kasync_net_cases[] = {
 	KUNIT_CASE(kn_tcp_reset),
 	KUNIT_CASE(kn_tcp_eof),
 	KUNIT_CASE(kn_tcp_readable),
+	KUNIT_CASE(kn_coop_budget),
 	KUNIT_CASE(kn_tcp_half_close),
 	KUNIT_CASE(kn_tcp_recv_timeout),
 	KUNIT_CASE(kn_tcp_backpressure),

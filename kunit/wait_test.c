@@ -626,6 +626,39 @@ static void kw_cancel_every_await(struct kunit *test)
 		msleep(KW_FAR / NSEC_PER_MSEC + 20);
 }
 
+/* Awaits a file that is always readable, again and again. */
+struct kw_hog {
+	struct kasync_pollfd p;
+	struct file *file;
+	struct kt_hog_stats *st;
+};
+
+static enum kasync_poll kw_hog_poll(struct kasync_task *t, void *p)
+{
+	struct kw_hog *s = p;
+	unsigned int n = 0;
+	__poll_t rev;
+
+	while (n < KT_HOG_LIMIT &&
+	       kasync_poll_file(t, &s->p, s->file, EPOLLIN, &rev) == KASYNC_READY)
+		n++;
+	return kt_hog_end(t, s->st, n);
+}
+
+static const struct kasync_task_ops kw_hog_ops = { .poll = kw_hog_poll };
+
+/* File readiness spends from the cooperative budget. */
+static void kw_poll_coop_budget(struct kunit *test)
+{
+	struct kt_hog_stats st = {};
+	struct kw_hog s = { .st = &st };
+	struct kw_file *kf;
+
+	s.file = kw_file_new(test, 1, &kf);
+	atomic_set(&kf->mask, EPOLLIN);
+	kt_coop_check(test, &kw_hog_ops, &s, sizeof(s), &st);
+}
+
 static struct kunit_case kasync_wait_cases[] = {
 	KUNIT_CASE(kw_wait_basic),
 	KUNIT_CASE(kw_wait_ready_now),
@@ -638,6 +671,7 @@ static struct kunit_case kasync_wait_cases[] = {
 	KUNIT_CASE(kw_poll_hup),
 	KUNIT_CASE(kw_poll_pollfree),
 	KUNIT_CASE(kw_poll_too_many_queues),
+	KUNIT_CASE(kw_poll_coop_budget),
 	KUNIT_CASE_PARAM(kw_cancel_every_await, kw_cancel_gen_params),
 	{}
 };

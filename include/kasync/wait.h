@@ -78,7 +78,11 @@ static inline void __kasync_wait_begin(struct kasync_wait *w)
 		WRITE_ONCE(w->woken, false);
 }
 
-#define __kasync_wait_event(task, w, wq_head, excl, cond)		\
+/*
+ * The wait itself, without the cooperative budget: for awaits that charge
+ * the budget for their own operation (kasync's sockets).
+ */
+#define __kasync_wait_cond(task, w, wq_head, excl, cond)		\
 ({									\
 	struct kasync_task *__kw_t = (task);				\
 	struct kasync_wait *__kw_w = (w);				\
@@ -93,6 +97,15 @@ static inline void __kasync_wait_begin(struct kasync_wait *w)
 	__kw_r;								\
 })
 
+/* With the budget: a spent one reports PENDING before @cond is read. */
+#define __kasync_wait_event(task, w, wq_head, excl, cond)		\
+({									\
+	struct kasync_task *__kb_t = (task);				\
+									\
+	kasync_coop(__kb_t, __kasync_wait_cond(__kb_t, w, wq_head,	\
+					       excl, cond));		\
+})
+
 /**
  * kasync_wait_event - await a condition signalled on a wait queue
  * @task: the task being polled
@@ -105,7 +118,10 @@ static inline void __kasync_wait_begin(struct kasync_wait *w)
  * queues @w on @wq_head (once; it stays queued across polls), re-checks
  * @cond so that a wake between the two checks is not lost, and reports
  * %KASYNC_PENDING.  When it reports %KASYNC_READY, @w is off the queue.
- * Aborting the task removes @w before the task's memory is freed.
+ * Aborting the task removes @w before the task's memory is freed.  A
+ * finished wait is charged to the task's cooperative budget; once that is
+ * spent, it reports %KASYNC_PENDING without reading @cond and the task is
+ * polled again soon (kasync_coop_proceed()).
  *
  * Context: the task's poll function.
  * Return: %KASYNC_READY or %KASYNC_PENDING.
