@@ -82,8 +82,14 @@
  *     a drop callback must not do, so kasync_sock_close() restores the
  *     callbacks at once and queues the release on the default runtime's
  *     workqueue, which kasync's exit destroys, and so drains, before
- *     kasync.ko goes (ordering rule 6 of internal.h).  The release holds
- *     a reference on the namespace (taken at creation) until it is done.
+ *     kasync.ko goes (ordering rule 6 of internal.h).  Every socket holds
+ *     a reference on its namespace, as a user-space socket does
+ *     (sk_net_refcnt, taken at creation; an accepted one inherits it from
+ *     its listener), until the kernel frees the sock.  That keeps TCP's
+ *     timers running after the release: a FIN or the tail of the data
+ *     lost on the way is retransmitted, and the orphan finishes closing
+ *     on its own, after kasync.ko is gone if need be.  (The kernel stops
+ *     the timers of a closed socket without the reference.)
  * ========================================================================
  */
 #include <linux/errno.h>
@@ -99,6 +105,7 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "internal.h"
 
 /* Tries of one operation in one poll before it yields (a busy socket). */
@@ -351,10 +358,7 @@ static void ks_restore(struct kasync_sock *ks)
 /* Release a closed socket and free @ks; may sleep. */
 static void ks_release(struct kasync_sock *ks)
 {
-	struct net *net = sock_net(ks->sock->sk);
-
 	sock_release(ks->sock);
-	put_net(net);
 	kfree(ks);
 }
 
@@ -364,9 +368,8 @@ static void ks_release_work(struct work_struct *work)
 }
 
 /*
- * Wrap @sock (holding a reference on its namespace, which the release
- * drops) and install the callbacks.  On failure @sock is left to the
- * caller, and the reference too.
+ * Wrap @sock (which holds a reference on its namespace: rule R) and
+ * install the callbacks.  On failure @sock is left to the caller.
  */
 static struct kasync_sock *ks_wrap(struct socket *sock,
 				   struct kasync_sock *parent, int *err)
@@ -398,11 +401,13 @@ static struct kasync_sock *ks_wrap(struct socket *sock,
  * @protocol: 0, or %IPPROTO_TCP / %IPPROTO_UDP matching @type
  * @out: where the new socket goes
  *
- * Creates a kernel socket in @net and installs kasync's callbacks.  The
- * socket holds a reference on @net until it is released after
- * kasync_sock_close(), like a user-space socket: close every socket
- * before expecting the namespace to go away (a pernet exit method runs
- * only once the last reference is gone, too late for that).  Sends
+ * Creates a kernel socket in @net and installs kasync's callbacks.  Like
+ * a user-space socket, it holds a reference on @net until the kernel
+ * frees it, which for TCP is after kasync_sock_close() and after the
+ * connection finished closing (TCP keeps retransmitting a FIN or data the
+ * peer has not acknowledged): close every socket before expecting the
+ * namespace to go away (a pernet exit method runs only once the last
+ * reference is gone, too late for that).  Sends
  * allocate with %GFP_ATOMIC, so that awaits never sleep in reclaim.
  *
  * Context: process context; may sleep.
@@ -435,16 +440,20 @@ int kasync_sock_create(struct net *net, int family, int type, int protocol,
 	else
 		return -ESOCKTNOSUPPORT;
 
+	/* Ours until the socket holds its own: not one being dismantled. */
 	net = maybe_get_net(net ?: &init_net);
 	if (!net)
 		return -ESHUTDOWN;
 	err = sock_create_kern(net, family, type, protocol, &sock);
 	if (err)
 		goto put_net;
+	/* Rule R: a user-space socket's reference, and so its timers. */
+	kasync_sk_hold_net(sock->sk);
 	ks = ks_wrap(sock, NULL, &err);
 	if (!ks)
 		goto release;
 	*out = ks;
+	put_net(net);
 	return 0;
 
 release:
@@ -709,21 +718,15 @@ static int ks_accept_once(struct kasync_sock *ks, struct kasync_sock **newks)
 	err = kernel_accept(ks->sock, &nsock, O_NONBLOCK);
 	if (err)
 		return err;
-	if (!maybe_get_net(sock_net(nsock->sk))) {
-		err = -ESHUTDOWN;
-		goto release;
-	}
+	/* Rule R: the clone of our listener holds its namespace already. */
+	WARN_ON_ONCE(!nsock->sk->sk_net_refcnt);
 	nks = ks_wrap(nsock, ks, &err);
-	if (!nks)
-		goto put_net;
+	if (!nks) {
+		sock_release(nsock);
+		return err;
+	}
 	*newks = nks;
 	return 0;
-
-put_net:
-	put_net(sock_net(nsock->sk));
-release:
-	sock_release(nsock);
-	return err;
 }
 
 static int ks_sendmsg(struct kasync_sock *ks, const void *buf, size_t len,
@@ -957,8 +960,7 @@ static enum kasync_poll ks_await_io(struct kasync_task *t,
  * %GFP_KERNEL allocation of the new socket).
  * Return: %KASYNC_READY with *@err set: 0; -EINVAL for a %NULL argument
  * or a socket that is not listening (also after kasync_sock_shutdown()
- * with %SHUT_RD); -ENOMEM; -ESHUTDOWN if the namespace is being
- * dismantled; or an error of accept(2).  %KASYNC_PENDING otherwise.
+ * with %SHUT_RD); -ENOMEM; or an error of accept(2).  %KASYNC_PENDING otherwise.
  */
 enum kasync_poll kasync_sock_accept(struct kasync_task *task,
 				    struct kasync_sock *ks,
