@@ -2,7 +2,7 @@
 /*
  * kasync kselftest: the UDP echo sample (samples/kasync_udp.ko, a pool of
  * tasks on one socket) from user space, on loopback.  One datagram over
- * IPv4 and IPv6, a hundred clients at once, a flood of 200,000 datagrams
+ * IPv4 and IPv6, a hundred clients at once, a flood of 100,000 datagrams
  * (the server still answers and every datagram it received is accounted
  * for), datagrams longer than max_len (not echoed, not even in part),
  * empty datagrams, senders whose port is closed by the time the echo
@@ -228,7 +228,7 @@ struct flood {
 static void *flood_run(void *arg)
 {
 	struct flood *f = arg;
-	long long end = kn_now_ms() + 120000;
+	long long end = kn_now_ms() + 300000;	/* a bound, never reached */
 	int fd = kn_udp_connect(PORT, f->v6);
 	char buf[64];
 	long i;
@@ -381,7 +381,7 @@ TEST_F_TIMEOUT(udp, hundred_clients, 300)
 }
 
 /*
- * 200,000 datagrams from four sockets at once, none of them reading its
+ * 100,000 datagrams from four sockets at once, none of them reading its
  * echoes.  The server keeps what its receive buffer holds (the kernel
  * drops the rest, counted in drops), answers a new client right after,
  * and holds nothing back: every datagram received was echoed.
@@ -394,14 +394,14 @@ TEST_F_TIMEOUT(udp, flood, 900)
 
 	start(_metadata, &self->loaded, "");
 	for (i = 0; i < 4; i++) {
-		f[i] = (struct flood){ .v6 = i % 2, .limit = 50000, .stop = &stop };
+		f[i] = (struct flood){ .v6 = i % 2, .limit = 25000, .stop = &stop };
 		ASSERT_EQ(0, pthread_create(&f[i].th, NULL, flood_run, &f[i]));
 	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(f[i].th, NULL);
 		sent += f[i].sent;
 	}
-	EXPECT_EQ(200000, sent);
+	EXPECT_EQ(100000, sent);
 	tries = probe(0);
 	EXPECT_LT(0, tries);
 	TH_LOG("IPv4 probe answered at try %d", tries);
