@@ -39,6 +39,39 @@ static long long count_at_least(const char *name, long long n, int ms)
 }
 
 /*
+ * Column @col of the "total" row of the sample's runtime statistics
+ * (ks_stat_total() reads the default runtime's); -1 if absent.
+ */
+static long long rt_stat(const char *col)
+{
+	char line[1024], head[1024] = "";
+	long long val = -1;
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/kasync/udp/stats", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *save, *save2, *h, *v;
+
+		if (!strncmp(line, "cpu", 3))
+			snprintf(head, sizeof(head), "%s", line);
+		if (strncmp(line, "total", 5) || !head[0])
+			continue;
+		h = strtok_r(head, " \t\n", &save);
+		v = strtok_r(line, " \t\n", &save2);
+		while (h && v) {
+			if (!strcmp(h, col))
+				val = atoll(v);
+			h = strtok_r(NULL, " \t\n", &save);
+			v = strtok_r(NULL, " \t\n", &save2);
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/*
  * Every datagram received is accounted for: echoed, oversized, or its
  * echo failed.  Waits up to WAIT_MS for the tasks to finish what they
  * hold; 1 once the counters agree (and stay put while read), else 0.
@@ -384,15 +417,18 @@ TEST_F_TIMEOUT(udp, hundred_clients, 300)
  * 100,000 datagrams from four sockets at once, none of them reading its
  * echoes.  The server keeps what its receive buffer holds (the kernel
  * drops the rest, counted in drops), answers a new client right after,
- * and holds nothing back: every datagram received was echoed.
+ * and holds nothing back: every datagram received was echoed.  No poll
+ * ran for a tenth of the flood: with a datagram always waiting, a task
+ * that never yielded would spend the whole flood in one poll.
  */
 TEST_F_TIMEOUT(udp, flood, 900)
 {
 	struct flood f[4] = {};
-	long long sent = 0, received, drops;
+	long long sent = 0, received, drops, flood_ms, longest;
 	int stop = 0, i, tries;
 
 	start(_metadata, &self->loaded, "");
+	flood_ms = kn_now_ms();
 	for (i = 0; i < 4; i++) {
 		f[i] = (struct flood){ .v6 = i % 2, .limit = 25000, .stop = &stop };
 		ASSERT_EQ(0, pthread_create(&f[i].th, NULL, flood_run, &f[i]));
@@ -401,6 +437,7 @@ TEST_F_TIMEOUT(udp, flood, 900)
 		pthread_join(f[i].th, NULL);
 		sent += f[i].sent;
 	}
+	flood_ms = kn_now_ms() - flood_ms;
 	EXPECT_EQ(100000, sent);
 	tries = probe(0);
 	EXPECT_LT(0, tries);
@@ -418,6 +455,10 @@ TEST_F_TIMEOUT(udp, flood, 900)
 	/* Probes: at most ten each. */
 	EXPECT_GE(sent + 20, received + drops);
 	EXPECT_EQ(0, count("oversized"));
+	longest = rt_stat("longest_ns");
+	TH_LOG("flood %lld ms, longest poll %lld ms", flood_ms, longest / 1000000);
+	EXPECT_LT(0, longest);
+	EXPECT_GT(flood_ms * 1000000 / 10, longest);
 }
 
 /*
