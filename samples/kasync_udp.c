@@ -84,7 +84,10 @@ static struct kasync_rt *udp_rt;
 /* The socket; set and cleared under kernel_param_lock() for udp_get_drops(). */
 static struct kasync_sock *udp_ks;
 
-/* Datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL). */
+/*
+ * Datagrams the kernel dropped before a task saw them (SO_RXQ_OVFL's
+ * count): a full receive buffer, mostly, or a bad checksum.
+ */
 static int udp_get_drops(char *buf, const struct kernel_param *kp)
 {
 	/* Called under kernel_param_lock(THIS_MODULE). */
