@@ -193,4 +193,67 @@ static inline void kn_tune_loopback(void)
 	kn_write_file("/proc/sys/fs/nr_open", "1048576");
 }
 
+/* 127.0.0.1:@port (or [::1]:@port) in @ss; returns the address's length. */
+static inline socklen_t kn_loopback_addr(int port, int v6,
+					 struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		a6->sin6_addr = in6addr_loopback;
+		return sizeof(*a6);
+	}
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons(port);
+	a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof(*a4);
+}
+
+/*
+ * A UDP socket connected to 127.0.0.1:@port (or ::1), or -errno.  Being
+ * connected, it receives only datagrams from that address and port.
+ */
+static inline int kn_udp_connect(int port, int v6)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = kn_loopback_addr(port, v6, &ss);
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Receive one datagram within @ms: its length (0 for an empty datagram,
+ * at most @len), -ETIMEDOUT or -errno.
+ */
+static inline ssize_t kn_recv_dgram(int fd, void *buf, size_t len, int ms)
+{
+	long long end = kn_now_ms() + ms;
+
+	for (;;) {
+		long long left = end - kn_now_ms();
+		ssize_t n;
+
+		if (left <= 0 || !kn_wait(fd, POLLIN, (int)left))
+			return -ETIMEDOUT;
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR && errno != EAGAIN)
+			return -errno;
+	}
+}
+
 #endif /* _KASYNC_NET_UTIL_H */
