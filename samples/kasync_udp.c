@@ -14,8 +14,10 @@
  *
  * A flood is absorbed by the socket's receive buffer: what does not fit
  * is dropped by the kernel (counted in drops) while the tasks keep
- * serving, and a task yields every ECHO_BURST datagrams, since under a
- * flood no receive waits and one poll would go on forever.  The socket is
+ * serving.  Under a flood no receive waits, so a task's loop never
+ * waits either: kasync's cooperative budget ends its poll after
+ * KASYNC_COOP_BUDGET awaits and polls it again after the others, so the
+ * loop needs no yield of its own.  The socket is
  * not connected and has no IP_RECVERR, so UDP ignores an ICMP error for
  * an echo (its sender closed its port); an error that a receive or send
  * does report is counted and the task goes on.  Unloading destroys the
@@ -35,7 +37,6 @@
 #include <net/sock.h>
 #include <kasync.h>
 
-#define ECHO_BURST	32	/* datagrams a task handles between yields */
 #define UDP_MAX_PAYLOAD	65507	/* the largest UDP payload over IPv4 */
 
 static int port = 7007;
@@ -113,7 +114,6 @@ struct udp_echo {
 	size_t max;			/* max_len */
 	ssize_t len;			/* the datagram's length, or -errno */
 	ssize_t sent;
-	unsigned int burst;
 };
 
 static int udp_addrlen(const struct sockaddr_storage *a)
@@ -128,9 +128,6 @@ static enum kasync_poll udp_echo_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
-		/* Under a flood no receive waits: let the others run. */
-		if (++s->burst % ECHO_BURST == 0)
-			KASYNC_YIELD(&s->co);
 		KASYNC_AWAIT(&s->co, kasync_sock_recvfrom(t, s->ks, &s->op, s->buf,
 							  s->max + 1, &s->from,
 							  &s->len));

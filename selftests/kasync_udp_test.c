@@ -419,8 +419,9 @@ TEST_F_TIMEOUT(udp, hundred_clients, 300)
  * drops the rest, counted in drops), answers a new client right after,
  * and holds nothing back: every datagram received was echoed.  No poll
  * ran for a quarter of the flood: with a datagram always waiting, a task
- * that never yielded would spend the whole flood in one poll (a yielding
- * one took up to 4 s of a 110 s flood under TCG).
+ * would spend the whole flood in one poll if kasync's cooperative budget
+ * did not end it (a budgeted one took up to 4 s of a 110 s flood under
+ * TCG, preempted by the flooders).
  */
 TEST_F_TIMEOUT(udp, flood, 900)
 {
@@ -460,6 +461,8 @@ TEST_F_TIMEOUT(udp, flood, 900)
 	TH_LOG("flood %lld ms, longest poll %lld ms", flood_ms, longest / 1000000);
 	EXPECT_LT(0, longest);
 	EXPECT_GT(flood_ms * 1000000 / 4, longest);
+	/* The runtime's cooperative budget is what ended those polls. */
+	EXPECT_LT(0, rt_stat("coop"));
 }
 
 /*
