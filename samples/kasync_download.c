@@ -5,11 +5,22 @@
  * Given a list of addresses, spawn one fetch task per page, join them
  * all, and report the bytes of each.  The fetches run at the same time:
  * the whole takes about as long as the slowest page, not the sum.
+ *
+ * The peers may be hostile.  Every fetch shares one deadline, timeout_ms
+ * from the start of the load, for all of it (connect, request and the
+ * whole response): a server that trickles cannot extend it, so insmod
+ * returns within about timeout_ms.  A body longer than max_bytes fails
+ * its fetch with -EFBIG, as soon as the announced length or the bytes
+ * received show it.  A fatal signal (insmod killed) aborts the fetches
+ * still running and fails the load with -EINTR.
  * Addresses are numeric (the kernel has no resolver):
  *
  *	insmod kasync_download.ko urls=http://127.0.0.1:8080/,http://[::1]:8080/
  *	dmesg | grep kasync_download
  *	cat /sys/module/kasync_download/parameters/fetched
+ *
+ * Read-only results: fetched (pages with status 200), failed (pages that
+ * ended with an error) and received (body bytes counted, all pages).
  */
 #include <linux/module.h>
 #include <kasync.h>
@@ -17,22 +28,32 @@
 #include "kasync_http.h"
 
 #define MAX_PAGES	64
+#define FETCH_BURST	64	/* receives in a row before a yield */
 
 static char *urls;
 module_param(urls, charp, 0444);
 MODULE_PARM_DESC(urls, "comma-separated http://ADDR[:PORT]/PATH list");
 static unsigned int timeout_ms = 5000;
 module_param(timeout_ms, uint, 0444);
-MODULE_PARM_DESC(timeout_ms, "time limit of each fetch");
+MODULE_PARM_DESC(timeout_ms, "deadline of the whole download, from load (connect, request, response)");
+static unsigned long max_bytes = 1 << 20;
+module_param(max_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_bytes, "longest body of a page; a longer one fails with -EFBIG (0: no limit)");
 static int fetched;
 module_param(fetched, int, 0444);
 MODULE_PARM_DESC(fetched, "pages fetched with status 200 (read-only)");
+static int failed;
+module_param(failed, int, 0444);
+MODULE_PARM_DESC(failed, "pages that ended with an error (read-only)");
+static unsigned long long received;
+module_param(received, ullong, 0444);
+MODULE_PARM_DESC(received, "body bytes counted, all pages (read-only)");
 
 /* What one fetch found; written by its task, read after the join. */
 struct page_result {
 	char url[128];
 	int status;		/* HTTP status, 0 if none */
-	long long bytes;	/* body bytes */
+	u64 bytes;		/* body bytes, at most max_bytes */
 };
 
 static struct page_result results[MAX_PAGES];
@@ -42,69 +63,149 @@ struct fetch {
 	struct kasync_co co;
 	struct kasync_sock_connect conn;
 	struct kasync_sock_op op;
-	struct kasync_timer tm;
+	struct kasync_timer tm;		/* the deadline; armed once */
+	ktime_t deadline;
 	struct kasync_sock *ks;
 	struct page_result *res;
 	struct sockaddr_storage addr;
 	int addrlen;
 	int err;
+	unsigned int reads;	/* receives of the body */
 	ssize_t n;
 	size_t len;		/* bytes in buf */
 	size_t head;		/* head length, once parsed */
+	long long cl;		/* announced body length, or -1 */
 	size_t req_len;
 	char req[192];
 	char buf[1024];
 };
 
+/*
+ * The deadline is armed once, when the fetch starts, and never moved: each
+ * await below gives up when it fired, however much data came meanwhile.
+ */
+static bool fetch_late(const struct fetch *f)
+{
+	return kasync_timer_expired(&f->tm);
+}
+
+static enum kasync_poll fetch_connect(struct kasync_task *t, struct fetch *f)
+{
+	if (kasync_sock_connect(t, f->ks, &f->conn, (struct sockaddr *)&f->addr,
+				f->addrlen, 0, &f->err) == KASYNC_READY)
+		return KASYNC_READY;
+	if (!fetch_late(f))
+		return KASYNC_PENDING;
+	kasync_sock_connect_cancel(t, f->ks, &f->conn);
+	f->err = -ETIMEDOUT;
+	return KASYNC_READY;
+}
+
+static enum kasync_poll fetch_send(struct kasync_task *t, struct fetch *f)
+{
+	if (kasync_sock_send_all(t, f->ks, &f->op, f->req, f->req_len,
+				 &f->n) == KASYNC_READY)
+		return KASYNC_READY;
+	if (!fetch_late(f))
+		return KASYNC_PENDING;
+	kasync_sock_cancel(t, &f->op);
+	f->n = -ETIMEDOUT;
+	return KASYNC_READY;
+}
+
+/* Receive @len bytes at @buf; the deadline first, as data may never stop. */
+static enum kasync_poll fetch_recv(struct kasync_task *t, struct fetch *f,
+				   char *buf, size_t len)
+{
+	if (!fetch_late(f) &&
+	    kasync_sock_recv(t, f->ks, &f->op, buf, len, &f->n) == KASYNC_READY)
+		return KASYNC_READY;
+	if (!fetch_late(f))
+		return KASYNC_PENDING;
+	kasync_sock_cancel(t, &f->op);
+	f->n = -ETIMEDOUT;
+	return KASYNC_READY;
+}
+
+/* Count @n more body bytes: -EFBIG once they pass max_bytes. */
+static int fetch_count(struct fetch *f, u64 n)
+{
+	u64 *bytes = &f->res->bytes;
+
+	if (f->cl >= 0)		/* what follows the announced body is not ours */
+		n = min_t(u64, n, f->cl - *bytes);
+	if (max_bytes && n > max_bytes - *bytes) {
+		*bytes = max_bytes;
+		return -EFBIG;
+	}
+	*bytes += n;
+	return 0;
+}
+
+/* How much the next receive of the body may take. */
+static size_t fetch_room(const struct fetch *f)
+{
+	u64 room = sizeof(f->buf);
+
+	if (f->cl >= 0)
+		room = min_t(u64, room, f->cl - f->res->bytes);
+	if (max_bytes)		/* one byte more tells a body that is too long */
+		room = min_t(u64, room, max_bytes - f->res->bytes + 1);
+	return room;
+}
+
 static enum kasync_poll fetch_poll(struct kasync_task *t, void *p)
 {
 	struct fetch *f = p;
-	long long cl;
 	int ret;
 
 	KASYNC_BEGIN(&f->co);
+	/* Ends with the task: the timer's cleanup hook cancels it. */
+	kasync_timer_start(t, &f->tm, f->deadline, 0);
 	f->err = kasync_sock_create(&init_net, f->addr.ss_family, SOCK_STREAM,
 				    IPPROTO_TCP, &f->ks);
 	if (f->err)
 		KASYNC_RETURN(&f->co, t, f->err);
-	KASYNC_AWAIT(&f->co, kasync_sock_connect(t, f->ks, &f->conn,
-						 (struct sockaddr *)&f->addr,
-						 f->addrlen,
-						 timeout_ms * NSEC_PER_MSEC, &f->err));
+	KASYNC_AWAIT(&f->co, fetch_connect(t, f));
 	if (f->err)
 		KASYNC_RETURN(&f->co, t, f->err);
-	KASYNC_AWAIT(&f->co, kasync_sock_send_all(t, f->ks, &f->op, f->req,
-						  f->req_len, &f->n));
+	KASYNC_AWAIT(&f->co, fetch_send(t, f));
 	if (f->n < 0)
 		KASYNC_RETURN(&f->co, t, f->n);
-	/* Read to the end ("Connection: close"), counting the body. */
+	/* The head, which must fit the buffer ... */
 	for (;;) {
-		KASYNC_AWAIT_TIMEOUT(&f->co, t, &f->tm, timeout_ms * NSEC_PER_MSEC,
-				     kasync_sock_recv(t, f->ks, &f->op, f->buf + f->len,
-						      sizeof(f->buf) - f->len, &f->n),
-				     kasync_sock_cancel(t, &f->op), &f->err);
-		if (f->err)
-			KASYNC_RETURN(&f->co, t, f->err);
-		if (f->n < 0)
-			KASYNC_RETURN(&f->co, t, f->n);
-		if (!f->n)
-			break;
-		if (f->head) {		/* in the body: count and forget */
-			f->res->bytes += f->n;
-			continue;
-		}
+		KASYNC_AWAIT(&f->co, fetch_recv(t, f, f->buf + f->len,
+						sizeof(f->buf) - f->len));
+		if (f->n <= 0)
+			KASYNC_RETURN(&f->co, t, f->n ?: -EPROTO);
 		f->len += f->n;
 		ret = khttp_parse_response(f->buf, f->len, &f->res->status,
-					   &f->head, &cl);
+					   &f->head, &f->cl);
 		if (ret < 0 || (!ret && f->len == sizeof(f->buf)))
 			KASYNC_RETURN(&f->co, t, -EPROTO);
-		if (ret) {
-			f->res->bytes = f->len - f->head;
-			f->len = 0;	/* the buffer now takes body bytes */
-		}
+		if (ret)
+			break;
 	}
-	if (!f->head)
-		KASYNC_RETURN(&f->co, t, -EPROTO);
+	if (max_bytes && f->cl >= 0 && (u64)f->cl > max_bytes)
+		KASYNC_RETURN(&f->co, t, -EFBIG);
+	ret = fetch_count(f, f->len - f->head);
+	if (ret)
+		KASYNC_RETURN(&f->co, t, ret);
+	/* ... then the body, to its announced length or to the close. */
+	while (f->cl < 0 || f->res->bytes < (u64)f->cl) {
+		KASYNC_AWAIT(&f->co, fetch_recv(t, f, f->buf, fetch_room(f)));
+		if (f->n < 0)
+			KASYNC_RETURN(&f->co, t, f->n);
+		if (!f->n && f->cl >= 0)	/* closed before the end */
+			KASYNC_RETURN(&f->co, t, -EPROTO);
+		if (!f->n)
+			break;
+		ret = fetch_count(f, f->n);
+		if (ret)
+			KASYNC_RETURN(&f->co, t, ret);
+		if (++f->reads % FETCH_BURST == 0)
+			KASYNC_YIELD(&f->co);	/* data may come forever */
+	}
 	KASYNC_RETURN(&f->co, t, 0);
 	KASYNC_END(&f->co);
 }
@@ -154,18 +255,22 @@ static int __init download_init(void)
 	struct fetch *f;
 	const char *u, *end;
 	long res[MAX_PAGES];
+	ktime_t deadline;
 	int i, n = 0, err = 0;
 
-	if (!urls || !*urls)
+	if (!urls || !*urls || !timeout_ms)
 		return -EINVAL;
 	f = kzalloc(sizeof(*f), GFP_KERNEL);	/* the template state */
 	if (!f)
 		return -ENOMEM;
+	/* One deadline for every fetch: the load takes about timeout_ms. */
+	deadline = kasync_deadline_ns((u64)timeout_ms * NSEC_PER_MSEC);
 	/* Spawn one fetch task per page ... */
 	for (u = urls; *u && n < MAX_PAGES; u = *end ? end + 1 : end) {
 		end = strchrnul(u, ',');
 		memset(f, 0, sizeof(*f));
 		f->res = &results[n];
+		f->deadline = deadline;
 		err = fetch_prepare(f, u, end - u);
 		if (err)
 			break;
@@ -177,23 +282,37 @@ static int __init download_init(void)
 		n++;
 	}
 	kfree(f);
-	/* ... and join them all (on an error, join those already started). */
-	for (i = 0; i < n; i++)
-		res[i] = kasync_join(&h[i]);
-	if (err) {
+	if (err)
 		pr_err("kasync_download: bad list at \"%s\"\n", u);
+	/* ... and join them all; a fatal signal (insmod killed) stops waiting. */
+	for (i = 0; i < n && !err; i++) {
+		res[i] = kasync_join_killable(&h[i]);
+		if (h[i])		/* not joined: interrupted */
+			err = res[i];
+	}
+	if (err) {
+		/* Abort the rest and wait for them: none outlives the module. */
+		for (i = 0; i < n; i++)
+			if (h[i])
+				kasync_abort(h[i]);
+		for (i = 0; i < n; i++)
+			if (h[i])
+				kasync_join(&h[i]);
 		return err;
 	}
 	for (i = 0; i < n; i++) {
 		if (res[i])
-			pr_info("kasync_download: %s: error %ld\n", results[i].url, res[i]);
+			pr_info("kasync_download: %s: error %ld after %llu bytes\n",
+				results[i].url, res[i], results[i].bytes);
 		else if (results[i].status != 200)
 			pr_info("kasync_download: %s: HTTP %d\n", results[i].url,
 				results[i].status);
 		else
-			pr_info("kasync_download: %s: %lld bytes\n", results[i].url,
+			pr_info("kasync_download: %s: %llu bytes\n", results[i].url,
 				results[i].bytes);
 		fetched += !res[i] && results[i].status == 200;
+		failed += !!res[i];
+		received += results[i].bytes;
 	}
 	return 0;
 }

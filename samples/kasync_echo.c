@@ -4,12 +4,13 @@
  *
  * Each connection is a few lines of straight-line code: wait until there
  * is something to read (giving up after idle_ms without data), receive,
- * send everything back, repeat; the peer's EOF, an error or the idle
- * timeout end it.  A connection costs its task (the header plus the state
- * below) and its socket; no thread.  The receive buffer exists only while
- * data is in flight: an idle connection holds none.
+ * send everything back (giving up if the peer has not taken it after
+ * send_ms), repeat; the peer's EOF, an error or either time limit end it.
+ * A connection costs its task (the header plus the state below) and its
+ * socket; no thread.  The receive buffer exists only while data is in
+ * flight: an idle connection holds none.
  *
- *	insmod kasync_echo.ko port=7007 max_conns=20000 idle_ms=30000
+ *	insmod kasync_echo.ko port=7007 max_conns=20000 idle_ms=30000 send_ms=10000
  *	cat /sys/module/kasync_echo/parameters/active
  */
 #include <linux/module.h>
@@ -22,13 +23,22 @@
 /* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
 KSERVER_MODULE(echo_srv, 7007);
 
+/*
+ * A peer that sends but never reads would otherwise hold its connection
+ * forever: the echo waits for send space that never comes, and the idle
+ * limit does not run while it does.
+ */
+static unsigned int send_ms = 10000;
+module_param(send_ms, uint, 0444);
+MODULE_PARM_DESC(send_ms, "drop a connection whose peer has not taken an echo (up to 1 KiB) after this long (0: never)");
+
 /* --- echo-conn-begin --- */
 struct echo_conn {
 	struct kserver_conn c;		/* the socket; first */
 	struct kasync_co co;
 	int err;
 	struct kasync_sock_op op;
-	struct kasync_timer idle;
+	struct kasync_timer tm;		/* idle_ms, or send_ms: never both */
 	char *buf;			/* only while data is in flight */
 	ssize_t n;
 };
@@ -40,7 +50,7 @@ static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
 		/* Idle: no buffer, until there is something to read. */
-		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle, kserver_idle_ns(idle_ms),
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_idle_ns(idle_ms),
 				     kasync_sock_readable(t, s->c.ks, &s->op, &s->err),
 				     kasync_sock_cancel(t, &s->op), &s->err);
 		if (s->err)			/* idle too long */
@@ -52,9 +62,12 @@ static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
 						      ECHO_BUF, &s->n));
 		if (s->n <= 0)			/* EOF or error */
 			break;
-		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
-							  s->buf, s->n, &s->n));
-		if (s->n < 0)
+		/* The peer must take it all within send_ms of the first wait. */
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_idle_ns(send_ms),
+				     kasync_sock_send_all(t, s->c.ks, &s->op, s->buf,
+							  s->n, &s->n),
+				     kasync_sock_cancel(t, &s->op), &s->err);
+		if (s->err || s->n < 0)		/* too slow, or an error */
 			break;
 		kfree(s->buf);
 		s->buf = NULL;

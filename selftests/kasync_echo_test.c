@@ -4,8 +4,9 @@
  * task per connection) from user space, on loopback.  Correctness with 1,
  * 100 and 10,000 concurrent connections, IPv6, clients that reset
  * abruptly, a slow client that must not hold up the others, half-close,
- * the idle timeout, the connection limit, and unloading with connections
- * open.  Skips (exit 4) without kasync or the sample.
+ * the idle timeout, a client that never reads (send_ms), the connection
+ * limit, and unloading with connections open.  Skips (exit 4) without
+ * kasync or the sample.
  */
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -288,6 +289,40 @@ TEST_F(echo, idle_connection_dropped)
 	fd = kn_connect(PORT, 0);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(1, kn_wait_closed(fd, 10000));
+	close(fd);
+	EXPECT_EQ(0, kn_param_wait(ECHO, "active", 0, 5000));
+}
+
+/*
+ * A client that writes and never reads blocks the echo of its own
+ * connection, which send_ms then closes; another client on the same
+ * server is served before and after.
+ */
+TEST_F_TIMEOUT(echo, never_reading_client_is_closed, 120)
+{
+	long long n;
+	int hog, fd;
+	char in[4];
+
+	start(_metadata, &self->loaded, "send_ms=1500");
+	fd = kn_connect(PORT, 0);
+	ASSERT_LE(0, fd);
+	hog = kn_connect(PORT, 0);
+	ASSERT_LE(0, hog);
+	/* Until the echo, blocked on the unread answers, stops reading. */
+	n = kn_flood(hog, 500);
+	TH_LOG("the client that never reads wrote %lld bytes", n);
+	ASSERT_TRUE(n > 0 || n == -ECONNRESET || n == -EPIPE);
+	ASSERT_EQ(0, kn_write_all(fd, "ping", 4));
+	ASSERT_EQ(4, kn_read_full(fd, in, 4, 10000));
+	EXPECT_EQ(0, memcmp(in, "ping", 4));
+	/* Closed after send_ms; the idle limit (30 s) plays no part. */
+	EXPECT_EQ(1, kn_wait_gone(hog, 15000));
+	close(hog);
+	EXPECT_EQ(1, kn_param_wait(ECHO, "active", 1, 5000));
+	ASSERT_EQ(0, kn_write_all(fd, "pong", 4));
+	ASSERT_EQ(4, kn_read_full(fd, in, 4, 10000));
+	EXPECT_EQ(0, memcmp(in, "pong", 4));
 	close(fd);
 	EXPECT_EQ(0, kn_param_wait(ECHO, "active", 0, 5000));
 }

@@ -256,4 +256,41 @@ static inline ssize_t kn_recv_dgram(int fd, void *buf, size_t len, int ms)
 	}
 }
 
+/*
+ * Wait up to @ms for the peer to end the connection (FIN or reset)
+ * without reading anything: 1 if it did, 0 if it is still open.  Unlike
+ * kn_wait_closed(), reading nothing lets the peer make no progress.
+ */
+static inline int kn_wait_gone(int fd, int ms)
+{
+	return !!(kn_wait(fd, POLLRDHUP, ms) & (POLLRDHUP | POLLERR | POLLHUP));
+}
+
+/*
+ * Write to @fd without reading until the peer has taken nothing for
+ * @ms: the bytes written, or -errno (-ECONNRESET, -EPIPE: the peer ended
+ * the connection meanwhile).
+ */
+static inline long long kn_flood(int fd, int ms)
+{
+	static char junk[65536];
+	long long total = 0;
+
+	for (;;) {
+		ssize_t n = send(fd, junk, sizeof(junk),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			total += n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		if (!(kn_wait(fd, POLLOUT, ms) & POLLOUT))
+			return total;
+	}
+}
+
 #endif /* _KASYNC_NET_UTIL_H */
