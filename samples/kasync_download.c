@@ -28,7 +28,6 @@
 #include "kasync_http.h"
 
 #define MAX_PAGES	64
-#define FETCH_BURST	64	/* receives in a row before a yield */
 
 static char *urls;
 module_param(urls, charp, 0444);
@@ -70,7 +69,6 @@ struct fetch {
 	struct sockaddr_storage addr;
 	int addrlen;
 	int err;
-	unsigned int reads;	/* receives of the body */
 	ssize_t n;
 	size_t len;		/* bytes in buf */
 	size_t head;		/* head length, once parsed */
@@ -203,8 +201,6 @@ static enum kasync_poll fetch_poll(struct kasync_task *t, void *p)
 		ret = fetch_count(f, f->n);
 		if (ret)
 			KASYNC_RETURN(&f->co, t, ret);
-		if (++f->reads % FETCH_BURST == 0)
-			KASYNC_YIELD(&f->co);	/* data may come forever */
 	}
 	KASYNC_RETURN(&f->co, t, 0);
 	KASYNC_END(&f->co);
