@@ -50,9 +50,10 @@ struct kc_hog {
 	int err;
 };
 
-/* One await of @s's kind; it finds its resource ready. */
-static enum kasync_poll kc_step(struct kasync_task *t, struct kc_hog *s)
+/* One await of @p's kind; it finds its resource ready. */
+static enum kasync_poll kc_step(struct kasync_task *t, void *p)
 {
+	struct kc_hog *s = p;
 	struct kc_objs *o = s->o;
 	enum kasync_poll r;
 
@@ -101,11 +102,8 @@ static enum kasync_poll kc_step(struct kasync_task *t, struct kc_hog *s)
 static enum kasync_poll kc_hog_poll(struct kasync_task *t, void *p)
 {
 	struct kc_hog *s = p;
-	unsigned int n = 0;
 
-	while (n < KT_HOG_LIMIT && kc_step(t, s) == KASYNC_READY)
-		n++;
-	return kt_hog_end(t, s->st, n);
+	return kt_hog_run(t, s->st, kc_step, s);
 }
 
 static const struct kasync_task_ops kc_hog_ops = {

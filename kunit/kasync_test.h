@@ -247,11 +247,18 @@ struct kt_hog_stats {
 	unsigned int longest;	/* most awaits finished in one poll */
 };
 
-/* End a hog's poll that finished @n awaits. */
-static inline enum kasync_poll kt_hog_end(struct kasync_task *t,
-					  struct kt_hog_stats *st,
-					  unsigned int n)
+/*
+ * A hog's poll: @step (one await over @s's resource) while it finishes,
+ * then account the poll in @st.
+ */
+static inline enum kasync_poll
+kt_hog_run(struct kasync_task *t, struct kt_hog_stats *st,
+	   enum kasync_poll (*step)(struct kasync_task *t, void *s), void *s)
 {
+	unsigned int n = 0;
+
+	while (n < KT_HOG_LIMIT && step(t, s) == KASYNC_READY)
+		n++;
 	if (n > st->longest)
 		WRITE_ONCE(st->longest, n);
 	atomic_inc(&st->polls);

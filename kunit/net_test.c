@@ -761,8 +761,9 @@ struct kn_hog {
 	u8 byte;
 };
 
-static enum kasync_poll kn_hog_step(struct kasync_task *t, struct kn_hog *s)
+static enum kasync_poll kn_hog_step(struct kasync_task *t, void *p)
 {
+	struct kn_hog *s = p;
 	enum kasync_poll r;
 
 	if (!s->sent) {
@@ -778,11 +779,8 @@ static enum kasync_poll kn_hog_step(struct kasync_task *t, struct kn_hog *s)
 static enum kasync_poll kn_hog_poll(struct kasync_task *t, void *p)
 {
 	struct kn_hog *s = p;
-	unsigned int n = 0;
 
-	while (n < KT_HOG_LIMIT && kn_hog_step(t, s) == KASYNC_READY)
-		n++;
-	return kt_hog_end(t, s->st, n);
+	return kt_hog_run(t, s->st, kn_hog_step, s);
 }
 
 static const struct kasync_task_ops kn_hog_ops = {

@@ -633,16 +633,19 @@ struct kw_hog {
 	struct kt_hog_stats *st;
 };
 
+static enum kasync_poll kw_hog_step(struct kasync_task *t, void *p)
+{
+	struct kw_hog *s = p;
+	__poll_t rev;
+
+	return kasync_poll_file(t, &s->p, s->file, EPOLLIN, &rev);
+}
+
 static enum kasync_poll kw_hog_poll(struct kasync_task *t, void *p)
 {
 	struct kw_hog *s = p;
-	unsigned int n = 0;
-	__poll_t rev;
 
-	while (n < KT_HOG_LIMIT &&
-	       kasync_poll_file(t, &s->p, s->file, EPOLLIN, &rev) == KASYNC_READY)
-		n++;
-	return kt_hog_end(t, s->st, n);
+	return kt_hog_run(t, s->st, kw_hog_step, s);
 }
 
 static const struct kasync_task_ops kw_hog_ops = { .poll = kw_hog_poll };
