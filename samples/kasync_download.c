@@ -99,10 +99,11 @@ static enum kasync_poll fetch_connect(struct kasync_task *t, struct fetch *f)
 	return KASYNC_READY;
 }
 
-static enum kasync_poll fetch_send(struct kasync_task *t, struct fetch *f)
+/* @r, a socket await of @f->op, or -ETIMEDOUT in @f->n once too late. */
+static enum kasync_poll fetch_bounded(struct kasync_task *t, struct fetch *f,
+				      enum kasync_poll r)
 {
-	if (kasync_sock_send_all(t, f->ks, &f->op, f->req, f->req_len,
-				 &f->n) == KASYNC_READY)
+	if (r == KASYNC_READY)
 		return KASYNC_READY;
 	if (!fetch_late(f))
 		return KASYNC_PENDING;
@@ -111,18 +112,18 @@ static enum kasync_poll fetch_send(struct kasync_task *t, struct fetch *f)
 	return KASYNC_READY;
 }
 
+static enum kasync_poll fetch_send(struct kasync_task *t, struct fetch *f)
+{
+	return fetch_bounded(t, f, kasync_sock_send_all(t, f->ks, &f->op, f->req,
+							f->req_len, &f->n));
+}
+
 /* Receive @len bytes at @buf; the deadline first, as data may never stop. */
 static enum kasync_poll fetch_recv(struct kasync_task *t, struct fetch *f,
 				   char *buf, size_t len)
 {
-	if (!fetch_late(f) &&
-	    kasync_sock_recv(t, f->ks, &f->op, buf, len, &f->n) == KASYNC_READY)
-		return KASYNC_READY;
-	if (!fetch_late(f))
-		return KASYNC_PENDING;
-	kasync_sock_cancel(t, &f->op);
-	f->n = -ETIMEDOUT;
-	return KASYNC_READY;
+	return fetch_bounded(t, f, fetch_late(f) ? KASYNC_PENDING :
+			     kasync_sock_recv(t, f->ks, &f->op, buf, len, &f->n));
 }
 
 /* Count @n more body bytes: -EFBIG once they pass max_bytes. */

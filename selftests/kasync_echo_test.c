@@ -20,15 +20,6 @@
 #define PORT		7007
 #define MSG		64
 
-/* Fill @buf with a pattern owned by connection @id, round @round. */
-static void pattern(char *buf, size_t len, unsigned int id, unsigned int round)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		buf[i] = (char)(id * 131 + round * 17 + i * 7);
-}
-
 struct conn {
 	int fd;
 	unsigned int round;
@@ -81,7 +72,7 @@ static int many(int n, int rounds, int limit_ms)
 			}
 			if (evs[k].events & EPOLLOUT) {
 				if (!x->sent)
-					pattern(x->buf, MSG, evs[k].data.u32, x->round);
+					kn_pattern(x->buf, MSG, evs[k].data.u32, x->round);
 				r = send(x->fd, x->buf + x->sent, MSG - x->sent,
 					 MSG_NOSIGNAL);
 				if (r > 0)
@@ -104,7 +95,7 @@ static int many(int n, int rounds, int limit_ms)
 			x->got += r;
 			if (x->got < MSG)
 				continue;
-			pattern(want, MSG, evs[k].data.u32, x->round);
+			kn_pattern(want, MSG, evs[k].data.u32, x->round);
 			if (memcmp(want, x->buf, MSG)) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL);
 				done++;

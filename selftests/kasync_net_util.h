@@ -127,6 +127,16 @@ static inline int kn_wait_closed(int fd, int ms)
 	}
 }
 
+/* Fill @buf with the bytes that client @id sends in round @round. */
+static inline void kn_pattern(char *buf, size_t len, unsigned int id,
+			      unsigned int round)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)(id * 131 + round * 17 + i * 7);
+}
+
 /* Raise RLIMIT_NOFILE to at least @n; 0 or -errno. */
 static inline int kn_nofile(rlim_t n)
 {

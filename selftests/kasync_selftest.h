@@ -14,8 +14,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define KASYNC_STATS	"/sys/kernel/debug/kasync/default/stats"
-
 /* finit_module(@path, @params): 0 or -errno (the module init's error). */
 static inline int ks_load(const char *path, const char *params)
 {
@@ -53,14 +51,15 @@ static inline int ks_kmsg_has(int fd, const char *needle)
 	return 0;
 }
 
-/* The "total" row's value in column @col of the default runtime's stats. */
-static inline long long ks_stat_total(const char *col)
+/* The "total" row's value in column @col of runtime @rt's stats. */
+static inline long long ks_rt_stat_total(const char *rt, const char *col)
 {
-	char line[1024], head[1024] = "";
+	char path[256], line[1024], head[1024] = "";
 	long long val = -1;
 	FILE *f;
 
-	f = fopen(KASYNC_STATS, "r");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kasync/%s/stats", rt);
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
@@ -81,6 +80,12 @@ static inline long long ks_stat_total(const char *col)
 	}
 	fclose(f);
 	return val;
+}
+
+/* The same for the default runtime. */
+static inline long long ks_stat_total(const char *col)
+{
+	return ks_rt_stat_total("default", col);
 }
 
 #endif /* _KASYNC_SELFTEST_H */

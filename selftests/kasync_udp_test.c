@@ -39,39 +39,6 @@ static long long count_at_least(const char *name, long long n, int ms)
 }
 
 /*
- * Column @col of the "total" row of the sample's runtime statistics
- * (ks_stat_total() reads the default runtime's); -1 if absent.
- */
-static long long rt_stat(const char *col)
-{
-	char line[1024], head[1024] = "";
-	long long val = -1;
-	FILE *f;
-
-	f = fopen("/sys/kernel/debug/kasync/udp/stats", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *save, *save2, *h, *v;
-
-		if (!strncmp(line, "cpu", 3))
-			snprintf(head, sizeof(head), "%s", line);
-		if (strncmp(line, "total", 5) || !head[0])
-			continue;
-		h = strtok_r(head, " \t\n", &save);
-		v = strtok_r(line, " \t\n", &save2);
-		while (h && v) {
-			if (!strcmp(h, col))
-				val = atoll(v);
-			h = strtok_r(NULL, " \t\n", &save);
-			v = strtok_r(NULL, " \t\n", &save2);
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-/*
  * Every datagram received is accounted for: echoed, oversized, or its
  * echo failed.  Waits up to WAIT_MS for the tasks to finish what they
  * hold; 1 once the counters agree (and stay put while read), else 0.
@@ -153,15 +120,6 @@ static int probe(int v6)
 	return ok ? i - 1 : 0;
 }
 
-/* The datagram client @id sends in round @round. */
-static void pattern(char *buf, unsigned int id, unsigned int round)
-{
-	int i;
-
-	for (i = 0; i < MSG; i++)
-		buf[i] = (char)(id * 131 + round * 17 + i * 7);
-}
-
 struct client {
 	int fd;
 	unsigned int round;
@@ -197,7 +155,7 @@ static int many(int n, unsigned int rounds, int limit_ms, int *resent,
 	}
 	/* All open before the first datagram: n clients at once. */
 	for (i = 0; i < n; i++) {
-		pattern(out, i, 0);
+		kn_pattern(out, MSG, i, 0);
 		send(c[i].fd, out, MSG, 0);
 		c[i].sent_ms = kn_now_ms();
 	}
@@ -212,11 +170,11 @@ static int many(int n, unsigned int rounds, int limit_ms, int *resent,
 			len = recv(x->fd, in, sizeof(in), MSG_DONTWAIT);
 			if (len < 0 || x->round == rounds)
 				continue;
-			pattern(out, id, x->round);
+			kn_pattern(out, MSG, id, x->round);
 			if (len != MSG || memcmp(in, out, MSG)) {
 				/* An echo of an earlier round's resend? */
 				for (r = 0; r < x->round; r++) {
-					pattern(out, id, r);
+					kn_pattern(out, MSG, id, r);
 					if (len == MSG && !memcmp(in, out, MSG))
 						break;
 				}
@@ -227,7 +185,7 @@ static int many(int n, unsigned int rounds, int limit_ms, int *resent,
 				ok++;
 				continue;
 			}
-			pattern(out, id, x->round);
+			kn_pattern(out, MSG, id, x->round);
 			send(x->fd, out, MSG, 0);
 			x->sent_ms = kn_now_ms();
 		}
@@ -235,7 +193,7 @@ static int many(int n, unsigned int rounds, int limit_ms, int *resent,
 			if (c[i].round == rounds ||
 			    kn_now_ms() - c[i].sent_ms < 1000)
 				continue;
-			pattern(out, i, c[i].round);
+			kn_pattern(out, MSG, i, c[i].round);
 			send(c[i].fd, out, MSG, 0);
 			c[i].sent_ms = kn_now_ms();
 			(*resent)++;
@@ -457,12 +415,12 @@ TEST_F_TIMEOUT(udp, flood, 900)
 	/* Probes: at most ten each. */
 	EXPECT_GE(sent + 20, received + drops);
 	EXPECT_EQ(0, count("oversized"));
-	longest = rt_stat("longest_ns");
+	longest = ks_rt_stat_total("udp", "longest_ns");
 	TH_LOG("flood %lld ms, longest poll %lld ms", flood_ms, longest / 1000000);
 	EXPECT_LT(0, longest);
 	EXPECT_GT(flood_ms * 1000000 / 4, longest);
 	/* The runtime's cooperative budget is what ended those polls. */
-	EXPECT_LT(0, rt_stat("coop"));
+	EXPECT_LT(0, ks_rt_stat_total("udp", "coop"));
 }
 
 /*
