@@ -98,16 +98,18 @@ static inline void kserver_conn_end(struct kserver_conn *c)
 	atomic_dec(&c->srv->active);
 }
 
-/* Connections the listener accepts before it lets the other tasks run. */
-#define KSERVER_ACCEPT_BURST	64
+/* Back-off after a failed accept: from 5 ms, doubling, up to 1 s. */
+#define KSERVER_BACKOFF_MIN_MS	5
+#define KSERVER_BACKOFF_MAX_MS	1000
 
 struct kserver_listener {
 	struct kasync_co co;
 	struct kasync_sock_op op;
+	struct kasync_timer tm;		/* the back-off */
 	struct kasync_sock *ls;
 	struct kasync_sock *nks;
 	struct kserver *srv;
-	unsigned int burst;		/* accepted since the last yield */
+	unsigned int backoff_ms;	/* 0 after a success */
 	int err;
 };
 
@@ -154,22 +156,26 @@ static inline enum kasync_poll kserver_listener_poll(struct kasync_task *t,
 	for (;;) {
 		KASYNC_AWAIT(&l->co, kasync_sock_accept(t, l->ls, &l->op,
 							&l->nks, &l->err));
+		/*
+		 * A burst of connections is accepted in one poll only up
+		 * to kasync's cooperative budget: then the new tasks, and
+		 * everything else on this CPU, run first.
+		 */
 		if (!l->err) {
 			kserver_serve(l->srv, l->nks);
-			if (++l->burst < KSERVER_ACCEPT_BURST)
-				continue;
-			/*
-			 * A burst of connections: without a yield, one poll
-			 * would accept all of them while their tasks and
-			 * everything else on this CPU wait.
-			 */
-			l->burst = 0;
-			KASYNC_YIELD(&l->co);
+			l->backoff_ms = 0;
 			continue;
 		}
-		/* Out of memory or descriptors: let the others run first. */
+		/*
+		 * Out of memory or descriptors: retrying at once would find
+		 * the same, so wait, longer each time it happens again.
+		 */
 		pr_warn_ratelimited("%s: accept: %d\n", l->srv->name, l->err);
-		KASYNC_YIELD(&l->co);
+		l->backoff_ms = clamp_t(unsigned int, l->backoff_ms * 2,
+					 KSERVER_BACKOFF_MIN_MS,
+					 KSERVER_BACKOFF_MAX_MS);
+		KASYNC_AWAIT(&l->co, kasync_sleep(t, &l->tm,
+						  l->backoff_ms * NSEC_PER_MSEC));
 	}
 	KASYNC_END(&l->co);
 }
