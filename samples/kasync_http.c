@@ -9,12 +9,17 @@
  * the counter, thousands of others proceed: each connection is a task,
  * and a wait is a return from its poll function, not a blocked thread.
  *
- * HTTP/1.1 with keep-alive and pipelining; a request that does not parse
- * gets 400, one that does not fit the connection's buffer too (2 KiB,
- * allocated when a request starts and freed once none is left, so an idle
- * connection holds none); idle connections are dropped after idle_ms;
- * connections beyond max_conns get a 503 and are closed; unloading closes
- * every connection.
+ * HTTP/1.1 with keep-alive and pipelining, parsed strictly
+ * (kasync_http.h): a request that does not parse gets 400, one whose
+ * head does not fit the connection's buffer 431 (2 KiB, allocated when a
+ * request starts and freed once none is left, so an idle connection holds
+ * none), one whose body is larger than max_body 413, an HTTP/2 or later
+ * request line 505.  Each of these closes the connection.
+ *
+ * After an error answer (400, 413, 431, 505) the connection drains what
+ * the client still sends for a moment, then closes.  Idle connections
+ * are dropped after idle_ms; connections beyond max_conns get a 503 and
+ * are closed; unloading closes every connection.
  *
  *	insmod kasync_http.ko port=8080 counter=127.0.0.1:8081
  *	wrk -c 1000 -d 5s http://127.0.0.1:8080/
@@ -28,7 +33,7 @@
 #include "kasync_server.h"
 
 #define HTTP_BUF	2048	/* request bytes buffered per connection */
-#define LINGER_MAX	(256 * 1024)	/* bytes drained after a 400 */
+#define LINGER_MAX	(256 * 1024)	/* bytes drained after an error */
 #define WELCOME		"Welcome to my site!"
 #define SORRY		"Error registering your visit"
 #define VISIT_REQ	"POST / HTTP/1.1\r\nHost: counter\r\nContent-Length: 0\r\n\r\n"
@@ -42,6 +47,9 @@ MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port
 static unsigned int counter_ms = 2000;
 module_param(counter_ms, uint, 0444);
 MODULE_PARM_DESC(counter_ms, "time limit of one visit registration");
+static unsigned int max_body = 1024;
+module_param(max_body, uint, 0444);
+MODULE_PARM_DESC(max_body, "largest request body in bytes; larger ones get 413");
 static atomic_t requests = ATOMIC_INIT(0);
 module_param_cb(requests, &kserver_atomic_param, &requests, 0444);
 MODULE_PARM_DESC(requests, "requests answered (read-only)");
@@ -55,34 +63,65 @@ static int counter_addrlen;
 /*
  * The answers, written once at load: each is fixed by its status and
  * whether the connection closes after it, so a connection's state holds
- * a pointer rather than a copy, and a request costs no formatting.
+ * which one it sends rather than a copy, and a request costs no
+ * formatting.
  */
-enum http_answer { HTTP_WELCOME, HTTP_SORRY, HTTP_NOT_FOUND, HTTP_BAD, HTTP_ANSWERS };
+enum http_answer {
+	HTTP_WELCOME, HTTP_SORRY, HTTP_NOT_FOUND,
+	HTTP_BAD, HTTP_TOO_LARGE, HTTP_HEAD_TOO_LARGE, HTTP_VERSION,
+	HTTP_ANSWERS
+};
 
 static struct {
 	size_t len;
 	char text[160];
 } answers[HTTP_ANSWERS][2];	/* [answer][closes] */
 
-static void http_answers_init(void)
+static int http_answers_init(void)
 {
 	static const struct {
 		int status;
-		const char *reason, *body;
+		const char *body;
 	} a[HTTP_ANSWERS] = {
-		[HTTP_WELCOME] = { 200, "OK", WELCOME },
-		[HTTP_SORRY] = { 503, "Service Unavailable", SORRY },
-		[HTTP_NOT_FOUND] = { 404, "Not Found", "not found\n" },
-		[HTTP_BAD] = { 400, "Bad Request", "bad request\n" },
+		[HTTP_WELCOME] = { 200, WELCOME },
+		[HTTP_SORRY] = { 503, SORRY },
+		[HTTP_NOT_FOUND] = { 404, "not found\n" },
+		[HTTP_BAD] = { 400, "bad request\n" },
+		[HTTP_TOO_LARGE] = { 413, "content too large\n" },
+		[HTTP_HEAD_TOO_LARGE] = { 431, "request header fields too large\n" },
+		[HTTP_VERSION] = { 505, "HTTP version not supported\n" },
 	};
 	int i, c;
 
-	for (i = 0; i < HTTP_ANSWERS; i++)
-		for (c = 0; c < 2; c++)
-			answers[i][c].len = khttp_response(answers[i][c].text,
-							   sizeof(answers[i][c].text),
-							   a[i].status, a[i].reason,
-							   c, a[i].body);
+	for (i = 0; i < HTTP_ANSWERS; i++) {
+		for (c = 0; c < 2; c++) {
+			answers[i][c].len =
+				khttp_response(answers[i][c].text,
+					       sizeof(answers[i][c].text),
+					       a[i].status,
+					       khttp_reason(a[i].status),
+					       c, a[i].body);
+			if (WARN_ON_ONCE(answers[i][c].len >=
+					 sizeof(answers[i][c].text) - 1))
+				return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/* The answer to a request khttp_parse() refused. */
+static enum http_answer http_error(int err)
+{
+	switch (khttp_error_status(err)) {
+	case 413:
+		return HTTP_TOO_LARGE;
+	case 431:
+		return HTTP_HEAD_TOO_LARGE;
+	case 505:
+		return HTTP_VERSION;
+	default:
+		return HTTP_BAD;
+	}
 }
 
 /* --- http-visit-begin --- */
@@ -222,7 +261,7 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 			if (!s->in)
 				break;
 		}
-		s->parsed = khttp_parse(s->in, s->len, HTTP_BUF, &s->req);
+		s->parsed = khttp_parse(s->in, s->len, HTTP_BUF, max_body, &s->req);
 		if (!s->parsed) {		/* need more bytes */
 			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm,
 					     kserver_idle_ns(idle_ms),
@@ -238,7 +277,7 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 		}
 		s->more = s->parsed > 0 && !s->req.close;
 		if (s->parsed < 0) {
-			s->answer = HTTP_BAD;
+			s->answer = http_error(s->parsed);
 		} else if (strcmp(s->req.method, "GET") || strcmp(s->req.path, "/")) {
 			s->answer = HTTP_NOT_FOUND;
 		} else {
@@ -257,10 +296,10 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 	}
 	if (s->parsed < 0) {
 		/*
-		 * Lingering close after a 400: send our FIN first and drain
-		 * what the client is still sending for a moment, so that
-		 * closing with unread bytes (a reset) cannot destroy the
-		 * answer before the client read it.
+		 * Lingering close after an error answer: send our FIN first
+		 * and drain what the client is still sending for a moment,
+		 * so that closing with unread bytes (a reset) cannot destroy
+		 * the answer before the client read it.
 		 */
 		kasync_sock_shutdown(s->c.ks, SHUT_WR);
 		s->len = 0;
@@ -312,7 +351,9 @@ static int __init http_init(void)
 		pr_err("kasync_http: bad counter address \"%s\"\n", counter);
 		return err;
 	}
-	http_answers_init();
+	err = http_answers_init();
+	if (err)
+		return err;
 	err = http_srv_start("http", &http_conn_ops, sizeof(struct http_conn),
 			     http_refuse);
 	if (err)
