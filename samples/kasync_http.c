@@ -24,12 +24,15 @@
  *   request_ms  from a request's first byte until its answer is sent:
  *               its body, its visit and the send included
  *   send_ms     sending one answer (to a client that does not read)
+ *   counter_ms  one visit registration as a whole: connecting to the
+ *               counter, sending, and its whole answer
  *
- * A head or body that does not come in time gets a 408, and an answer
- * that cannot be sent in time closes the connection.  After an error
- * answer (400, 408, 413, 431, 505) the connection drains what the client
- * still sends for at most LINGER_MS, then closes.  Connections beyond
- * max_conns get a 503 and are closed; unloading closes every connection.
+ * A head or body that does not come in time gets a 408, a visit that
+ * does not a 503, and an answer that cannot be sent in time closes the
+ * connection.  After an error answer (400, 408, 413, 431, 505) the
+ * connection drains what the client still sends for at most LINGER_MS,
+ * then closes.  Connections beyond max_conns get a 503 and are closed;
+ * unloading closes every connection.
  *
  *	insmod kasync_http.ko port=8080 counter=127.0.0.1:8081
  *	wrk -c 1000 -d 5s http://127.0.0.1:8080/
@@ -57,7 +60,7 @@ module_param(counter, charp, 0444);
 MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port\"");
 static unsigned int counter_ms = 2000;
 module_param(counter_ms, uint, 0444);
-MODULE_PARM_DESC(counter_ms, "time limit of one visit registration");
+MODULE_PARM_DESC(counter_ms, "time limit of one visit registration, connect to answer (0: none)");
 static unsigned int head_ms = 10000;
 module_param(head_ms, uint, 0444);
 MODULE_PARM_DESC(head_ms, "time limit of a request head, from its first byte (0: none)");
@@ -170,11 +173,20 @@ static u64 http_left(ktime_t due)
 	return left > 0 ? left : 0;
 }
 
+/* kasync_sock_connect()'s limit: 0 there means none, not none left. */
+static u64 http_connect_ns(ktime_t due)
+{
+	u64 left = http_left(due);
+
+	return left == KASYNC_NO_TIMEOUT ? 0 : max_t(u64, left, 1);
+}
+
 /* --- http-visit-begin --- */
 /*
  * Registering a visit: a helper awaited by the connection task, with its
  * own resume point.  The counter connection is kept open between
- * requests; one that went stale is replaced once.
+ * requests; one that went stale is replaced once.  One deadline bounds
+ * the whole visit, retry included: every await gets the time left.
  */
 struct visit {
 	struct kasync_co co;
@@ -214,7 +226,9 @@ static int visit_reply(struct visit *v)
 	return status == 200 ? 1 : -EIO;
 }
 
-static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
+/* Register a visit by @due (the same on every resume). */
+static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
+				   ktime_t due)
 {
 	KASYNC_BEGIN(&v->co);
 	v->ok = false;
@@ -228,17 +242,20 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 			KASYNC_AWAIT(&v->co, kasync_sock_connect(t, v->ks, &v->conn,
 								 (struct sockaddr *)&counter_addr,
 								 counter_addrlen,
-								 counter_ms * NSEC_PER_MSEC,
+								 http_connect_ns(due),
 								 &v->err));
 			if (v->err)
 				break;
 		}
-		KASYNC_AWAIT(&v->co, kasync_sock_send_all(t, v->ks, &v->op, VISIT_REQ,
-							  strlen(VISIT_REQ), &v->n));
+		KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, http_left(due),
+				     kasync_sock_send_all(t, v->ks, &v->op, VISIT_REQ,
+							  strlen(VISIT_REQ), &v->n),
+				     kasync_sock_cancel(t, &v->op), &v->err);
 		v->len = 0;
-		v->err = v->n < 0 ? v->n : 0;
+		if (!v->err && v->n < 0)
+			v->err = v->n;
 		while (!v->err && !(v->err = visit_reply(v))) {
-			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, counter_ms * NSEC_PER_MSEC,
+			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, http_left(due),
 					     kasync_sock_recv(t, v->ks, &v->op,
 							      v->buf + v->len,
 							      sizeof(v->buf) - v->len,
@@ -255,7 +272,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 		}
 		visit_close(v);
 		/* A kept connection the counter closed meanwhile: one retry. */
-		if (v->fresh || v->len)
+		if (v->fresh || v->len || v->err == -ETIMEDOUT)
 			break;
 	}
 	if (!v->ok) {
@@ -275,7 +292,7 @@ struct http_conn {
 	struct kasync_sock_op op;
 	struct kasync_timer tm;		/* the limit of the await that waits */
 	ktime_t req_due;		/* the request's deadline (request_ms) */
-	ktime_t due;			/* its step's: head, body or answer */
+	ktime_t due;			/* its step's: head, visit or answer */
 	struct khttp_req req;
 	struct visit visit;
 	ssize_t n;
@@ -342,7 +359,8 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 			s->answer = HTTP_NOT_FOUND;
 		} else {
 			/* The seed's handler: register the visit, then answer. */
-			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit));
+			s->due = min(http_due(counter_ms), s->req_due);
+			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit, s->due));
 			s->answer = s->visit.ok ? HTTP_WELCOME : HTTP_SORRY;
 		}
 		s->due = min(http_due(send_ms), s->req_due);
