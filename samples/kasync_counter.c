@@ -42,10 +42,13 @@ struct counter_conn {
 static bool counter_answer(struct counter_conn *s)
 {
 	char body[24];
+	int status;
 
-	if (s->parsed < 0) {
-		s->out_len = khttp_response(s->out, sizeof(s->out), 400,
-					    "Bad Request", true, "bad request\n");
+	if (s->parsed < 0) {		/* 400, 413, 431 or 505, and close */
+		status = khttp_error_status(s->parsed);
+		s->out_len = khttp_response(s->out, sizeof(s->out), status,
+					    khttp_reason(status), true,
+					    khttp_reason(status));
 		return false;
 	}
 	if (!strcmp(s->req.method, "POST") && !strcmp(s->req.path, "/")) {
@@ -69,7 +72,8 @@ static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
-		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in), &s->req);
+		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in),
+					sizeof(s->in), &s->req);
 		if (!s->parsed) {
 			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
 					     kserver_idle_ns(idle_ms),

@@ -9,12 +9,30 @@
  * the counter, thousands of others proceed: each connection is a task,
  * and a wait is a return from its poll function, not a blocked thread.
  *
- * HTTP/1.1 with keep-alive and pipelining; a request that does not parse
- * gets 400, one that does not fit the connection's buffer too (2 KiB,
- * allocated when a request starts and freed once none is left, so an idle
- * connection holds none); idle connections are dropped after idle_ms;
- * connections beyond max_conns get a 503 and are closed; unloading closes
- * every connection.
+ * HTTP/1.1 with keep-alive and pipelining, parsed strictly
+ * (kasync_http.h): a request that does not parse gets 400, one whose
+ * head does not fit the connection's buffer 431 (2 KiB, allocated when a
+ * request starts and freed once none is left, so an idle connection holds
+ * none), one whose body is larger than max_body 413, an HTTP/2 or later
+ * request line 505.  Each of these closes the connection.
+ *
+ * Every wait has a time limit, so that no client can hold a connection
+ * by being slow (module parameters, in milliseconds, 0 for none):
+ *
+ *   idle_ms     between requests, until the next one's first byte
+ *   head_ms     from a request's first byte until its head is in
+ *   request_ms  from a request's first byte until its answer is sent:
+ *               its body, its visit and the send included
+ *   send_ms     sending one answer (to a client that does not read)
+ *   counter_ms  one visit registration as a whole: connecting to the
+ *               counter, sending, and its whole answer
+ *
+ * A head or body that does not come in time gets a 408, a visit that
+ * does not a 503, and an answer that cannot be sent in time closes the
+ * connection.  After an error answer (400, 408, 413, 431, 505) the
+ * connection drains what the client still sends for at most LINGER_MS,
+ * then closes.  Connections beyond max_conns get a 503 and are closed;
+ * unloading closes every connection.
  *
  *	insmod kasync_http.ko port=8080 counter=127.0.0.1:8081
  *	wrk -c 1000 -d 5s http://127.0.0.1:8080/
@@ -28,7 +46,8 @@
 #include "kasync_server.h"
 
 #define HTTP_BUF	2048	/* request bytes buffered per connection */
-#define LINGER_MAX	(256 * 1024)	/* bytes drained after a 400 */
+#define LINGER_MAX	(256 * 1024)	/* bytes drained after an error... */
+#define LINGER_MS	1000		/* ... for at most this long */
 #define WELCOME		"Welcome to my site!"
 #define SORRY		"Error registering your visit"
 #define VISIT_REQ	"POST / HTTP/1.1\r\nHost: counter\r\nContent-Length: 0\r\n\r\n"
@@ -41,7 +60,19 @@ module_param(counter, charp, 0444);
 MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port\"");
 static unsigned int counter_ms = 2000;
 module_param(counter_ms, uint, 0444);
-MODULE_PARM_DESC(counter_ms, "time limit of one visit registration");
+MODULE_PARM_DESC(counter_ms, "time limit of one visit registration, connect to answer (0: none)");
+static unsigned int head_ms = 10000;
+module_param(head_ms, uint, 0444);
+MODULE_PARM_DESC(head_ms, "time limit of a request head, from its first byte (0: none)");
+static unsigned int request_ms = 30000;
+module_param(request_ms, uint, 0444);
+MODULE_PARM_DESC(request_ms, "time limit of a request, from its first byte until its answer is sent (0: none)");
+static unsigned int send_ms = 10000;
+module_param(send_ms, uint, 0444);
+MODULE_PARM_DESC(send_ms, "time limit of sending one answer (0: none)");
+static unsigned int max_body = 1024;
+module_param(max_body, uint, 0444);
+MODULE_PARM_DESC(max_body, "largest request body in bytes; larger ones get 413");
 static atomic_t requests = ATOMIC_INIT(0);
 module_param_cb(requests, &kserver_atomic_param, &requests, 0444);
 MODULE_PARM_DESC(requests, "requests answered (read-only)");
@@ -55,41 +86,107 @@ static int counter_addrlen;
 /*
  * The answers, written once at load: each is fixed by its status and
  * whether the connection closes after it, so a connection's state holds
- * a pointer rather than a copy, and a request costs no formatting.
+ * which one it sends rather than a copy, and a request costs no
+ * formatting.
  */
-enum http_answer { HTTP_WELCOME, HTTP_SORRY, HTTP_NOT_FOUND, HTTP_BAD, HTTP_ANSWERS };
+enum http_answer {
+	HTTP_WELCOME, HTTP_SORRY, HTTP_NOT_FOUND,
+	HTTP_BAD, HTTP_TIMEOUT, HTTP_TOO_LARGE, HTTP_HEAD_TOO_LARGE, HTTP_VERSION,
+	HTTP_ANSWERS
+};
 
 static struct {
 	size_t len;
 	char text[160];
 } answers[HTTP_ANSWERS][2];	/* [answer][closes] */
 
-static void http_answers_init(void)
+static int http_answers_init(void)
 {
 	static const struct {
 		int status;
-		const char *reason, *body;
+		const char *body;
 	} a[HTTP_ANSWERS] = {
-		[HTTP_WELCOME] = { 200, "OK", WELCOME },
-		[HTTP_SORRY] = { 503, "Service Unavailable", SORRY },
-		[HTTP_NOT_FOUND] = { 404, "Not Found", "not found\n" },
-		[HTTP_BAD] = { 400, "Bad Request", "bad request\n" },
+		[HTTP_WELCOME] = { 200, WELCOME },
+		[HTTP_SORRY] = { 503, SORRY },
+		[HTTP_NOT_FOUND] = { 404, "not found\n" },
+		[HTTP_BAD] = { 400, "bad request\n" },
+		[HTTP_TIMEOUT] = { 408, "request timeout\n" },
+		[HTTP_TOO_LARGE] = { 413, "content too large\n" },
+		[HTTP_HEAD_TOO_LARGE] = { 431, "request header fields too large\n" },
+		[HTTP_VERSION] = { 505, "HTTP version not supported\n" },
 	};
 	int i, c;
 
-	for (i = 0; i < HTTP_ANSWERS; i++)
-		for (c = 0; c < 2; c++)
-			answers[i][c].len = khttp_response(answers[i][c].text,
-							   sizeof(answers[i][c].text),
-							   a[i].status, a[i].reason,
-							   c, a[i].body);
+	for (i = 0; i < HTTP_ANSWERS; i++) {
+		for (c = 0; c < 2; c++) {
+			answers[i][c].len =
+				khttp_response(answers[i][c].text,
+					       sizeof(answers[i][c].text),
+					       a[i].status,
+					       khttp_reason(a[i].status),
+					       c, a[i].body);
+			if (WARN_ON_ONCE(answers[i][c].len >=
+					 sizeof(answers[i][c].text) - 1))
+				return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/* The answer to a request khttp_parse() refused, or -ETIMEDOUT's. */
+static enum http_answer http_error(int err)
+{
+	switch (khttp_error_status(err)) {
+	case 408:
+		return HTTP_TIMEOUT;
+	case 413:
+		return HTTP_TOO_LARGE;
+	case 431:
+		return HTTP_HEAD_TOO_LARGE;
+	case 505:
+		return HTTP_VERSION;
+	default:
+		return HTTP_BAD;
+	}
+}
+
+/*
+ * Deadlines are absolute (CLOCK_MONOTONIC), so that one limit spans
+ * several awaits: each await's KASYNC_AWAIT_TIMEOUT() gets the time left,
+ * and the connection's one timer is armed only while an await waits.
+ */
+
+/* The deadline @ms from now; KTIME_MAX (none) for 0. */
+static ktime_t http_due(unsigned int ms)
+{
+	return ms ? kasync_deadline_ns((u64)ms * NSEC_PER_MSEC) : KTIME_MAX;
+}
+
+/* Nanoseconds left until @due, 0 once it passed: an await's limit. */
+static u64 http_left(ktime_t due)
+{
+	s64 left;
+
+	if (due == KTIME_MAX)
+		return KASYNC_NO_TIMEOUT;
+	left = ktime_to_ns(ktime_sub(due, ktime_get()));
+	return left > 0 ? left : 0;
+}
+
+/* kasync_sock_connect()'s limit: 0 there means none, not none left. */
+static u64 http_connect_ns(ktime_t due)
+{
+	u64 left = http_left(due);
+
+	return left == KASYNC_NO_TIMEOUT ? 0 : max_t(u64, left, 1);
 }
 
 /* --- http-visit-begin --- */
 /*
  * Registering a visit: a helper awaited by the connection task, with its
  * own resume point.  The counter connection is kept open between
- * requests; one that went stale is replaced once.
+ * requests; one that went stale is replaced once.  One deadline bounds
+ * the whole visit, retry included: every await gets the time left.
  */
 struct visit {
 	struct kasync_co co;
@@ -129,7 +226,9 @@ static int visit_reply(struct visit *v)
 	return status == 200 ? 1 : -EIO;
 }
 
-static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
+/* Register a visit by @due (the same on every resume). */
+static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
+				   ktime_t due)
 {
 	KASYNC_BEGIN(&v->co);
 	v->ok = false;
@@ -143,17 +242,20 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 			KASYNC_AWAIT(&v->co, kasync_sock_connect(t, v->ks, &v->conn,
 								 (struct sockaddr *)&counter_addr,
 								 counter_addrlen,
-								 counter_ms * NSEC_PER_MSEC,
+								 http_connect_ns(due),
 								 &v->err));
 			if (v->err)
 				break;
 		}
-		KASYNC_AWAIT(&v->co, kasync_sock_send_all(t, v->ks, &v->op, VISIT_REQ,
-							  strlen(VISIT_REQ), &v->n));
+		KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, http_left(due),
+				     kasync_sock_send_all(t, v->ks, &v->op, VISIT_REQ,
+							  strlen(VISIT_REQ), &v->n),
+				     kasync_sock_cancel(t, &v->op), &v->err);
 		v->len = 0;
-		v->err = v->n < 0 ? v->n : 0;
+		if (!v->err && v->n < 0)
+			v->err = v->n;
 		while (!v->err && !(v->err = visit_reply(v))) {
-			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, counter_ms * NSEC_PER_MSEC,
+			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, http_left(due),
 					     kasync_sock_recv(t, v->ks, &v->op,
 							      v->buf + v->len,
 							      sizeof(v->buf) - v->len,
@@ -170,7 +272,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 		}
 		visit_close(v);
 		/* A kept connection the counter closed meanwhile: one retry. */
-		if (v->fresh || v->len)
+		if (v->fresh || v->len || v->err == -ETIMEDOUT)
 			break;
 	}
 	if (!v->ok) {
@@ -186,18 +288,27 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v)
 struct http_conn {
 	struct kserver_conn c;		/* first */
 	struct kasync_co co;
+	int err;
 	struct kasync_sock_op op;
-	struct kasync_timer tm;		/* idle limit; the visit's limit */
+	struct kasync_timer tm;		/* the limit of the await that waits */
+	ktime_t req_due;		/* the request's deadline (request_ms) */
+	ktime_t due;			/* its step's: head, visit or answer */
 	struct khttp_req req;
 	struct visit visit;
 	ssize_t n;
-	int err;
-	int parsed;
-	bool more;
 	size_t len;
 	char *in;			/* HTTP_BUF bytes, while a request is in */
+	int parsed;
 	enum http_answer answer;
+	bool more;			/* keep the connection after the answer */
 };
+
+/* A request's first byte is in: its clocks start. */
+static void http_request_starts(struct http_conn *s)
+{
+	s->req_due = http_due(request_ms);
+	s->due = min(http_due(head_ms), s->req_due);
+}
 
 /* --- http-conn-begin --- */
 static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
@@ -221,51 +332,66 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 			s->in = kmalloc(HTTP_BUF, GFP_KERNEL);
 			if (!s->in)
 				break;
+			http_request_starts(s);
 		}
-		s->parsed = khttp_parse(s->in, s->len, HTTP_BUF, &s->req);
+		s->parsed = khttp_parse(s->in, s->len, HTTP_BUF, max_body, &s->req);
 		if (!s->parsed) {		/* need more bytes */
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm,
-					     kserver_idle_ns(idle_ms),
+			if (s->req.len)		/* the head is in: now the body */
+				s->due = s->req_due;
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, http_left(s->due),
 					     kasync_sock_recv(t, s->c.ks, &s->op,
 							      s->in + s->len,
 							      HTTP_BUF - s->len,
 							      &s->n),
 					     kasync_sock_cancel(t, &s->op), &s->err);
-			if (s->err || s->n <= 0)
+			if (!s->err && s->n <= 0)
 				break;
-			s->len += s->n;
-			continue;
+			if (!s->err) {
+				s->len += s->n;
+				continue;
+			}
+			s->parsed = -ETIMEDOUT;		/* a 408 */
 		}
 		s->more = s->parsed > 0 && !s->req.close;
 		if (s->parsed < 0) {
-			s->answer = HTTP_BAD;
+			s->answer = http_error(s->parsed);
 		} else if (strcmp(s->req.method, "GET") || strcmp(s->req.path, "/")) {
 			s->answer = HTTP_NOT_FOUND;
 		} else {
 			/* The seed's handler: register the visit, then answer. */
-			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit));
+			s->due = min(http_due(counter_ms), s->req_due);
+			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit, s->due));
 			s->answer = s->visit.ok ? HTTP_WELCOME : HTTP_SORRY;
 		}
-		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
+		s->due = min(http_due(send_ms), s->req_due);
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, http_left(s->due),
+				     kasync_sock_send_all(t, s->c.ks, &s->op,
 							  answers[s->answer][!s->more].text,
 							  answers[s->answer][!s->more].len,
-							  &s->n));
+							  &s->n),
+				     kasync_sock_cancel(t, &s->op), &s->err);
+		if (s->err || s->n < 0)		/* not read in time, or gone */
+			break;
 		atomic_inc(&requests);
-		if (!s->more || s->n < 0)
+		if (!s->more)
 			break;
 		s->len = khttp_consume(s->in, s->len, s->req.len);
+		if (s->len)			/* pipelined: the next one is in */
+			http_request_starts(s);
 	}
-	if (s->parsed < 0) {
+	if (s->parsed < 0 && !s->err && s->n >= 0) {
 		/*
-		 * Lingering close after a 400: send our FIN first and drain
-		 * what the client is still sending for a moment, so that
-		 * closing with unread bytes (a reset) cannot destroy the
-		 * answer before the client read it.
+		 * Lingering close after an error answer that was sent: send
+		 * our FIN first and drain what the client is still sending,
+		 * for LINGER_MS at most, so that closing with unread bytes
+		 * (a reset) cannot destroy the answer before the client read
+		 * it.
 		 */
 		kasync_sock_shutdown(s->c.ks, SHUT_WR);
+		s->due = http_due(LINGER_MS);
 		s->len = 0;
 		do {
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, 1000 * NSEC_PER_MSEC,
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, http_left(s->due),
 					     kasync_sock_recv(t, s->c.ks, &s->op, s->in,
 							      HTTP_BUF, &s->n),
 					     kasync_sock_cancel(t, &s->op), &s->err);
@@ -312,7 +438,9 @@ static int __init http_init(void)
 		pr_err("kasync_http: bad counter address \"%s\"\n", counter);
 		return err;
 	}
-	http_answers_init();
+	err = http_answers_init();
+	if (err)
+		return err;
 	err = http_srv_start("http", &http_conn_ops, sizeof(struct http_conn),
 			     http_refuse);
 	if (err)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A small HTTP/1.1 request parser and response writer for kasync's
- * samples (the HTTP server and the counter service).  Strict on purpose:
- * anything it does not understand is malformed (400), and requests are
- * bounded by the caller's buffer.
+ * samples (the HTTP server, the counter service, download_pages).
+ * Strict on purpose (RFC 9110, RFC 9112): anything it does not
+ * understand is malformed (400), and requests are bounded by the
+ * caller's buffer (431 for a head, 413 for a body).
  */
 #ifndef _KASYNC_SAMPLE_HTTP_H
 #define _KASYNC_SAMPLE_HTTP_H
 
-#include <linux/ctype.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
@@ -22,26 +22,157 @@
  * @path: the request target, NUL-terminated
  * @close: the client asked to close after this request (or is HTTP/1.0
  *	without keep-alive)
+ * @has_length: a Content-Length field was there
  * @content_length: bytes of body following the head
- * @len: bytes of head and body, to consume once answered
+ * @len: once the head is in, its length; once the whole request is in,
+ *	the bytes of head and body, to consume once answered
  */
 struct khttp_req {
 	char method[8];
 	char path[64];
 	bool close;
+	bool has_length;
 	size_t content_length;
 	size_t len;
 };
 
-/* The end of the head ("\r\n\r\n") in @buf, or NULL. */
-static inline const char *khttp_head_end(const char *buf, size_t len)
+/*
+ * The character classes of the grammar (RFC 9110 5.5 and 5.6.2, RFC 3986
+ * 3.3), tested on the byte's value: the kernel's ctype classifies
+ * Latin-1, so isupper() and isgraph() let bytes >= 0x80 through.
+ */
+static inline bool khttp_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* tchar: what a token (a method, a field name) is made of. */
+static inline bool khttp_tchar(char c)
+{
+	return khttp_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* pchar, "/" and "?" less pct-encoded: the rest of an origin-form target. */
+static inline bool khttp_target_char(char c)
+{
+	return khttp_alnum(c) || (c && strchr("-._~!$&'()*+,;=:@/?", c));
+}
+
+/* 1*tchar */
+static inline bool khttp_is_token(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i + 3 < len; i++)
-		if (buf[i] == '\r' && !memcmp(buf + i, "\r\n\r\n", 4))
-			return buf + i;
-	return NULL;
+	for (i = 0; i < n; i++)
+		if (!khttp_tchar(s[i]))
+			return false;
+	return n;
+}
+
+/*
+ * field-vchar, SP and HTAB: what a field value or a reason phrase is made
+ * of (obs-text, the bytes >= 0x80, included); no NUL, CR, LF, DEL or
+ * other control character.
+ */
+static inline bool khttp_is_text(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * An origin-form request target (RFC 9112 3.2.1): "/" then the characters
+ * of a path and query, each "%" followed by two hex digits.  No control
+ * character, SP, DEL, byte >= 0x80, "#" or other character a URI cannot
+ * hold.
+ */
+static inline bool khttp_is_target(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || s[0] != '/')
+		return false;
+	for (i = 1; i < n; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= n || hex_to_bin(s[i + 1]) < 0 ||
+			    hex_to_bin(s[i + 2]) < 0)
+				return false;
+			i += 2;
+		} else if (!khttp_target_char(s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * 1*DIGIT (RFC 9110 8.6) into *@val, saturating at U64_MAX (a length
+ * that large is too large for anybody); -EINVAL for anything else: "",
+ * "+5", "5 5", "0x5", "5\n".
+ */
+static inline int khttp_digits(const char *s, size_t n, u64 *val)
+{
+	size_t i;
+
+	*val = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (*val > (U64_MAX - 9) / 10)
+			*val = U64_MAX;
+		else
+			*val = *val * 10 + (s[i] - '0');
+	}
+	return n ? 0 : -EINVAL;
+}
+
+/*
+ * The HTTP-version in the @n bytes at @s, case-sensitive ("http/1.1" is
+ * not one, RFC 9112 2.3): 0 with *@minor set for HTTP/1.x;
+ * -EPROTONOSUPPORT for another major version ("HTTP/2.0"); -EINVAL if it
+ * is not an HTTP-version at all.
+ */
+static inline int khttp_version(const char *s, size_t n, int *minor)
+{
+	if (n != 8 || memcmp(s, "HTTP/", 5) || s[6] != '.' ||
+	    s[5] < '0' || s[5] > '9' || s[7] < '0' || s[7] > '9')
+		return -EINVAL;
+	if (s[5] != '1')
+		return -EPROTONOSUPPORT;
+	*minor = s[7] - '0';
+	return 0;
+}
+
+/*
+ * Find the end of the head ("\r\n\r\n") in @buf: 1 with *@end pointing at
+ * it; 0 if it is not there yet; -EINVAL as soon as the head holds a NUL,
+ * or a CR or LF that is not part of a CRLF.  RFC 9112 2.2 lets a
+ * recipient reject those; a bare LF taken as a line end here but not by a
+ * proxy in front is how requests get smuggled.
+ */
+static inline int khttp_head_scan(const char *buf, size_t len,
+				  const char **end)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!buf[i] || (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n'))
+			return -EINVAL;
+		if (buf[i] != '\n')
+			continue;
+		if (!i || buf[i - 1] != '\r')
+			return -EINVAL;
+		if (i >= 3 && buf[i - 2] == '\n') {
+			*end = buf + i - 3;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static inline bool khttp_token(const char *s, size_t n, const char *tok)
@@ -49,17 +180,22 @@ static inline bool khttp_token(const char *s, size_t n, const char *tok)
 	return strlen(tok) == n && !strncasecmp(s, tok, n);
 }
 
-/* One "Name: value" line of @n bytes; -EINVAL if it is not one. */
+/*
+ * One "Name: value" field line of @n bytes, into @r.  -EINVAL if it is
+ * not one (RFC 9112 5: the name is a token with no space before the
+ * colon, which also rejects obsolete line folding; the value has no
+ * control character), if it is a Content-Length that is not 1*DIGIT or
+ * that contradicts an earlier one (RFC 9112 6.3: an identical repeat is
+ * accepted), or if it is a Transfer-Encoding (no chunked bodies here).
+ */
 static inline int khttp_header(struct khttp_req *r, const char *s, size_t n)
 {
 	const char *colon = memchr(s, ':', n), *v;
-	size_t vn, i;
+	size_t vn;
+	u64 cl;
 
-	if (!colon || colon == s)
+	if (!colon || !khttp_is_token(s, colon - s))
 		return -EINVAL;
-	for (i = 0; s + i < colon; i++)
-		if (!isgraph(s[i]))
-			return -EINVAL;
 	v = colon + 1;
 	vn = s + n - v;
 	while (vn && (*v == ' ' || *v == '\t')) {
@@ -68,25 +204,60 @@ static inline int khttp_header(struct khttp_req *r, const char *s, size_t n)
 	}
 	while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
 		vn--;
+	if (!khttp_is_text(v, vn))
+		return -EINVAL;
 	if (khttp_token(s, colon - s, "Connection")) {
 		if (khttp_token(v, vn, "close"))
 			r->close = true;
 		else if (khttp_token(v, vn, "keep-alive"))
 			r->close = false;
 	} else if (khttp_token(s, colon - s, "Content-Length")) {
-		char num[12];
-		unsigned long long cl;
-
-		if (!vn || vn >= sizeof(num))
+		if (khttp_digits(v, vn, &cl) ||
+		    (r->has_length && cl != r->content_length))
 			return -EINVAL;
-		memcpy(num, v, vn);
-		num[vn] = '\0';
-		if (kstrtoull(num, 10, &cl))
-			return -EINVAL;
+		r->has_length = true;
 		r->content_length = cl;
 	} else if (khttp_token(s, colon - s, "Transfer-Encoding")) {
-		return -EINVAL;	/* no chunked bodies here */
+		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The field lines from @p up to the end of the head at @end, into @r. */
+static inline int khttp_fields(struct khttp_req *r, const char *p,
+			       const char *end)
+{
+	const char *eol;
+
+	for (; p < end + 2; p = eol + 2) {
+		eol = strnstr(p, "\r\n", end + 2 - p);
+		if (khttp_header(r, p, eol - p))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* "method SP request-target SP HTTP-version" in the @n bytes at @s. */
+static inline int khttp_request_line(struct khttp_req *r, const char *s,
+				     size_t n)
+{
+	const char *sp1 = memchr(s, ' ', n), *sp2;
+	int minor, ret;
+
+	if (!sp1 || sp1 - s >= (long)sizeof(r->method) ||
+	    !khttp_is_token(s, sp1 - s))
+		return -EINVAL;
+	sp2 = memchr(sp1 + 1, ' ', s + n - sp1 - 1);
+	if (!sp2 || sp2 - sp1 - 1 >= (long)sizeof(r->path) ||
+	    !khttp_is_target(sp1 + 1, sp2 - sp1 - 1))
+		return -EINVAL;
+	ret = khttp_version(sp2 + 1, s + n - sp2 - 1, &minor);
+	if (ret)
+		return ret;
+	memcpy(r->method, s, sp1 - s);
+	memcpy(r->path, sp1 + 1, sp2 - sp1 - 1);
+	/* 1.0 closes unless asked not to; 1.2 and up are 1.1 (RFC 9110 2.5) */
+	r->close = !minor;
 	return 0;
 }
 
@@ -94,51 +265,53 @@ static inline int khttp_header(struct khttp_req *r, const char *s, size_t n)
  * khttp_parse - parse the request at the start of @buf
  * @buf: bytes received
  * @len: how many
- * @max: the buffer's size: a request that cannot fit is refused
+ * @max: the buffer's size: a head that cannot fit is refused
+ * @max_body: the largest body accepted (it must also fit in @max bytes
+ *	after its head)
  * @r: the result
  *
+ * Strict: the method and the field names are tokens, the target is an
+ * origin-form path (and query) of ASCII characters a URI may hold, the
+ * version is "HTTP/1.0" or "HTTP/1.1" (case-sensitive; a later HTTP/1.x
+ * is taken as 1.1), every line ends in CRLF, there is no NUL or other
+ * control character, a Content-Length is digits and contradicts no other
+ * one, and there is no Transfer-Encoding.
+ *
  * Return: 1 when a whole request (head and body) is in @buf; 0 when more
- * bytes are needed; -EINVAL when it is malformed; -E2BIG when it cannot
- * fit in @max bytes.
+ * bytes are needed (@r->len is then 0 while the head is incomplete, and
+ * the head's length once it is in); -EINVAL when it is malformed (400);
+ * -EPROTONOSUPPORT for an HTTP major version other than 1 (505); -E2BIG
+ * when the head cannot fit in @max bytes (431); -EFBIG when the body is
+ * larger than @max_body or cannot fit after the head (413).
  */
 static inline int khttp_parse(const char *buf, size_t len, size_t max,
-			      struct khttp_req *r)
+			      size_t max_body, struct khttp_req *r)
 {
-	const char *end = khttp_head_end(buf, len), *p, *sp1, *sp2, *eol;
+	const char *end, *eol;
 	size_t i;
+	int ret;
 
+	r->len = 0;
 	/* Check the method as soon as it arrives: garbage fails early. */
 	for (i = 0; i < len && buf[i] != ' '; i++)
-		if (!isupper(buf[i]) || i >= sizeof(r->method) - 1)
+		if (!khttp_tchar(buf[i]) || i >= sizeof(r->method) - 1)
 			return -EINVAL;
-	if (!end)
+	ret = khttp_head_scan(buf, len, &end);
+	if (ret < 0)
+		return ret;
+	if (!ret)
 		return len >= max ? -E2BIG : 0;
 
 	memset(r, 0, sizeof(*r));
 	eol = strnstr(buf, "\r\n", end + 2 - buf);
-	sp1 = memchr(buf, ' ', eol - buf);
-	if (!sp1 || sp1 == buf)
+	ret = khttp_request_line(r, buf, eol - buf);
+	if (ret)
+		return ret;
+	if (khttp_fields(r, eol + 2, end))
 		return -EINVAL;
-	sp2 = memchr(sp1 + 1, ' ', eol - sp1 - 1);
-	if (!sp2 || sp2 == sp1 + 1 || sp2 - sp1 - 1 >= (long)sizeof(r->path))
-		return -EINVAL;
-	memcpy(r->method, buf, sp1 - buf);
-	memcpy(r->path, sp1 + 1, sp2 - sp1 - 1);
-	if (r->path[0] != '/')
-		return -EINVAL;
-	if (khttp_token(sp2 + 1, eol - sp2 - 1, "HTTP/1.0"))
-		r->close = true;
-	else if (!khttp_token(sp2 + 1, eol - sp2 - 1, "HTTP/1.1"))
-		return -EINVAL;
-
-	for (p = eol + 2; p < end + 2; p = eol + 2) {
-		eol = strnstr(p, "\r\n", end + 2 - p);
-		if (khttp_header(r, p, eol - p))
-			return -EINVAL;
-	}
 	r->len = end + 4 - buf;
-	if (r->content_length > max - r->len)
-		return -E2BIG;
+	if (r->content_length > max_body || r->content_length > max - r->len)
+		return -EFBIG;
 	if (len < r->len + r->content_length)
 		return 0;
 	r->len += r->content_length;
@@ -153,6 +326,11 @@ static inline int khttp_parse(const char *buf, size_t len, size_t max,
  * @head_len: bytes of the head, "\r\n\r\n" included
  * @content_length: the body's announced length, or -1 if not announced
  *
+ * As strict as khttp_parse(): the status line is "HTTP/1.x", SP, three
+ * digits (100 to 599), SP and a reason phrase without control
+ * characters ("HTTP/1.1 2000 OK" is not 200), and the field lines follow
+ * the same rules as a request's.
+ *
  * Return: 1 when the head is complete; 0 when more bytes are needed;
  * -EINVAL when it is malformed.
  */
@@ -160,29 +338,79 @@ static inline int khttp_parse_response(const char *buf, size_t len,
 				       int *status, size_t *head_len,
 				       long long *content_length)
 {
-	const char *end = khttp_head_end(buf, len), *p, *eol;
+	const char *end, *eol;
 	struct khttp_req r = {};
-	char code[4];
+	int minor, ret;
 
-	if (!end)
-		return 0;
-	if (end - buf < 12 || strncmp(buf, "HTTP/1.", 7) || buf[8] != ' ')
-		return -EINVAL;
-	memcpy(code, buf + 9, 3);
-	code[3] = '\0';
-	if (kstrtoint(code, 10, status))
-		return -EINVAL;
+	ret = khttp_head_scan(buf, len, &end);
+	if (ret <= 0)
+		return ret;
 	eol = strnstr(buf, "\r\n", end + 2 - buf);
-	r.content_length = (size_t)-1;
-	for (p = eol + 2; p < end + 2; p = eol + 2) {
-		eol = strnstr(p, "\r\n", end + 2 - p);
-		if (khttp_header(&r, p, eol - p))
-			return -EINVAL;
-	}
+	/* status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] */
+	if (eol - buf < 13 || khttp_version(buf, 8, &minor) || buf[8] != ' ' ||
+	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' ||
+	    buf[11] < '0' || buf[11] > '9' || buf[12] != ' ' ||
+	    !khttp_is_text(buf + 13, eol - buf - 13))
+		return -EINVAL;
+	if (khttp_fields(&r, eol + 2, end))
+		return -EINVAL;
+	*status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + buf[11] - '0';
 	*head_len = end + 4 - buf;
-	*content_length = r.content_length == (size_t)-1 ? -1 :
-			  (long long)r.content_length;
+	*content_length = !r.has_length ? -1 :
+			  (long long)min_t(u64, r.content_length, LLONG_MAX);
 	return 1;
+}
+
+/**
+ * khttp_error_status - the status code that answers a khttp_parse() error
+ * @err: the error, or -ETIMEDOUT for a request that did not come in time
+ *
+ * Return: 400, 408, 413, 431 or 505.
+ */
+static inline int khttp_error_status(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return 408;
+	case -EFBIG:
+		return 413;
+	case -E2BIG:
+		return 431;
+	case -EPROTONOSUPPORT:
+		return 505;
+	default:
+		return 400;
+	}
+}
+
+/**
+ * khttp_reason - the reason phrase of a status code (RFC 9110 15)
+ * @status: a status code the samples send
+ *
+ * Return: the phrase; "Unknown" for a code they do not send.
+ */
+static inline const char *khttp_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 408:
+		return "Request Timeout";
+	case 413:
+		return "Content Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
+	}
 }
 
 /**
