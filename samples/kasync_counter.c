@@ -3,7 +3,9 @@
  * kasync sample: the counter service of the seed's example.  Every
  * "POST /" adds one to a total and answers with it; "GET /" reads
  * it.  HTTP/1.1 with keep-alive, one task per connection (the listener
- * and the connection limits are samples/kasync_server.h's).
+ * and the connection limits are samples/kasync_server.h's).  A peer
+ * holds a connection no longer than idle_ms between requests and
+ * request_ms from a request's first byte until its answer is sent.
  *
  *	insmod kasync_counter.ko port=8081
  *	cat /sys/module/kasync_counter/parameters/total
@@ -19,6 +21,9 @@
 /* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
 KSERVER_MODULE(counter_srv, 8081);
 
+static unsigned int request_ms = 10000;
+module_param(request_ms, uint, 0444);
+MODULE_PARM_DESC(request_ms, "time limit of a request, from its first byte until its answer is sent (0: none)");
 static atomic_t total = ATOMIC_INIT(0);
 module_param_cb(total, &kserver_atomic_param, &total, 0444);
 MODULE_PARM_DESC(total, "visits registered (read-only)");
@@ -27,7 +32,8 @@ struct counter_conn {
 	struct kserver_conn c;		/* first */
 	struct kasync_co co;
 	struct kasync_sock_op op;
-	struct kasync_timer idle;
+	struct kasync_timer tm;		/* the limit of the await that waits */
+	ktime_t due;			/* the request's deadline */
 	struct khttp_req req;
 	ssize_t n;
 	int err;
@@ -75,8 +81,14 @@ static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
 		s->parsed = khttp_parse(s->in, s->len, sizeof(s->in),
 					sizeof(s->in), &s->req);
 		if (!s->parsed) {
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->idle,
-					     kserver_idle_ns(idle_ms),
+			/*
+			 * Between requests the idle limit; once a request's
+			 * first byte is in, its deadline, which a client
+			 * trickling bytes cannot move.
+			 */
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm,
+					     s->len ? kserver_left(s->due) :
+						      kserver_idle_ns(idle_ms),
 					     kasync_sock_recv(t, s->c.ks, &s->op,
 							      s->in + s->len,
 							      sizeof(s->in) - s->len,
@@ -84,16 +96,23 @@ static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
 					     kasync_sock_cancel(t, &s->op), &s->err);
 			if (s->err || s->n <= 0)
 				break;
+			if (!s->len)
+				s->due = kserver_due(request_ms);
 			s->len += s->n;
 			continue;
 		}
 		more = counter_answer(s);
-		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->c.ks, &s->op,
+		/* A client that does not read its answers is dropped too. */
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_left(s->due),
+				     kasync_sock_send_all(t, s->c.ks, &s->op,
 							  s->out, s->out_len,
-							  &s->n));
-		if (!more || s->n < 0)
+							  &s->n),
+				     kasync_sock_cancel(t, &s->op), &s->err);
+		if (!more || s->err || s->n < 0)
 			break;
 		s->len = khttp_consume(s->in, s->len, s->req.len);
+		if (s->len)			/* pipelined: the next one is in */
+			s->due = kserver_due(request_ms);
 	}
 	KASYNC_END(&s->co);
 }

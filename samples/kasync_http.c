@@ -156,27 +156,10 @@ static enum http_answer http_error(int err)
  * and the connection's one timer is armed only while an await waits.
  */
 
-/* The deadline @ms from now; KTIME_MAX (none) for 0. */
-static ktime_t http_due(unsigned int ms)
-{
-	return ms ? kasync_deadline_ns((u64)ms * NSEC_PER_MSEC) : KTIME_MAX;
-}
-
-/* Nanoseconds left until @due, 0 once it passed: an await's limit. */
-static u64 http_left(ktime_t due)
-{
-	s64 left;
-
-	if (due == KTIME_MAX)
-		return KASYNC_NO_TIMEOUT;
-	left = ktime_to_ns(ktime_sub(due, ktime_get()));
-	return left > 0 ? left : 0;
-}
-
 /* kasync_sock_connect()'s limit: 0 there means none, not none left. */
 static u64 http_connect_ns(ktime_t due)
 {
-	u64 left = http_left(due);
+	u64 left = kserver_left(due);
 
 	return left == KASYNC_NO_TIMEOUT ? 0 : max_t(u64, left, 1);
 }
@@ -247,7 +230,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 			if (v->err)
 				break;
 		}
-		KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, http_left(due),
+		KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, kserver_left(due),
 				     kasync_sock_send_all(t, v->ks, &v->op, VISIT_REQ,
 							  strlen(VISIT_REQ), &v->n),
 				     kasync_sock_cancel(t, &v->op), &v->err);
@@ -255,7 +238,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 		if (!v->err && v->n < 0)
 			v->err = v->n;
 		while (!v->err && !(v->err = visit_reply(v))) {
-			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, http_left(due),
+			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, kserver_left(due),
 					     kasync_sock_recv(t, v->ks, &v->op,
 							      v->buf + v->len,
 							      sizeof(v->buf) - v->len,
@@ -306,8 +289,8 @@ struct http_conn {
 /* A request's first byte is in: its clocks start. */
 static void http_request_starts(struct http_conn *s)
 {
-	s->req_due = http_due(request_ms);
-	s->due = min(http_due(head_ms), s->req_due);
+	s->req_due = kserver_due(request_ms);
+	s->due = min(kserver_due(head_ms), s->req_due);
 }
 
 /* --- http-conn-begin --- */
@@ -338,7 +321,7 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 		if (!s->parsed) {		/* need more bytes */
 			if (s->req.len)		/* the head is in: now the body */
 				s->due = s->req_due;
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, http_left(s->due),
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_left(s->due),
 					     kasync_sock_recv(t, s->c.ks, &s->op,
 							      s->in + s->len,
 							      HTTP_BUF - s->len,
@@ -359,12 +342,12 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 			s->answer = HTTP_NOT_FOUND;
 		} else {
 			/* The seed's handler: register the visit, then answer. */
-			s->due = min(http_due(counter_ms), s->req_due);
+			s->due = min(kserver_due(counter_ms), s->req_due);
 			KASYNC_AWAIT(&s->co, visit_poll(t, &s->visit, s->due));
 			s->answer = s->visit.ok ? HTTP_WELCOME : HTTP_SORRY;
 		}
-		s->due = min(http_due(send_ms), s->req_due);
-		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, http_left(s->due),
+		s->due = min(kserver_due(send_ms), s->req_due);
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_left(s->due),
 				     kasync_sock_send_all(t, s->c.ks, &s->op,
 							  answers[s->answer][!s->more].text,
 							  answers[s->answer][!s->more].len,
@@ -388,10 +371,10 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 		 * it.
 		 */
 		kasync_sock_shutdown(s->c.ks, SHUT_WR);
-		s->due = http_due(LINGER_MS);
+		s->due = kserver_due(LINGER_MS);
 		s->len = 0;
 		do {
-			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, http_left(s->due),
+			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_left(s->due),
 					     kasync_sock_recv(t, s->c.ks, &s->op, s->in,
 							      HTTP_BUF, &s->n),
 					     kasync_sock_cancel(t, &s->op), &s->err);

@@ -86,6 +86,27 @@ static inline u64 kserver_idle_ns(unsigned int ms)
 	return ms ? (u64)ms * NSEC_PER_MSEC : KASYNC_NO_TIMEOUT;
 }
 
+/* The deadline @ms from now; KTIME_MAX (none) for 0. */
+static inline ktime_t kserver_due(unsigned int ms)
+{
+	return ms ? kasync_deadline_ns((u64)ms * NSEC_PER_MSEC) : KTIME_MAX;
+}
+
+/*
+ * Nanoseconds left until @due, 0 once it passed: the limit of one await
+ * in a sequence that shares one deadline.  The connection's one timer
+ * is then armed only while an await waits.
+ */
+static inline u64 kserver_left(ktime_t due)
+{
+	s64 left;
+
+	if (due == KTIME_MAX)
+		return KASYNC_NO_TIMEOUT;
+	left = ktime_to_ns(ktime_sub(due, ktime_get()));
+	return left > 0 ? left : 0;
+}
+
 /**
  * kserver_conn_end - release a connection: call once from its drop callback
  * @c: the head of the connection's state

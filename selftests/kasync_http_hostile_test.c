@@ -40,6 +40,7 @@
 #define REQUEST_MS	3000
 #define SEND_MS		1500
 #define COUNTER_MS	1500
+#define COUNTER_REQ_MS	1500	/* the counter's own request_ms */
 #define MAX_BODY	64
 #define GET		"GET / HTTP/1.1\r\nHost: k\r\n\r\n"
 
@@ -223,7 +224,7 @@ FIXTURE_SETUP(hostile)
 	ks_unload("kasync_http");	/* left by a case that timed out */
 	ks_unload("kasync_counter");
 	kn_tune_loopback();
-	ASSERT_EQ(0, ks_load(COUNTER_KO, "port=8081"));
+	ASSERT_EQ(0, ks_load(COUNTER_KO, "port=8081 request_ms=1500"));
 	self->counter = 1;
 	ASSERT_EQ(0, ks_load(HTTP_KO, HTTP_PARAMS " counter=127.0.0.1:8081"));
 	self->http = 1;
@@ -355,18 +356,27 @@ TEST_F_TIMEOUT(hostile, slow_body_is_cut_off_by_request_ms, 60)
  * fill the socket buffers, the server's send waits, and send_ms ends
  * the connection instead of letting it wait forever.
  */
-TEST_F_TIMEOUT(hostile, client_that_never_reads_is_closed_by_send_ms, 120)
+/*
+ * Pipeline @req to @port flat out without reading, through a small
+ * receive window, until the server stops taking requests; then the
+ * server, stuck on answers nobody reads, must close the connection
+ * within @limit_ms once @mod's answer count @count stops moving.
+ */
+static void never_reads(struct __test_metadata *_metadata, int port,
+			const char *req, const char *mod, const char *count,
+			int limit_ms)
 {
-	static const char req[] = "GET /x HTTP/1.1\r\n\r\n";	/* a 404 */
 	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(HTTP_PORT),
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	char batch[64 * (sizeof(req) - 1)];
+	size_t len = strlen(req);
 	long long stuck_at, deadline, answered;
 	int fd, small = 4096, i, flags;
+	char batch[4096];
 
+	ASSERT_GE(sizeof(batch), 64 * len);
 	for (i = 0; i < 64; i++)
-		memcpy(batch + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+		memcpy(batch + i * len, req, len);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, fd);
 	/* A small window: the server's answers back up sooner. */
@@ -377,7 +387,7 @@ TEST_F_TIMEOUT(hostile, client_that_never_reads_is_closed_by_send_ms, 120)
 	/* Send until the server stops taking requests for a whole second. */
 	deadline = kn_now_ms() + 90000;
 	for (;;) {
-		ssize_t n = send(fd, batch, sizeof(batch), MSG_NOSIGNAL);
+		ssize_t n = send(fd, batch, 64 * len, MSG_NOSIGNAL);
 
 		if (n > 0)
 			continue;
@@ -390,21 +400,68 @@ TEST_F_TIMEOUT(hostile, client_that_never_reads_is_closed_by_send_ms, 120)
 	}
 	/*
 	 * The server may still be answering what it had read: it is stuck
-	 * once its count of answers stops moving.  From then on, send_ms
-	 * (and a margin) ends the connection.
+	 * once its count of answers stops moving.  From then on, its send
+	 * limit (and a margin) ends the connection.
 	 */
 	do {
-		answered = kn_param("kasync_http", "requests");
+		answered = kn_param(mod, count);
 		usleep(500 * 1000);
-	} while (kn_param("kasync_http", "requests") != answered &&
-		 kn_now_ms() < deadline);
+	} while (kn_param(mod, count) != answered && kn_now_ms() < deadline);
 	stuck_at = kn_now_ms();
-	EXPECT_EQ(0, kn_param_wait("kasync_http", "active", 0, 3 * SEND_MS + 2000));
-	TH_LOG("%lld answers; waited %lld ms after they stopped", answered,
-	       kn_now_ms() - stuck_at);
+	EXPECT_EQ(0, kn_param_wait(mod, "active", 0, limit_ms));
+	TH_LOG("%s: %lld answers; waited %lld ms after they stopped", mod,
+	       answered, kn_now_ms() - stuck_at);
 	/* Reading now finds the answers that were sent, then the end. */
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, flags));
 	EXPECT_EQ(1, kn_wait_closed(fd, 30000));
+	close(fd);
+}
+
+TEST_F_TIMEOUT(hostile, client_that_never_reads_is_closed_by_send_ms, 120)
+{
+	never_reads(_metadata, HTTP_PORT, "GET /x HTTP/1.1\r\n\r\n", /* 404s */
+		    "kasync_http", "requests", 3 * SEND_MS + 2000);
+}
+
+/* The counter service too: its request_ms covers sending the answer. */
+TEST_F_TIMEOUT(hostile, counter_client_that_never_reads_is_closed, 120)
+{
+	never_reads(_metadata, COUNTER_PORT, "POST / HTTP/1.1\r\n\r\n",
+		    "kasync_counter", "total", 3 * COUNTER_REQ_MS + 2000);
+}
+
+/*
+ * A counter client trickling its request a byte every 200 ms: each byte
+ * would restart an idle timer, but the request's deadline holds, and the
+ * connection is closed within a few request_ms of its first byte.
+ */
+TEST_F_TIMEOUT(hostile, counter_slow_request_is_cut_off, 60)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nHost: k\r\nX-Slow: 0123456789abcdef\r\n\r\n";
+	long long start, closed_at = 0;
+	char buf[256];
+	size_t k;
+	int fd;
+
+	fd = kn_connect(COUNTER_PORT, 0);
+	ASSERT_LE(0, fd);
+	start = kn_now_ms();
+	for (k = 0; k < sizeof(req) - 1 && !closed_at; k++) {
+		ssize_t n = 1;
+
+		if (send(fd, req + k, 1, MSG_NOSIGNAL) < 0)
+			n = 0;
+		else if (kn_wait(fd, POLLIN, 200))
+			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			closed_at = kn_now_ms();
+	}
+	if (!closed_at && kn_wait_closed(fd, 3 * COUNTER_REQ_MS))
+		closed_at = kn_now_ms();
+	EXPECT_NE(0, closed_at) TH_LOG("the trickling client is still open");
+	if (closed_at)
+		EXPECT_GE(start + 3 * COUNTER_REQ_MS + 1000, closed_at);
+	EXPECT_EQ(0, kn_param_wait("kasync_counter", "active", 0, 10000));
 	close(fd);
 }
 
