@@ -471,7 +471,7 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 	unsigned long flags;
 	bool armed;
 
-	if (kasync_group_misuse(self, g, w, __func__) || !result || !err) {
+	if (kasync_group_misuse(self, g, w, "kasync_group_next") || !result || !err) {
 		if (err)
 			*err = -EINVAL;
 		return KASYNC_READY;

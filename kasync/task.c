@@ -640,7 +640,7 @@ EXPORT_SYMBOL_GPL(kasync_detach);
 static enum kasync_poll kasync_join_once(struct kasync_task *self,
 					 struct kasync_task **handle, long *result)
 {
-	struct kasync_task *t = kasync_handle(handle, __func__);
+	struct kasync_task *t = kasync_handle(handle, "kasync_join_poll");
 	long old;
 
 	if (!t || !self) {
