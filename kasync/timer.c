@@ -246,6 +246,16 @@ static void kasync_interval_advance(struct kasync_interval *iv, ktime_t now)
 	}
 }
 
+/* kasync_interval_tick() without the cooperative budget. */
+static enum kasync_poll kasync_interval_ready(struct kasync_task *task,
+					      struct kasync_interval *iv)
+{
+	if (kasync_sleep_common(task, &iv->tm, iv->next, 0) == KASYNC_PENDING)
+		return KASYNC_PENDING;
+	kasync_interval_advance(iv, ktime_get());
+	return KASYNC_READY;
+}
+
 /**
  * kasync_interval_tick - await the next tick of an interval
  * @task: the task being polled
@@ -263,11 +273,6 @@ static void kasync_interval_advance(struct kasync_interval *iv, ktime_t now)
 enum kasync_poll kasync_interval_tick(struct kasync_task *task,
 				      struct kasync_interval *iv)
 {
-	if (!kasync_coop_proceed(task) ||
-	    kasync_sleep_common(task, &iv->tm, iv->next, 0) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	kasync_coop_charge(task);
-	kasync_interval_advance(iv, ktime_get());
-	return KASYNC_READY;
+	return kasync_coop(task, kasync_interval_ready(task, iv));
 }
 EXPORT_SYMBOL_GPL(kasync_interval_tick);
