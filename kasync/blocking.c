@@ -13,7 +13,7 @@
  * function returns.  Module unload waits for every job of the module
  * (kasync_blocking_drain_owner(), from the module notifier).
  *
- * Fields of &struct kasync_blocking_job, in the legend of internal.h:
+ * Fields of &struct kasync_blocking_job, in the legend of rules.h:
  *
  *   work     I: queued once; cancel_work() by the task side only before
  *            it gives the job up (rule B2)
@@ -75,7 +75,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "pool.h"
+#include "task.h"
 
 enum kasync_blocking_state {
 	KB_QUEUED,	/* on the pool's queue, or popped and not yet running */

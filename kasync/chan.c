@@ -17,7 +17,7 @@
  * A oneshot is a channel of capacity 1 with one sender that is never
  * cloned and is consumed by the send; everything below holds for it.
  *
- * Fields are tagged in the legend of internal.h, with L for the object's
+ * Fields are tagged in the legend of rules.h, with L for the object's
  * own lock (an irq-safe spinlock); the tags of &struct kasync_chan_wait:
  *
  *   node        L: on ch->sendq
@@ -33,7 +33,7 @@
  * ========================== chan rules ===============================
  *
  * Cited below as "chan rule N"; they build on the "kasync ordering
- * rules" of internal.h and the wake-source rules of wait.c.
+ * rules" of rules.h and the wake-source rules of wait.c.
  *
  * C1. Wakes under the lock.  Waits are linked, granted, closed and woken
  *     (kasync_wake() or wake_up_process()) with the object's lock held,

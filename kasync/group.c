@@ -11,7 +11,7 @@
  * keeps the caller's module as its owner, so unloading that module still
  * cancels the members.
  *
- * Fields, in the legend of internal.h (L: kasync_group.lock, an irq-safe
+ * Fields, in the legend of rules.h (L: kasync_group.lock, an irq-safe
  * spinlock):
  *
  *   kasync_group      rt, flags, lock, wq I; ref A; live, done, waiters,
@@ -49,7 +49,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "internal.h"
+#include "task.h"
 
 /* Members aborted per lock section by kasync_group_abort_members(). */
 #define KASYNC_GROUP_BATCH	32
@@ -90,12 +90,12 @@ static_assert(sizeof(struct kasync_member) <=
 
 static struct kasync_task *kasync_member_task(struct kasync_member *m)
 {
-	return container_of((u64 *)m, struct kasync_task, data[0]);
+	return kasync_task_of(m);
 }
 
 static struct kasync_member *kasync_task_member(struct kasync_task *t)
 {
-	return (struct kasync_member *)t->data;
+	return kasync_task_state(t);
 }
 
 /*
@@ -190,7 +190,7 @@ static void kasync_member_drop(void *p)
 	if (m->ops->drop)
 		m->ops->drop(m->data);
 	/* P: the finalizer wrote it before calling us, on this CPU. */
-	res = t->result;
+	res = kasync_task_result(t);
 
 	spin_lock_irqsave(&g->lock, flags);
 	if (m->linked)

@@ -5,7 +5,9 @@
  */
 #include <linux/module.h>
 
-#include "internal.h"
+#include "pool.h"
+#include "rt.h"
+#include "stats.h"
 
 static int __init kasync_init(void)
 {

@@ -25,7 +25,7 @@
  * (for UDP, when a datagram it sent is freed), and finds its count
  * unchanged.
  *
- * Fields of &struct kasync_sock, in the legend of internal.h plus:
+ * Fields of &struct kasync_sock, in the legend of rules.h plus:
  *
  *   K: sk->sk_callback_lock: written under write_lock_bh() (install,
  *      restore); read by the callbacks under read_lock_bh()
@@ -82,7 +82,7 @@
  *     a drop callback must not do, so kasync_sock_close() restores the
  *     callbacks at once and queues the release on the default runtime's
  *     workqueue, which kasync's exit destroys, and so drains, before
- *     kasync.ko goes (ordering rule 6 of internal.h).  Every socket holds
+ *     kasync.ko goes (ordering rule 6 of rules.h).  Every socket holds
  *     a reference on its namespace, as a user-space socket does
  *     (sk_net_refcnt, taken at creation; an accepted one inherits it from
  *     its listener), until the kernel frees the sock.  That keeps TCP's
@@ -105,8 +105,10 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include <kasync.h>
+
 #include "compat.h"
-#include "internal.h"
+#include "rt.h"
 
 /* Tries of one operation in one poll before it yields (a busy socket). */
 #define KS_TRIES	4
@@ -484,7 +486,6 @@ EXPORT_SYMBOL_GPL(kasync_sock_create);
  */
 void kasync_sock_close(struct kasync_sock *ks)
 {
-	struct kasync_rt *rt;
 	unsigned long flags;
 	bool waited;
 
@@ -505,13 +506,9 @@ void kasync_sock_close(struct kasync_sock *ks)
 	 * exits.  It is gone only in kasync's own exit, whose drops may
 	 * release at once: that is process context anyway.
 	 */
-	rt = READ_ONCE(kasync_default_rt);
-	if (!rt) {
-		ks_release(ks);
-		return;
-	}
 	INIT_WORK(&ks->release, ks_release_work);
-	queue_work(rt->wq, &ks->release);
+	if (!kasync_defer(&ks->release))
+		ks_release(ks);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_close);
 

@@ -11,7 +11,7 @@
  * spurious wake simply leaves the entries armed.  The poll that finds an
  * awaited event removes them.
  *
- * Fields of &struct kasync_pollfd (legend of internal.h and wait.c):
+ * Fields of &struct kasync_pollfd (legend of rules.h and wait.c):
  *
  *   pt, file, task, cleanup, events, nr, armed, overflow   P
  *   e[].entry   Q: on e[].head's list under its lock

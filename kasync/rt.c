@@ -27,7 +27,9 @@
 
 #include <kasync/testing.h>
 #include "compat.h"
-#include "internal.h"
+#include "pool.h"
+#include "rt.h"
+#include "sched.h"
 
 static DEFINE_MUTEX(kasync_rt_mutex);
 LIST_HEAD(kasync_rt_list);
@@ -86,7 +88,7 @@ static bool kasync_rt_flags_valid(unsigned int flags)
 struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 {
 	struct kasync_rt *rt;
-	int cpu, err;
+	int err;
 
 	might_sleep();
 	if (!name || !*name || strlen(name) >= KASYNC_NAME_MAX ||
@@ -97,8 +99,7 @@ struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 		return ERR_PTR(-ENOMEM);
 	strscpy(rt->name, name, sizeof(rt->name));
 	rt->flags = flags;
-	spin_lock_init(&rt->inject_lock);
-	INIT_WORK(&rt->ord_work, kasync_ord_work);
+	rt->kind = kasync_kind_of(flags);
 	init_waitqueue_head(&rt->drain_wq);
 
 	err = -ENOMEM;
@@ -114,8 +115,7 @@ struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 	err = -EEXIST;
 	if (kasync_rt_find(name))
 		goto unlock;
-	for_each_possible_cpu(cpu)
-		kasync_cpu_init(rt, kasync_cpu_of(rt, cpu), cpu);
+	kasync_sched_init(rt);
 	list_add_tail_rcu(&rt->node, &kasync_rt_list);
 	mutex_unlock(&kasync_rt_mutex);
 	cpus_read_unlock();
@@ -255,7 +255,7 @@ void kasync_rt_destroy(struct kasync_rt *rt)
 	/* Ordering rule 6, and kasync_current()'s list walk. */
 	synchronize_rcu();
 	destroy_workqueue(rt->wq);
-	WARN_ON_ONCE(atomic_read(&rt->inject_len));
+	WARN_ON_ONCE(fifo_len(&rt->inject));
 	free_percpu(rt->cpus);
 	kfree(rt);
 }
@@ -329,6 +329,28 @@ static int kasync_cpu_offline(unsigned int cpu)
 		kasync_sched_cpu_down(rt, cpu);
 	mutex_unlock(&kasync_rt_mutex);
 	return 0;
+}
+
+/**
+ * kasync_defer - run deferred work of kasync on the default runtime
+ * @work: initialised work item
+ *
+ * For cleanup that must run in process context after the caller's
+ * context returns (a socket's release).  The default runtime's workqueue
+ * is drained when kasync.ko exits (ordering rule 6).
+ *
+ * Context: any.
+ * Return: true if @work was queued; false if there is no default runtime
+ * (kasync is exiting) and the caller must do the work itself.
+ */
+bool kasync_defer(struct work_struct *work)
+{
+	struct kasync_rt *rt = READ_ONCE(kasync_default_rt);
+
+	if (!rt)
+		return false;
+	queue_work(rt->wq, work);
+	return true;
 }
 
 /**

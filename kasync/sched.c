@@ -1,102 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kasync scheduler: per-CPU run queues, workers, LIFO slot, budget, the
- * global inject queue, work stealing and CPU hotplug moves.
+ * kasync scheduler mechanism: worker activation, the one budgeted worker
+ * loop, idle and linger, stealing, CPU hotplug moves, kasync_current(),
+ * and the two kinds of runtime built on per-CPU queues: work-stealing and
+ * per-CPU.  The ordered kind is in ordered.c, the decisions in policy.c.
  *
- * Each runtime has, per CPU, a &struct kasync_cpu: a 256-entry ring, a
- * LIFO slot and (per-CPU runtimes) an overflow list, all CPU-local (C in
- * the legend of internal.h): only code running on that CPU with IRQs
- * disabled touches them, with plain loads and stores ("kasync ordering
- * rules" 2).  A CPU's worker is one work item per runtime, queued on that
- * CPU only when the queue goes from idle to busy (rule 3).  Another CPU
- * hands tasks over through the runtime's inject queue (work-stealing
- * runtimes, G: inject_lock) or the queue's remote llist (per-CPU
- * runtimes, and first placement by kasync_spawn_on()).  An idle worker
- * steals half of a busy CPU's ring by sending that CPU an IPI.
- *
- * An ordered runtime has no per-CPU queues: one FIFO (the inject queue)
- * drained by one work item on an ordered workqueue.
+ * Each runtime has, per CPU, a &struct kasync_cpu: a local queue (queue.h)
+ * touched only on that CPU with IRQs disabled ("kasync ordering rules" 2
+ * in rules.h).  A CPU's worker is one work item per runtime, queued on
+ * that CPU only when the queue goes from idle to busy (rule 3).  Another
+ * CPU hands tasks over through the runtime's inject queue (work-stealing)
+ * or the queue's remote llist (per-CPU runtimes, and first placement by
+ * kasync_spawn_on()).  An idle worker steals half of a busy CPU's ring by
+ * sending that CPU an IPI.
  */
+#include <linux/indirect_call_wrapper.h>
 #include <linux/interrupt.h>
-#include <linux/rculist.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
 
-#include "internal.h"
+#include "policy.h"
+#include "sched.h"
 
-#define KASYNC_RING_MASK	(KASYNC_RING_SIZE - 1)
-
-static void kasync_remote_push(struct kasync_rt *rt, int cpu,
-			       struct kasync_task *t);
-
-/* ---- task chains, linked through kasync_task.node ---------------------- */
-
-struct kasync_chain {
-	struct kasync_task *first;
-	struct kasync_task *last;
-	unsigned int n;
-};
-
-static void chain_add(struct kasync_chain *c, struct kasync_task *t)
-{
-	t->node.next = NULL;
-	if (c->last)
-		c->last->node.next = &t->node;
-	else
-		c->first = t;
-	c->last = t;
-	c->n++;
-}
-
-/* ---- the inject queue (G) ---------------------------------------------- */
-
-static void kasync_inject_push(struct kasync_rt *rt, struct kasync_chain *c)
-{
-	unsigned long flags;
-
-	if (!c->n)
-		return;
-	spin_lock_irqsave(&rt->inject_lock, flags);
-	if (rt->inj_tail)
-		rt->inj_tail->node.next = &c->first->node;
-	else
-		rt->inj_head = c->first;
-	rt->inj_tail = c->last;
-	atomic_add(c->n, &rt->inject_len);
-	spin_unlock_irqrestore(&rt->inject_lock, flags);
-}
-
-/* Pop up to @max tasks (at least one if any) into @c. */
-static void kasync_inject_pop(struct kasync_rt *rt, struct kasync_chain *c,
-			      unsigned int max)
-{
-	unsigned int n = c->n;
-	struct kasync_task *t;
-	unsigned long flags;
-
-	/* A hint: rule 3 makes a producer kick us if we miss its push. */
-	if (!atomic_read(&rt->inject_len))
-		return;
-	spin_lock_irqsave(&rt->inject_lock, flags);
-	while (c->n < max && (t = rt->inj_head)) {
-		rt->inj_head = kt_next(t);
-		if (!rt->inj_head)
-			rt->inj_tail = NULL;
-		chain_add(c, t);
-	}
-	atomic_sub(c->n - n, &rt->inject_len);
-	spin_unlock_irqrestore(&rt->inject_lock, flags);
-}
+INDIRECT_CALLABLE_DECLARE(void kasync_ws_enqueue(struct kasync_task *t,
+						 bool spawned));
+INDIRECT_CALLABLE_DECLARE(void kasync_ws_requeue(struct kasync_worker *w,
+						 struct kasync_task *t));
+INDIRECT_CALLABLE_DECLARE(void kasync_pcpu_requeue(struct kasync_worker *w,
+						   struct kasync_task *t));
+INDIRECT_CALLABLE_DECLARE(struct kasync_task *
+			  kasync_lq_next(struct kasync_worker *w,
+					 unsigned int n, bool *slow));
 
 /* ---- worker activation (rule 3) ---------------------------------------- */
 
-/*
- * Win the right to queue a worker.  The plain read skips the xchg when the
- * worker is already queued or running: it will re-check its sources
- * before going idle (rule 3).  The xchg is fully ordered.
+/**
+ * kasync_claim - win the right to queue a worker
+ * @active: the worker's &kasync_worker.active
+ *
+ * The plain read skips the xchg when the worker is already queued or
+ * running: it will re-check its sources before going idle (rule 3).  The
+ * xchg is fully ordered.
+ *
+ * Return: true if the caller must queue the worker.
  */
-static bool kasync_claim(atomic_t *active)
+bool kasync_claim(atomic_t *active)
 {
 	return !atomic_read(active) && !atomic_xchg(active, 1);
 }
@@ -104,8 +53,8 @@ static bool kasync_claim(atomic_t *active)
 /* Queue @q's worker if it is idle; the caller published its work. */
 static void kasync_kick(struct kasync_cpu *q)
 {
-	if (kasync_claim(&q->active))
-		queue_work_on(q->cpu, q->rt->wq, &q->work);
+	if (kasync_claim(&q->w.active))
+		queue_work_on(q->cpu, q->rt->wq, &q->w.work);
 }
 
 /* Kick one idle worker of an online CPU, preferring the current one. */
@@ -117,168 +66,63 @@ static void kasync_kick_any(struct kasync_rt *rt, int avoid)
 
 	/*
 	 * Rule 3: the pushed work is visible before we read any active;
-	 * pairs with smp_mb() in kasync_cpu_idle().
+	 * pairs with smp_mb() in kasync_lq_idle().
 	 */
 	smp_mb();
 	q = kasync_cpu_of(rt, self);
-	if (self != avoid && READ_ONCE(q->online) && kasync_claim(&q->active)) {
-		queue_work_on(self, rt->wq, &q->work);
+	if (self != avoid && READ_ONCE(q->online) &&
+	    kasync_claim(&q->w.active)) {
+		queue_work_on(self, rt->wq, &q->w.work);
 		return;
 	}
 	for_each_online_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
 		if (cpu == avoid || !READ_ONCE(q->online))
 			continue;
-		if (kasync_claim(&q->active)) {
-			queue_work_on(cpu, rt->wq, &q->work);
+		if (kasync_claim(&q->w.active)) {
+			queue_work_on(cpu, rt->wq, &q->w.work);
 			return;
 		}
 	}
 }
 
-/* Work piles up on @busy: wake an idle worker to steal, if allowed. */
+/* Wake an idle worker to steal from @busy, if one more may search. */
 static void kasync_kick_stealer(struct kasync_rt *rt, int busy)
 {
-	if (atomic_read(&rt->searching) * 2 >= num_online_cpus())
-		return;
-	kasync_kick_any(rt, busy);
+	if (kasync_search_allowed(atomic_read(&rt->searching) + 1))
+		kasync_kick_any(rt, busy);
 }
 
-static bool kasync_ws(const struct kasync_rt *rt)
+/* @q's ring is @depth deep (@push: after a single push): ask the policy. */
+static void kasync_deep_kick(struct kasync_cpu *q, unsigned int depth,
+			     bool push)
 {
-	return !kasync_rt_is(rt, KASYNC_RT_PERCPU | KASYNC_RT_ORDERED);
+	if (kasync_stealer_wanted(q->rt->kind->steals, depth, push))
+		kasync_kick_stealer(q->rt, q->cpu);
 }
 
-/* ---- CPU-local queue operations: on q's CPU, IRQs off (rule 2) --------- */
-
-static inline unsigned int ring_len(const struct kasync_cpu *q)
+/* The ring depth of @q, read from anywhere (a hint). */
+static unsigned int kasync_ring_depth(struct kasync_cpu *q)
 {
-	return q->tail - q->head;
+	return READ_ONCE(q->lq.tail) - READ_ONCE(q->lq.head);
 }
 
-static void ring_push(struct kasync_cpu *q, struct kasync_task *t)
+/* ---- the local queue with its worker (rule 2) ----------------------------- */
+
+/* Place what a full local queue could not take (kind's choice). */
+static void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 {
-	q->ring[q->tail & KASYNC_RING_MASK] = t;
-	WRITE_ONCE(q->tail, q->tail + 1);
-}
-
-static struct kasync_task *ring_pop(struct kasync_cpu *q)
-{
-	struct kasync_task *t;
-
-	if (q->head == q->tail)
-		return NULL;
-	t = q->ring[q->head & KASYNC_RING_MASK];
-	WRITE_ONCE(q->head, q->head + 1);
-	return t;
-}
-
-static void ovf_append(struct kasync_cpu *q, struct kasync_chain *c)
-{
-	if (q->ovf_tail)
-		q->ovf_tail->node.next = &c->first->node;
-	else
-		q->ovf_head = c->first;
-	q->ovf_tail = c->last;
-	WRITE_ONCE(q->ovf_len, q->ovf_len + c->n);
-}
-
-/* Take the @k newest tasks off @q's ring into @c, oldest first. */
-static void ring_take_newest(struct kasync_cpu *q, struct kasync_chain *c,
-			     unsigned int k)
-{
-	unsigned int i, from = q->tail - k;
-
-	for (i = from; i != q->tail; i++)
-		chain_add(c, q->ring[i & KASYNC_RING_MASK]);
-	WRITE_ONCE(q->tail, from);
-}
-
-static struct kasync_task *ovf_pop(struct kasync_cpu *q)
-{
-	struct kasync_task *t = q->ovf_head;
-
-	if (!t)
-		return NULL;
-	q->ovf_head = kt_next(t);
-	if (!q->ovf_head)
-		q->ovf_tail = NULL;
-	WRITE_ONCE(q->ovf_len, q->ovf_len - 1);
-	return t;
-}
-
-/*
- * The ring is full: move its newer half and @t to the inject queue (or,
- * for a per-CPU runtime, to the back of this CPU's overflow list).  The
- * older half stays to be polled first: sending the tasks that have
- * waited longest to the back of a queue that is only looked at now and
- * then would starve them for as long as the ring keeps filling.
- */
-static void ring_overflow(struct kasync_cpu *q, struct kasync_task *t)
-{
-	struct kasync_chain c = {};
-
-	ring_take_newest(q, &c, KASYNC_RING_SIZE / 2);
-	chain_add(&c, t);
 	this_cpu_inc(q->rt->cpus->st.overflows);
-	if (!kasync_ws(q->rt)) {
-		ovf_append(q, &c);
-		return;
-	}
-	kasync_inject_push(q->rt, &c);
-	kasync_kick_any(q->rt, q->cpu);
+	q->rt->kind->spill(q, c);
 }
 
-/*
- * Queue @t behind everything in @q's local queue: the ring, or, while a
- * per-CPU runtime's overflow list holds tasks, behind those (wake order).
- */
-static void ring_push_or_overflow(struct kasync_cpu *q, struct kasync_task *t)
+/* Queue @t behind the others in @q (on q's CPU, IRQs off). */
+static void kasync_lq_push(struct kasync_cpu *q, struct kasync_task *t)
 {
-	struct kasync_chain c = {};
+	struct kasync_chain spill = {};
 
-	if (!kasync_ws(q->rt) && q->ovf_head) {
-		chain_add(&c, t);
-		ovf_append(q, &c);
-	} else if (ring_len(q) < KASYNC_RING_SIZE) {
-		ring_push(q, t);
-	} else {
-		ring_overflow(q, t);
-	}
-}
-
-/*
- * Put the chain @t (@n tasks, oldest first) at the front of @q's ring,
- * to be polled before what is there: tasks taken from the inject queue,
- * which waited longer than the ring's.  Room is made by moving the
- * ring's newest tasks to the inject queue's back.  @q's CPU, IRQs off.
- */
-static void ring_push_front(struct kasync_cpu *q, struct kasync_task *t,
-			    unsigned int n)
-{
-	struct kasync_chain c = {};
-	unsigned int i, room = KASYNC_RING_SIZE - ring_len(q);
-
-	if (n > room)
-		ring_take_newest(q, &c, n - room);
-	i = q->head - n;
-	WRITE_ONCE(q->head, i);
-	for (; t; t = kt_next(t))
-		q->ring[i++ & KASYNC_RING_MASK] = t;
-	if (c.first) {
-		kasync_inject_push(q->rt, &c);
-		kasync_kick_any(q->rt, q->cpu);
-	}
-}
-
-/*
- * Is the current context the worker of @q, in the middle of a poll?  On
- * q's CPU with IRQs off: a task that preempted the worker is not @poller,
- * and an interrupt that hit it is not in_task().
- */
-static bool kasync_in_poll_of(struct kasync_cpu *q)
-{
-	return q->cur && in_task() && READ_ONCE(q->poller) == current;
+	if (lq_push_back(&q->lq, t, &spill))
+		kasync_spill(q, &spill);
 }
 
 /*
@@ -289,30 +133,24 @@ static bool kasync_in_poll_of(struct kasync_cpu *q)
 static void kasync_local_push(struct kasync_cpu *q, struct kasync_task *t,
 			      bool back)
 {
-	struct kasync_task *prev;
-
-	lockdep_assert_irqs_disabled();
-	if (!back && kasync_in_poll_of(q) && q->cur != t) {
-		prev = q->lifo;
-		WRITE_ONCE(q->lifo, t);
-		if (!prev)
+	if (!back && kasync_in_poll_of(q) && q->w.cur != t) {
+		t = lq_lifo_swap(&q->lq, t);
+		if (!t)
 			goto kick;
-		t = prev;
 	}
-	ring_push_or_overflow(q, t);
-	if (kasync_ws(q->rt) && ring_len(q) >= KASYNC_STEAL_KICK &&
-	    !(ring_len(q) & (KASYNC_STEAL_KICK - 1)))
-		kasync_kick_stealer(q->rt, q->cpu);
+	kasync_lq_push(q, t);
+	kasync_deep_kick(q, lq_ring_len(&q->lq), true);
 kick:
 	kasync_kick(q);
 }
 
 /*
- * Queue @t on the current CPU if this runtime's queue there is online;
- * return false (nothing done) otherwise.
+ * Queue @t on the current CPU if this runtime's queue there is online
+ * (and, with @home >= 0, is that CPU); return false (nothing done)
+ * otherwise.
  */
 static bool kasync_try_local(struct kasync_rt *rt, struct kasync_task *t,
-			     bool back)
+			     int home, bool back)
 {
 	struct kasync_cpu *q;
 	unsigned long flags;
@@ -320,16 +158,25 @@ static bool kasync_try_local(struct kasync_rt *rt, struct kasync_task *t,
 
 	local_irq_save(flags);
 	q = this_cpu_ptr(rt->cpus);
-	ok = q->online;
-	if (ok && kasync_rt_is(rt, KASYNC_RT_PERCPU))
-		ok = READ_ONCE(t->cpu) == q->cpu;
+	ok = q->online && (home < 0 || home == q->cpu);
 	if (ok)
 		kasync_local_push(q, t, back);
 	local_irq_restore(flags);
 	return ok;
 }
 
-/* ---- per-CPU runtimes: homes, remote lists, hotplug re-homing ---------- */
+/* Push a chain on the inject queue and kick a worker to take it. */
+static void kasync_inject(struct kasync_rt *rt, struct kasync_chain *c,
+			  int avoid)
+{
+	fifo_push(&rt->inject, c);
+	kasync_kick_any(rt, avoid);
+}
+
+/* ---- remote lists, homes, hotplug re-homing ------------------------------ */
+
+static void kasync_remote_push(struct kasync_rt *rt, int cpu,
+			       struct kasync_task *t);
 
 /* Pick an online CPU other than @from whose queue accepts tasks, or -1. */
 static int kasync_pick_cpu(struct kasync_rt *rt, int from)
@@ -343,6 +190,10 @@ static int kasync_pick_cpu(struct kasync_rt *rt, int from)
 	return -1;
 }
 
+/*
+ * Another CPU for @t, whose queue on @from is offline; a per-CPU task
+ * gets it as its new home.  @from if there is none.
+ */
 static int kasync_rehome(struct kasync_rt *rt, struct kasync_task *t,
 			 int from)
 {
@@ -350,7 +201,7 @@ static int kasync_rehome(struct kasync_rt *rt, struct kasync_task *t,
 
 	if (to < 0)
 		return from;	/* nowhere to go: park until @from is back */
-	if (kasync_rt_is(rt, KASYNC_RT_PERCPU)) {
+	if (!rt->kind->steals) {
 		WRITE_ONCE(t->cpu, to);
 		this_cpu_inc(rt->cpus->st.rehomed);
 	}
@@ -385,7 +236,7 @@ static void kasync_remote_push(struct kasync_rt *rt, int cpu,
 	}
 	/*
 	 * Full barrier (rules 3 and 8): pairs with smp_mb() in
-	 * kasync_cpu_idle() and with the xchg in kasync_sched_cpu_down().
+	 * kasync_lq_idle() and with the xchg in kasync_sched_cpu_down().
 	 */
 	llist_add(&t->node, &q->remote);
 	if (likely(READ_ONCE(q->online)))
@@ -394,270 +245,110 @@ static void kasync_remote_push(struct kasync_rt *rt, int cpu,
 		kasync_remote_reroute(q);
 }
 
-/* ---- enqueue: the single entry point for queueing a task --------------- */
-
-/*
- * Will this CPU go on with other work after the wake?  In an interrupt,
- * softirq or BH-disabled section, unless it interrupted the idle task;
- * in a thread, if other threads are runnable here.  A hint.
- */
-static bool kasync_waker_busy(void)
-{
-	if (in_interrupt())
-		return !is_idle_task(current);
-	return !single_task_running();
-}
-
-/* CPUs an outside wake looks at for a running worker (see below). */
-#define KASYNC_WAKE_SCAN	4
-
-/* Is @cpu's worker of @rt queued or running (or lingering)? */
-static bool kasync_worker_on(struct kasync_rt *rt, int cpu)
-{
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-
-	return READ_ONCE(q->online) && atomic_read(&q->active);
-}
-
-/*
- * Where a wake queues a task of a work-stealing runtime that was last
- * polled on @last: that CPU, another one, or -1 for this one.
- *
- * A wake from a poll on this CPU stays here (task to task: the waker's
- * data is hot, and the woken task takes the LIFO slot).  A wake from
- * outside a poll, when this CPU has other work, goes elsewhere: a
- * socket's softirq runs on the CPU of the thread that sent the data, and
- * that thread should keep its CPU rather than share it with the worker.
- * It goes back to @last, where the task's state is hot, or, if @last is
- * this CPU, to a CPU whose worker is running anyway (no IPI to pay).  A
- * wake when this CPU is free (a thread about to wait for the task, an
- * idle CPU's interrupt) stays here, the cheapest place, unless @last's
- * worker is running.  Stealing rebalances the rest.
- */
-static int kasync_outside_cpu(struct kasync_rt *rt, int last)
-{
-	int self = raw_smp_processor_id(), cpu, n = 0;
-
-	if (kasync_in_poll_of(raw_cpu_ptr(rt->cpus)))
-		return -1;
-	if (!kasync_waker_busy())
-		return last != self && kasync_worker_on(rt, last) ? last : -1;
-	if (last != self)
-		return last;
-	/* The next online CPUs after this one (it comes last: stop there). */
-	for_each_cpu_wrap(cpu, cpu_online_mask, (self + 1) % nr_cpu_ids) {
-		if (cpu == self || n++ == KASYNC_WAKE_SCAN)
-			break;
-		if (kasync_worker_on(rt, cpu))
-			return cpu;
-	}
-	return -1;
-}
-
-/*
- * Queue @t, a new task (@spawned: t->cpu is where kasync_spawn_on() asked
- * for it, or -1) or a woken one.
- */
-static void __kasync_enqueue(struct kasync_task *t, bool spawned)
-{
-	struct kasync_rt *rt = t->rt;
-	struct kasync_chain c = {};
-	int cpu = READ_ONCE(t->cpu);
-
-	if (kasync_rt_is(rt, KASYNC_RT_ORDERED)) {
-		chain_add(&c, t);
-		rcu_read_lock();
-		kasync_inject_push(rt, &c);
-		/*
-		 * Rule 3: the push is visible before we read ord_active;
-		 * pairs with smp_mb() in kasync_ord_work().
-		 */
-		smp_mb();
-		if (kasync_claim(&rt->ord_active))
-			queue_work(rt->wq, &rt->ord_work);
-		rcu_read_unlock();
-		return;
-	}
-	if (kasync_ws(rt) && cpu >= 0) {
-		if (!spawned)
-			cpu = kasync_outside_cpu(rt, cpu);
-		else if (cpu == raw_smp_processor_id())
-			cpu = -1;
-	}
-	/* A per-CPU runtime's kasync_try_local() checks the home itself. */
-	if ((cpu < 0 || !kasync_ws(rt)) && kasync_try_local(rt, t, false))
-		return;
-
-	rcu_read_lock();
-	if (cpu >= 0) {
-		kasync_remote_push(rt, cpu, t);
-	} else {
-		chain_add(&c, t);
-		kasync_inject_push(rt, &c);
-		kasync_kick_any(rt, -1);
-	}
-	rcu_read_unlock();
-}
-
-/**
- * kasync_enqueue - queue a woken task whose SCHEDULED bit the caller set
- * @t: task; by ordering rule 1 the caller owns queueing it
- *
- * Context: any.  The local push runs with IRQs off and the other paths
- * under rcu_read_lock(): both are RCU read-side sections (ordering
- * rule 6).
- */
-void kasync_enqueue(struct kasync_task *t)
-{
-	__kasync_enqueue(t, false);
-}
-
-/**
- * kasync_enqueue_spawned - queue a new task, on the CPU it was spawned on
- * @t: task, just spawned (SCHEDULED)
- *
- * Context: as kasync_enqueue().
- */
-void kasync_enqueue_spawned(struct kasync_task *t)
-{
-	__kasync_enqueue(t, true);
-}
-
-/* Re-queue @t behind the others after its poll (woken or yielded). */
-static void kasync_requeue(struct kasync_cpu *q, struct kasync_task *t)
-{
-	struct kasync_chain c = {};
-
-	/* Rule 6: the local push runs with IRQs off. */
-	if (kasync_try_local(q->rt, t, true))
-		return;
-	rcu_read_lock();
-	if (kasync_rt_is(q->rt, KASYNC_RT_PERCPU)) {
-		kasync_remote_push(q->rt, READ_ONCE(t->cpu), t);
-		goto out;
-	}
-	chain_add(&c, t);
-	kasync_inject_push(q->rt, &c);
-	kasync_kick_any(q->rt, q->cpu);
-out:
-	rcu_read_unlock();
-}
-
-/* ---- the worker --------------------------------------------------------- */
-
-/* A batch arrived at once: let an idle worker help with it. */
-static void kasync_batch_kick(struct kasync_cpu *q)
-{
-	if (kasync_ws(q->rt) &&
-	    READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
-		kasync_kick_stealer(q->rt, q->cpu);
-}
+/* ---- filling the local queue from elsewhere ------------------------------- */
 
 /*
  * Move a chain of tasks for this CPU into its local queue, in one
- * IRQs-off section (at most half a ring: a steal or a global pop).
+ * IRQs-off section (at most half a ring: a steal or a remote list).
  */
-static void kasync_local_fill(struct kasync_cpu *q, struct kasync_task *t)
+static void kasync_local_fill(struct kasync_worker *w, struct kasync_task *t)
 {
+	struct kasync_cpu *q = container_of(w, struct kasync_cpu, w);
+	const struct kasync_rt_kind *k = q->rt->kind;
 	struct kasync_task *next;
 	unsigned long flags;
 
 	local_irq_save(flags);
 	for (; t && q->online; t = next) {
 		next = kt_next(t);
-		ring_push_or_overflow(q, t);
+		kasync_lq_push(q, t);
 	}
 	local_irq_restore(flags);
 	/* The queue went offline under us: hand the rest on. */
 	for (; t; t = next) {
 		next = kt_next(t);
-		kasync_requeue(q, t);
+		k->requeue(w, t);
 	}
-	kasync_batch_kick(q);
-}
-
-/* ring_push_front() with IRQs off; hands the tasks on if @q went offline. */
-static void kasync_local_front(struct kasync_cpu *q, struct kasync_task *t,
-			       unsigned int n)
-{
-	struct kasync_task *next;
-	unsigned long flags;
-
-	local_irq_save(flags);
-	if (q->online && n) {
-		ring_push_front(q, t, n);
-		t = NULL;
-	}
-	local_irq_restore(flags);
-	for (; t; t = next) {
-		next = kt_next(t);
-		kasync_requeue(q, t);
-	}
-	kasync_batch_kick(q);
+	/* A batch arrived at once: let an idle worker help with it. */
+	kasync_deep_kick(q, kasync_ring_depth(q), false);
 }
 
 /* Next task from the CPU-local queue: LIFO slot, ring, overflow list. */
 static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
 {
-	struct kasync_task *t;
+	struct kasync_task *t = NULL;
 	unsigned long flags;
 
 	local_irq_save(flags);
-	t = NULL;
 	if (!q->online)
 		goto out;
-	t = q->lifo;
+	t = lq_lifo_swap(&q->lq, NULL);
 	if (t) {
-		WRITE_ONCE(q->lifo, NULL);
-		if (q->lifo_run < KASYNC_LIFO_MAX) {
+		if (kasync_lifo_allowed(q->lifo_run)) {
 			q->lifo_run++;
 			this_cpu_inc(q->rt->cpus->st.lifo_hits);
 			goto out;
 		}
-		/* Three in a row: the LIFO task goes behind the others. */
-		ring_push_or_overflow(q, t);
+		/* Enough in a row: the LIFO task goes behind the others. */
+		kasync_lq_push(q, t);
 	}
 	q->lifo_run = 0;
-	t = ring_pop(q);
+	t = lq_ring_pop(&q->lq);
 	if (!t)
-		t = ovf_pop(q);
+		t = lq_ovf_pop(&q->lq);
 out:
 	local_irq_restore(flags);
 	return t;
 }
 
-/* Next task from outside the local queue: remote list, then inject. */
-static struct kasync_task *kasync_global_pop(struct kasync_cpu *q)
+/* Next task from @q's remote list; the rest of the list goes local. */
+static struct kasync_task *kasync_remote_pop(struct kasync_cpu *q)
 {
-	struct kasync_chain c = {};
 	struct llist_node *n;
 	struct kasync_task *t;
-	unsigned int max;
 
-	if (!llist_empty(&q->remote)) {
-		n = llist_reverse_order(llist_del_all(&q->remote));
-		if (n) {
-			t = llist_entry(n, struct kasync_task, node);
-			kasync_local_fill(q, kt_next(t));
-			return t;
-		}
-	}
-	if (!kasync_ws(q->rt))
+	if (llist_empty(&q->remote))
 		return NULL;
-	/*
-	 * Take a fair share of the inject queue, at most half a ring.  They
-	 * waited longer than the ring's tasks, so they go to its front, and
-	 * a full ring's newest make room at the inject queue's back.  Not
-	 * exact wake order: a task can be sent back more than once.
-	 */
-	max = atomic_read(&q->rt->inject_len) / num_online_cpus() + 1;
-	max = min_t(unsigned int, max, KASYNC_RING_SIZE / 2);
-	kasync_inject_pop(q->rt, &c, max);
+	n = llist_reverse_order(llist_del_all(&q->remote));
+	if (!n)
+		return NULL;
+	t = llist_entry(n, struct kasync_task, node);
+	kasync_local_fill(&q->w, kt_next(t));
+	return t;
+}
+
+/*
+ * Take a fair share of the inject queue.  They waited longer than the
+ * ring's tasks, so they go to its front, and a full ring's newest make
+ * room at the inject queue's back.  Not exact wake order: a task can be
+ * sent back more than once.
+ */
+static struct kasync_task *kasync_inject_pop(struct kasync_cpu *q)
+{
+	struct kasync_chain c = {}, spill = {};
+	struct kasync_task *t, *next;
+	unsigned long flags;
+
+	fifo_pop(&q->rt->inject, &c, kasync_inject_share(fifo_len(&q->rt->inject)));
 	if (!c.first)
 		return NULL;
-	kasync_local_front(q, kt_next(c.first), c.n - 1);
+	t = kt_next(c.first);
+	local_irq_save(flags);
+	if (q->online && t) {
+		if (lq_push_front(&q->lq, t, c.n - 1, &spill))
+			kasync_inject(q->rt, &spill, q->cpu);
+		t = NULL;
+	}
+	local_irq_restore(flags);
+	for (; t; t = next) {
+		next = kt_next(t);
+		q->rt->kind->requeue(&q->w, t);
+	}
+	kasync_deep_kick(q, kasync_ring_depth(q), false);
 	return c.first;
 }
+
+/* ---- stealing -------------------------------------------------------------- */
 
 struct kasync_steal_req {
 	struct kasync_cpu *victim;
@@ -670,27 +361,14 @@ static void kasync_steal_ipi(void *arg)
 {
 	struct kasync_steal_req *req = arg;
 	struct kasync_cpu *v = req->victim;
-	unsigned int i, n;
 
-	req->n = 0;
-	if (!v->online)
-		return;
-	n = ring_len(v);
-	n -= n / 2;
-	for (i = 0; i < n; i++)
-		req->buf[i] = ring_pop(v);
-	if (!n && v->lifo) {
-		/* Unlike tokio's, the LIFO slot can be stolen. */
-		req->buf[n++] = v->lifo;
-		WRITE_ONCE(v->lifo, NULL);
-	}
-	req->n = n;
+	/* Unlike tokio's, the LIFO slot can be stolen. */
+	req->n = v->online ? lq_steal_half(&v->lq, req->buf) : 0;
 }
 
 static bool kasync_victim_busy(struct kasync_cpu *v)
 {
-	return READ_ONCE(v->online) &&
-	       (READ_ONCE(v->tail) != READ_ONCE(v->head) || READ_ONCE(v->lifo));
+	return READ_ONCE(v->online) && lq_stealable(&v->lq);
 }
 
 /* Link @n tasks of @buf into a chain; return its first task. */
@@ -705,36 +383,20 @@ static struct kasync_task *kasync_link(struct kasync_task **buf,
 	return buf[0];
 }
 
-static u32 kasync_rng(struct kasync_cpu *q)
-{
-	u32 x = q->rng;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	q->rng = x;
-	return x;
-}
-
-/* Steal half of a random busy CPU's ring into ours; return one task. */
+/* Steal half of a busy CPU's ring into ours; return one task. */
 static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 {
 	struct kasync_rt *rt = q->rt;
 	struct kasync_steal_req req = { .buf = q->steal_buf };
-	unsigned int nr = num_online_cpus(), i;
 	struct kasync_task *t = NULL;
+	unsigned int i;
 	int cpu;
 
-	/*
-	 * Pull work only to a CPU with nothing else to run: where other
-	 * threads are runnable (a user-space client, say), stolen tasks
-	 * would only compete with them, while their own CPU serves them.
-	 */
-	if (nr < 2 || !single_task_running())
+	if (!kasync_steal_allowed())
 		return NULL;
-	if (atomic_inc_return(&rt->searching) * 2 > nr)
+	if (!kasync_search_allowed(atomic_inc_return(&rt->searching)))
 		goto out;
-	cpu = kasync_rng(q) % nr_cpu_ids;
+	cpu = kasync_victim_first(q);
 	for (i = 0; i < nr_cpu_ids; i++, cpu = (cpu + 1) % nr_cpu_ids) {
 		if (cpu == q->cpu || !cpu_online(cpu))
 			continue;
@@ -748,7 +410,7 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 		this_cpu_inc(rt->cpus->st.steals);
 		this_cpu_add(rt->cpus->st.stolen, req.n);
 		t = kasync_link(req.buf, req.n);
-		kasync_local_fill(q, kt_next(t));
+		kasync_local_fill(&q->w, kt_next(t));
 		/* Found work: let the next searcher ramp up if more is left. */
 		if (kasync_victim_busy(req.victim))
 			kasync_kick_stealer(rt, cpu);
@@ -759,32 +421,81 @@ out:
 	return t;
 }
 
-/*
- * Next task to poll.  *@slow is set when it did not come from the local
- * queue: the search may have taken a while (locks, a steal IPI).
- */
-static struct kasync_task *kasync_next(struct kasync_cpu *q, unsigned int n,
-				       bool *slow)
-{
-	struct kasync_task *t;
+/* ---- idle and linger --------------------------------------------------------- */
 
-	*slow = true;
-	/* At the start of each run and every 61 polls: others first. */
-	if (!(n % KASYNC_GLOBAL_INTERVAL)) {
-		t = kasync_global_pop(q);
-		if (t)
-			return t;
+/*
+ * Nothing left: go idle unless work arrived.  Return true if the worker
+ * must stop, false if it claimed itself back and must go on.
+ */
+static bool kasync_lq_idle(struct kasync_cpu *q)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (!q->online) {
+		/* The hotplug callback owns the queue and keeps active = 1. */
+		local_irq_restore(flags);
+		return true;
 	}
-	t = kasync_local_pop(q);
-	if (t) {
-		*slow = false;
-		return t;
+	if (lq_pending(&q->lq)) {
+		local_irq_restore(flags);
+		return false;
 	}
-	t = kasync_global_pop(q);
-	if (!t && kasync_ws(q->rt))
-		t = kasync_steal(q);
-	return t;
+	atomic_set(&q->w.active, 0);
+	local_irq_restore(flags);
+	/*
+	 * Rule 3: pairs with smp_mb() in kasync_kick_any() (inject queue)
+	 * and with llist_add() in kasync_remote_push() (remote list).
+	 */
+	smp_mb();
+	if (!q->rt->kind->remote_pending(q))
+		return true;
+	return atomic_xchg(&q->w.active, 1);
 }
+
+/*
+ * Linger before going idle (kasync.linger_us), within the run's budget
+ * that started at @start.  Return true if work arrived: poll on.
+ */
+static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
+{
+	const struct kasync_rt_kind *k = q->rt->kind;
+	u64 now = local_clock();
+	u64 end = min(now + kasync_linger_ns(), start + kasync_tune.budget_ns);
+
+	while (now < end && single_task_running() && !need_resched()) {
+		if (lq_pending(&q->lq) || k->remote_pending(q)) {
+			this_cpu_inc(q->rt->cpus->st.lingers);
+			return true;
+		}
+		cpu_relax();
+		now = local_clock();
+	}
+	return false;
+}
+
+static bool kasync_lq_idle_or_linger(struct kasync_worker *w, u64 start)
+{
+	struct kasync_cpu *q = container_of(w, struct kasync_cpu, w);
+
+	if (kasync_lq_linger(q, start))
+		return false;
+	this_cpu_inc(q->rt->cpus->st.idles);
+	return kasync_lq_idle(q);
+}
+
+/* Budget spent: go to the back of the CPU's queue of work items. */
+static void kasync_lq_resume(struct kasync_worker *w)
+{
+	struct kasync_cpu *q = container_of(w, struct kasync_cpu, w);
+
+	if (!READ_ONCE(q->online))
+		return;
+	kasync_deep_kick(q, kasync_ring_depth(q), false);
+	queue_work_on(q->cpu, q->rt->wq, &w->work);
+}
+
+/* ---- the worker ------------------------------------------------------------------ */
 
 /*
  * Account a poll that started at @start.  Return the clock reading taken
@@ -802,232 +513,125 @@ static u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
 	return now;
 }
 
-/*
- * Tasks in @q's local queue (ring, LIFO slot, overflow list)?  Exact on
- * q's CPU with IRQs off; elsewhere a hint.
- */
-static bool kasync_local_pending(const struct kasync_cpu *q)
-{
-	return READ_ONCE(q->tail) != READ_ONCE(q->head) || READ_ONCE(q->lifo) ||
-	       READ_ONCE(q->ovf_head);
-}
-
-static bool kasync_remote_pending(struct kasync_cpu *q)
-{
-	return !llist_empty(&q->remote) ||
-	       (kasync_ws(q->rt) && atomic_read(&q->rt->inject_len));
-}
-
-/*
- * Nothing left: go idle unless work arrived.  Return true if the worker
- * must stop, false if it claimed itself back and must go on.
- */
-static bool kasync_cpu_idle(struct kasync_cpu *q)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	if (!q->online) {
-		/* The hotplug callback owns the queue and keeps active = 1. */
-		local_irq_restore(flags);
-		return true;
-	}
-	if (kasync_local_pending(q)) {
-		local_irq_restore(flags);
-		return false;
-	}
-	atomic_set(&q->active, 0);
-	local_irq_restore(flags);
-	/*
-	 * Rule 3: pairs with smp_mb() in kasync_kick_any() (inject queue)
-	 * and with llist_add() in kasync_remote_push() (remote list).
-	 */
-	smp_mb();
-	if (!kasync_remote_pending(q))
-		return true;
-	return atomic_xchg(&q->active, 1);
-}
-
-/*
- * kasync.linger_us: how long a worker out of tasks keeps looking for more
- * before it goes idle, while its CPU has nothing else to run.  Work that
- * arrives meanwhile (a socket's softirq waking tasks from another CPU, a
- * burst of timers) is served at once, without the queue_work(), IPI and
- * context switch of waking an idle worker: halt-polling, as KVM's
- * halt_poll_ns does it for vCPUs, and for the same reason.  0: never.
- */
-static unsigned int kasync_linger_us = 50;
-module_param_named(linger_us, kasync_linger_us, uint, 0644);
-MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work while its CPU has nothing else to run (0: never)");
-
-/*
- * Linger before going idle (kasync.linger_us), within the run's budget
- * that started at @start.  Return true if work arrived: poll on.
- */
-static bool kasync_cpu_linger(struct kasync_cpu *q, u64 start)
-{
-	u64 now = local_clock();
-	u64 end = now + (u64)READ_ONCE(kasync_linger_us) * NSEC_PER_USEC;
-
-	end = min(end, start + KASYNC_BUDGET_NS);
-	while (now < end && single_task_running() && !need_resched()) {
-		if (kasync_local_pending(q) || kasync_remote_pending(q)) {
-			this_cpu_inc(q->rt->cpus->st.lingers);
-			return true;
-		}
-		cpu_relax();
-		now = local_clock();
-	}
-	return false;
-}
-
 /* The worker ran where its queue is not online: hand remote work on. */
-static void kasync_cpu_rescue(struct kasync_cpu *q)
+static void kasync_lq_rescue(struct kasync_cpu *q)
 {
 	if (READ_ONCE(q->online) && cpu_online(q->cpu)) {
 		/* Queued from a CPU's short offline window; run it there. */
-		queue_work_on(q->cpu, q->rt->wq, &q->work);
+		queue_work_on(q->cpu, q->rt->wq, &q->w.work);
 		return;
 	}
 	kasync_remote_reroute(q);
-	if (kasync_ws(q->rt) && atomic_read(&q->rt->inject_len))
+	if (q->rt->kind->steals && fifo_len(&q->rt->inject))
 		kasync_kick_any(q->rt, q->cpu);
 }
 
-static bool kasync_cpu_claim(struct kasync_cpu *q)
+/* May @w poll here?  A per-CPU worker only on its CPU, queue online. */
+static bool kasync_worker_claim(struct kasync_worker *w)
 {
+	struct kasync_cpu *q;
 	unsigned long flags;
 	bool ok;
 
+	if (w->cpu < 0)
+		return true;
+	q = container_of(w, struct kasync_cpu, w);
 	local_irq_save(flags);
 	ok = q->online && smp_processor_id() == q->cpu;
 	local_irq_restore(flags);
+	if (!ok)
+		kasync_lq_rescue(q);
 	return ok;
 }
 
 /**
- * kasync_cpu_work - a runtime's worker for one CPU
- * @work: &kasync_cpu.work
+ * kasync_worker_fn - a runtime's worker: the one budgeted poll loop
+ * @work: &kasync_worker.work
  *
- * Polls up to %KASYNC_BUDGET_POLLS tasks or for %KASYNC_BUDGET_NS, then
- * re-queues itself so that other work items of the CPU get their turn.
+ * Polls up to kasync_tune.budget_polls tasks or for kasync_tune.budget_ns,
+ * then re-queues itself (the kind's resume) so that other work items get
+ * their turn.  Where the tasks come from, where a woken one goes back to
+ * and how the worker goes idle are the runtime kind's.
  *
- * Context: workqueue worker bound to the queue's CPU.
+ * Context: workqueue worker: bound to the queue's CPU, or the ordered
+ * runtime's single worker.
  */
-void kasync_cpu_work(struct work_struct *work)
+void kasync_worker_fn(struct work_struct *work)
 {
-	struct kasync_cpu *q = container_of(work, struct kasync_cpu, work);
-	struct kasync_rt *rt = q->rt;
+	struct kasync_worker *w = container_of(work, struct kasync_worker, work);
+	struct kasync_rt *rt = w->rt;
+	const struct kasync_rt_kind *k = rt->kind;
 	struct kasync_task *t;
 	enum kasync_run r;
 	unsigned int n = 0;
 	u64 start, now;
 	bool slow;
 
-	if (!kasync_cpu_claim(q)) {
-		kasync_cpu_rescue(q);
+	if (!kasync_worker_claim(w))
 		return;
-	}
-	q->lifo_run = 0;
-	WRITE_ONCE(q->poller, current);
+	if (w->cpu >= 0)
+		container_of(w, struct kasync_cpu, w)->lifo_run = 0;
+	WRITE_ONCE(w->poller, current);
 	start = local_clock();
 	now = start;
-	while (n < KASYNC_BUDGET_POLLS && now - start < KASYNC_BUDGET_NS) {
-		t = kasync_next(q, n, &slow);
+	while (n < kasync_tune.budget_polls &&
+	       now - start < kasync_tune.budget_ns) {
+		t = INDIRECT_CALL_1(k->next, kasync_lq_next, w, n, &slow);
 		if (!t) {
 			/* Rule 7: a drain may wait for these. */
-			if (q->reap.first)
-				kasync_reap(rt, &q->reap);
-			if (kasync_cpu_linger(q, start))
-				continue;
-			this_cpu_inc(rt->cpus->st.idles);
-			if (kasync_cpu_idle(q))
+			if (w->reap.first)
+				kasync_reap(rt, &w->reap);
+			if (k->idle(w, start))
 				goto out;
 			now = local_clock();
 			continue;
 		}
 		if (slow)
 			now = local_clock();
-		q->cur = t;
-		if (kasync_ws(rt))	/* where its next outside wake goes */
-			WRITE_ONCE(t->cpu, q->cpu);
-		r = kasync_task_run(t, &q->reap);
-		q->cur = NULL;
+		w->cur = t;
+		/* Where its next outside wake goes (a work-stealing hint). */
+		WRITE_ONCE(t->cpu, w->cpu);
+		r = kasync_task_run(t, &w->reap);
+		w->cur = NULL;
 		now = kasync_account_poll(rt, now);
 		if (r == KASYNC_RUN_REQUEUE)
-			kasync_requeue(q, t);
-		else if (q->reap.n >= KASYNC_REAP_MAX)
-			kasync_reap(rt, &q->reap);
+			INDIRECT_CALL_2(k->requeue, kasync_ws_requeue,
+					kasync_pcpu_requeue, w, t);
+		else if (w->reap.n >= kasync_tune.reap_max)
+			kasync_reap(rt, &w->reap);
 		n++;
 	}
-	if (q->reap.first)
-		kasync_reap(rt, &q->reap);
-	/* Budget spent: stay active and go to the back of the CPU's queue. */
+	if (w->reap.first)
+		kasync_reap(rt, &w->reap);
+	/* Budget spent: stay active and go to the back of the queue. */
 	this_cpu_inc(rt->cpus->st.budget_yields);
-	WRITE_ONCE(q->poller, NULL);
-	if (!READ_ONCE(q->online))
-		return;
-	if (kasync_ws(rt) && READ_ONCE(q->tail) - READ_ONCE(q->head) >= KASYNC_STEAL_KICK)
-		kasync_kick_stealer(rt, q->cpu);
-	queue_work_on(q->cpu, rt->wq, work);
+	WRITE_ONCE(w->poller, NULL);
+	k->resume(w);
 	return;
 out:
-	WRITE_ONCE(q->poller, NULL);
+	WRITE_ONCE(w->poller, NULL);
 }
 
 /**
- * kasync_ord_work - the worker of an ordered runtime
- * @work: &kasync_rt.ord_work
- *
- * Polls tasks one at a time in strict FIFO order from the inject queue.
- *
- * Context: ordered workqueue worker.
+ * kasync_worker_init - initialise a worker
+ * @w: the worker
+ * @rt: its runtime
+ * @cpu: its CPU, or -1 for an ordered runtime's worker
  */
-void kasync_ord_work(struct work_struct *work)
+void kasync_worker_init(struct kasync_worker *w, struct kasync_rt *rt,
+			int cpu)
 {
-	struct kasync_rt *rt = container_of(work, struct kasync_rt, ord_work);
-	struct kasync_chain c;
-	enum kasync_run r;
-	unsigned int n = 0;
-	u64 start, now, t0;
-
-	WRITE_ONCE(rt->ord_poller, current);
-	start = local_clock();
-	now = start;
-	while (n < KASYNC_BUDGET_POLLS && now - start < KASYNC_BUDGET_NS) {
-		c = (struct kasync_chain){};
-		kasync_inject_pop(rt, &c, 1);
-		if (!c.first) {
-			atomic_set(&rt->ord_active, 0);
-			/* Rule 3: pairs with the barrier in kasync_enqueue(). */
-			smp_mb();
-			if (!atomic_read(&rt->inject_len) ||
-			    atomic_xchg(&rt->ord_active, 1))
-				goto out;
-			now = local_clock();
-			continue;
-		}
-		/* The inject lock may have been contended: a fresh start. */
-		t0 = local_clock();
-		rt->ord_cur = c.first;
-		r = kasync_task_run(c.first, NULL);
-		rt->ord_cur = NULL;
-		now = kasync_account_poll(rt, t0);
-		/* Woken or yielded: to the back of the single FIFO. */
-		if (r == KASYNC_RUN_REQUEUE)
-			kasync_inject_push(rt, &c);
-		n++;
-	}
-	this_cpu_inc(rt->cpus->st.budget_yields);
-	WRITE_ONCE(rt->ord_poller, NULL);
-	queue_work(rt->wq, work);
-	return;
-out:
-	WRITE_ONCE(rt->ord_poller, NULL);
+	memset(w, 0, sizeof(*w));
+	INIT_WORK(&w->work, kasync_worker_fn);
+	w->rt = rt;
+	w->cpu = cpu;
 }
 
 /**
  * kasync_current - the task being polled by the calling context
+ *
+ * The workqueue knows which work item the calling kworker runs; if it is
+ * a kasync worker, that worker's current task is the answer.
  *
  * Context: any; returns %NULL outside a poll function (and in interrupts
  * that hit one).
@@ -1036,61 +640,341 @@ out:
  */
 struct kasync_task *kasync_current(void)
 {
-	struct task_struct *me = current;
-	struct kasync_task *t = NULL;
-	struct kasync_cpu *q;
-	struct kasync_rt *rt;
+	struct work_struct *work;
 
-	if (!in_task() || !(me->flags & PF_WQ_WORKER))
+	if (!in_task() || !(current->flags & PF_WQ_WORKER))
 		return NULL;
-	/*
-	 * A worker only sets its poller field to itself while it runs, and
-	 * a per-CPU worker stays on its CPU, so this_cpu_ptr() finds its
-	 * queue.  Preemption is off: synchronize_rcu() in
-	 * kasync_rt_destroy() waits for this walk too.
-	 */
-	rcu_read_lock_sched();
-	list_for_each_entry_rcu(rt, &kasync_rt_list, node) {
-		if (READ_ONCE(rt->ord_poller) == me) {
-			t = rt->ord_cur;
-			break;
-		}
-		q = this_cpu_ptr(rt->cpus);
-		if (READ_ONCE(q->poller) == me) {
-			t = q->cur;
-			break;
-		}
-	}
-	rcu_read_unlock_sched();
-	return t;
+	work = current_work();
+	if (!work || work->func != kasync_worker_fn)
+		return NULL;
+	/* W: only this worker writes it, and we are the worker. */
+	return container_of(work, struct kasync_worker, work)->cur;
 }
 EXPORT_SYMBOL_GPL(kasync_current);
 
-/* ---- setup and hotplug --------------------------------------------------- */
+/* ---- enqueue: the single entry point for queueing a task ------------------ */
 
 /**
- * kasync_cpu_init - initialise a runtime's queue for one CPU
- * @rt: runtime being created
- * @q: its queue for @cpu
- * @cpu: the CPU
+ * kasync_enqueue - queue a woken task whose SCHEDULED bit the caller set
+ * @t: task; by ordering rule 1 the caller owns queueing it
  *
- * Context: under cpus_read_lock(), so that @q->online matches the CPU.
+ * Context: any.  The local push runs with IRQs off and the other paths
+ * under rcu_read_lock(): both are RCU read-side sections (ordering
+ * rule 6).
  */
-void kasync_cpu_init(struct kasync_rt *rt, struct kasync_cpu *q, int cpu)
+void kasync_enqueue(struct kasync_task *t)
 {
-	bool on = cpu_online(cpu) && !kasync_rt_is(rt, KASYNC_RT_ORDERED);
+	const struct kasync_rt_kind *k = t->rt->kind;
 
-	memset(q, 0, sizeof(*q));
-	q->cpu = cpu;
-	q->rt = rt;
-	q->online = on;
-	/* An offline queue keeps active = 1 so that nobody kicks it. */
-	atomic_set(&q->active, !on);
-	init_llist_head(&q->remote);
-	q->rng = 0x9e3779b9u ^ (cpu * 0x85ebca6bu);
-	INIT_WORK(&q->work, kasync_cpu_work);
-	spin_lock_init(&q->live_lock);
-	INIT_LIST_HEAD(&q->live);
+	INDIRECT_CALL_1(k->enqueue, kasync_ws_enqueue, t, false);
+}
+
+/**
+ * kasync_enqueue_spawned - queue a new task, on the CPU it was spawned on
+ * @t: task, just spawned (SCHEDULED)
+ *
+ * Context: as kasync_enqueue().
+ */
+void kasync_enqueue_spawned(struct kasync_task *t)
+{
+	const struct kasync_rt_kind *k = t->rt->kind;
+
+	INDIRECT_CALL_1(k->enqueue, kasync_ws_enqueue, t, true);
+}
+
+/* ---- the work-stealing kind -------------------------------------------------- */
+
+INDIRECT_CALLABLE_SCOPE void kasync_ws_enqueue(struct kasync_task *t,
+					       bool spawned)
+{
+	struct kasync_rt *rt = t->rt;
+	struct kasync_chain c = {};
+	int cpu = READ_ONCE(t->cpu);
+
+	if (cpu >= 0) {
+		if (!spawned)
+			cpu = kasync_wake_cpu(rt, cpu);
+		else if (cpu == raw_smp_processor_id())
+			cpu = -1;
+	}
+	if (cpu < 0 && kasync_try_local(rt, t, -1, false))
+		return;
+
+	rcu_read_lock();
+	if (cpu >= 0) {
+		kasync_remote_push(rt, cpu, t);
+	} else {
+		chain_add(&c, t);
+		kasync_inject(rt, &c, -1);
+	}
+	rcu_read_unlock();
+}
+
+INDIRECT_CALLABLE_SCOPE void kasync_ws_requeue(struct kasync_worker *w,
+					       struct kasync_task *t)
+{
+	struct kasync_chain c = {};
+
+	/* Rule 6: the local push runs with IRQs off. */
+	if (kasync_try_local(w->rt, t, -1, true))
+		return;
+	rcu_read_lock();
+	chain_add(&c, t);
+	kasync_inject(w->rt, &c, w->cpu);
+	rcu_read_unlock();
+}
+
+/* A full ring's newer half goes to the inject queue, for any CPU. */
+static void kasync_ws_spill(struct kasync_cpu *q, struct kasync_chain *c)
+{
+	kasync_inject(q->rt, c, q->cpu);
+}
+
+/*
+ * Next task to poll.  *@slow is set when it did not come from the local
+ * queue: the search may have taken a while (locks, a steal IPI).
+ */
+INDIRECT_CALLABLE_SCOPE struct kasync_task *
+kasync_lq_next(struct kasync_worker *w, unsigned int n, bool *slow)
+{
+	struct kasync_cpu *q = container_of(w, struct kasync_cpu, w);
+	bool steals = q->rt->kind->steals;
+	struct kasync_task *t;
+
+	*slow = true;
+	/* At the start of each run and now and then: others first. */
+	if (kasync_global_due(n)) {
+		t = kasync_remote_pop(q);
+		if (!t && steals)
+			t = kasync_inject_pop(q);
+		if (t)
+			return t;
+	}
+	t = kasync_local_pop(q);
+	if (t) {
+		*slow = false;
+		return t;
+	}
+	t = kasync_remote_pop(q);
+	if (!t && steals)
+		t = kasync_inject_pop(q);
+	if (!t && steals)
+		t = kasync_steal(q);
+	return t;
+}
+
+static bool kasync_ws_remote_pending(struct kasync_cpu *q)
+{
+	return !llist_empty(&q->remote) || fifo_len(&q->rt->inject);
+}
+
+/* Queued tasks of a CPU going offline go to the inject queue. */
+static void kasync_ws_cpu_down(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+	struct kasync_chain c = {};
+
+	local_irq_disable();
+	lq_drain(&q->lq, &c);
+	local_irq_enable();
+
+	rcu_read_lock();
+	fifo_push(&rt->inject, &c);
+	kasync_remote_reroute(q);
+	kasync_kick_any(rt, cpu);
+	rcu_read_unlock();
+}
+
+/* ---- the per-CPU kind ------------------------------------------------------------ */
+
+INDIRECT_CALLABLE_SCOPE void kasync_pcpu_enqueue(struct kasync_task *t,
+						 bool spawned)
+{
+	struct kasync_rt *rt = t->rt;
+	int cpu = READ_ONCE(t->cpu);
+
+	/* A task spawned without a CPU makes this one its home. */
+	if (cpu < 0) {
+		cpu = raw_smp_processor_id();
+		WRITE_ONCE(t->cpu, cpu);
+	}
+	if (kasync_try_local(rt, t, cpu, false))
+		return;
+	rcu_read_lock();
+	kasync_remote_push(rt, cpu, t);
+	rcu_read_unlock();
+}
+
+INDIRECT_CALLABLE_SCOPE void kasync_pcpu_requeue(struct kasync_worker *w,
+						 struct kasync_task *t)
+{
+	/* Rule 6: the local push runs with IRQs off. */
+	if (kasync_try_local(w->rt, t, READ_ONCE(t->cpu), true))
+		return;
+	rcu_read_lock();
+	kasync_remote_push(w->rt, READ_ONCE(t->cpu), t);
+	rcu_read_unlock();
+}
+
+/* A full ring's newer half waits on this CPU's overflow list. */
+static void kasync_pcpu_spill(struct kasync_cpu *q, struct kasync_chain *c)
+{
+	lq_ovf_append(&q->lq, c);
+}
+
+static bool kasync_pcpu_remote_pending(struct kasync_cpu *q)
+{
+	return !llist_empty(&q->remote);
+}
+
+/* Queued tasks of a CPU going offline get new homes. */
+static void kasync_pcpu_cpu_down(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+	struct kasync_chain c = {};
+	struct kasync_task *t;
+
+	local_irq_disable();
+	lq_drain(&q->lq, &c);
+	local_irq_enable();
+
+	rcu_read_lock();
+	for (t = c.first; t; t = c.first) {
+		c.first = kt_next(t);
+		kasync_remote_push(rt, kasync_rehome(rt, t, cpu), t);
+	}
+	kasync_remote_reroute(q);
+	rcu_read_unlock();
+}
+
+/* ---- hotplug, shared by the kinds with per-CPU queues ---------------------- */
+
+/*
+ * Close @cpu's queue of @rt and move its tasks elsewhere (the kind's
+ * @move).  Runs on @cpu, from its hotplug thread.
+ */
+static void kasync_lq_cpu_down(struct kasync_rt *rt, int cpu,
+			       void (*move)(struct kasync_rt *rt, int cpu))
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+
+	WARN_ON_ONCE(raw_smp_processor_id() != cpu);
+	local_irq_disable();
+	WRITE_ONCE(q->online, false);
+	local_irq_enable();
+	/*
+	 * Rule 8: full barrier between online = 0 and emptying the remote
+	 * list, pairing with llist_add() in kasync_remote_push().  Also:
+	 * active stays 1 while offline, so no one queues the worker.
+	 */
+	atomic_xchg(&q->w.active, 1);
+	flush_work(&q->w.work);
+	move(rt, cpu);
+}
+
+static void kasync_ws_down(struct kasync_rt *rt, int cpu)
+{
+	kasync_lq_cpu_down(rt, cpu, kasync_ws_cpu_down);
+}
+
+static void kasync_pcpu_down(struct kasync_rt *rt, int cpu)
+{
+	kasync_lq_cpu_down(rt, cpu, kasync_pcpu_cpu_down);
+}
+
+static void kasync_lq_cpu_up(struct kasync_rt *rt, int cpu)
+{
+	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
+
+	WARN_ON_ONCE(raw_smp_processor_id() != cpu);
+	/* A rescue run queued while offline must not race with the worker. */
+	flush_work(&q->w.work);
+	local_irq_disable();
+	atomic_set(&q->w.active, 0);
+	WRITE_ONCE(q->online, true);
+	local_irq_enable();
+	/* Rule 3: as a worker going idle; pairs as in kasync_lq_idle(). */
+	smp_mb();
+	if (rt->kind->remote_pending(q))
+		kasync_kick(q);
+}
+
+const struct kasync_rt_kind kasync_kind_ws = {
+	.name = "work-stealing",
+	.steals = true,
+	.enqueue = kasync_ws_enqueue,
+	.requeue = kasync_ws_requeue,
+	.spill = kasync_ws_spill,
+	.next = kasync_lq_next,
+	.remote_pending = kasync_ws_remote_pending,
+	.idle = kasync_lq_idle_or_linger,
+	.resume = kasync_lq_resume,
+	.cpu_down = kasync_ws_down,
+	.cpu_up = kasync_lq_cpu_up,
+};
+
+const struct kasync_rt_kind kasync_kind_percpu = {
+	.name = "per-cpu",
+	.steals = false,
+	.enqueue = kasync_pcpu_enqueue,
+	.requeue = kasync_pcpu_requeue,
+	.spill = kasync_pcpu_spill,
+	.next = kasync_lq_next,
+	.remote_pending = kasync_pcpu_remote_pending,
+	.idle = kasync_lq_idle_or_linger,
+	.resume = kasync_lq_resume,
+	.cpu_down = kasync_pcpu_down,
+	.cpu_up = kasync_lq_cpu_up,
+};
+
+/* ---- setup --------------------------------------------------------------------- */
+
+/**
+ * kasync_kind_of - the kind of runtime that kasync_rt_create() flags ask for
+ * @flags: valid %KASYNC_RT_* flags
+ *
+ * Return: the kind's ops table.
+ */
+const struct kasync_rt_kind *kasync_kind_of(unsigned int flags)
+{
+	if (flags & KASYNC_RT_ORDERED)
+		return &kasync_kind_ordered;
+	if (flags & KASYNC_RT_PERCPU)
+		return &kasync_kind_percpu;
+	return &kasync_kind_ws;
+}
+
+/**
+ * kasync_sched_init - initialise a new runtime's queues and workers
+ * @rt: runtime being created, with its kind set
+ *
+ * Context: under cpus_read_lock(), so that each queue's online flag
+ * matches its CPU.
+ */
+void kasync_sched_init(struct kasync_rt *rt)
+{
+	bool queues = rt->kind != &kasync_kind_ordered;
+	struct kasync_cpu *q;
+	bool on;
+	int cpu;
+
+	fifo_init(&rt->inject);
+	kasync_worker_init(&rt->ord, rt, -1);
+	for_each_possible_cpu(cpu) {
+		q = kasync_cpu_of(rt, cpu);
+		on = queues && cpu_online(cpu);
+		memset(q, 0, sizeof(*q));
+		q->cpu = cpu;
+		q->rt = rt;
+		q->online = on;
+		kasync_worker_init(&q->w, rt, cpu);
+		/* An offline queue keeps active = 1 so that nobody kicks it. */
+		atomic_set(&q->w.active, !on);
+		init_llist_head(&q->remote);
+		q->rng = 0x9e3779b9u ^ (cpu * 0x85ebca6bu);
+		spin_lock_init(&q->live_lock);
+		INIT_LIST_HEAD(&q->live);
+	}
 }
 
 /**
@@ -1102,48 +986,7 @@ void kasync_cpu_init(struct kasync_rt *rt, struct kasync_cpu *q, int cpu)
  */
 void kasync_sched_cpu_down(struct kasync_rt *rt, int cpu)
 {
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-	struct kasync_chain c = {};
-	struct kasync_task *t;
-
-	if (kasync_rt_is(rt, KASYNC_RT_ORDERED))
-		return;
-	WARN_ON_ONCE(raw_smp_processor_id() != cpu);
-	local_irq_disable();
-	WRITE_ONCE(q->online, false);
-	local_irq_enable();
-	/*
-	 * Rule 8: full barrier between online = 0 and emptying the remote
-	 * list, pairing with llist_add() in kasync_remote_push().  Also:
-	 * active stays 1 while offline, so no one queues the worker.
-	 */
-	atomic_xchg(&q->active, 1);
-	flush_work(&q->work);
-
-	local_irq_disable();
-	t = q->lifo;
-	WRITE_ONCE(q->lifo, NULL);
-	if (t)
-		chain_add(&c, t);
-	while ((t = ring_pop(q)))
-		chain_add(&c, t);
-	while ((t = ovf_pop(q)))
-		chain_add(&c, t);
-	local_irq_enable();
-
-	rcu_read_lock();
-	if (kasync_ws(rt)) {
-		kasync_inject_push(rt, &c);
-		kasync_remote_reroute(q);
-		kasync_kick_any(rt, cpu);
-	} else {
-		for (t = c.first; t; t = c.first) {
-			c.first = kt_next(t);
-			kasync_remote_push(rt, kasync_rehome(rt, t, cpu), t);
-		}
-		kasync_remote_reroute(q);
-	}
-	rcu_read_unlock();
+	rt->kind->cpu_down(rt, cpu);
 }
 
 /**
@@ -1155,21 +998,7 @@ void kasync_sched_cpu_down(struct kasync_rt *rt, int cpu)
  */
 void kasync_sched_cpu_up(struct kasync_rt *rt, int cpu)
 {
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-
-	if (kasync_rt_is(rt, KASYNC_RT_ORDERED))
-		return;
-	WARN_ON_ONCE(raw_smp_processor_id() != cpu);
-	/* A rescue run queued while offline must not race with the worker. */
-	flush_work(&q->work);
-	local_irq_disable();
-	atomic_set(&q->active, 0);
-	WRITE_ONCE(q->online, true);
-	local_irq_enable();
-	/* Rule 3: as a worker going idle; pairs as in kasync_cpu_idle(). */
-	smp_mb();
-	if (kasync_remote_pending(q))
-		kasync_kick(q);
+	rt->kind->cpu_up(rt, cpu);
 }
 
 /**
@@ -1181,8 +1010,5 @@ void kasync_sched_cpu_up(struct kasync_rt *rt, int cpu)
  */
 u64 kasync_cpu_depth(struct kasync_rt *rt, int cpu)
 {
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-
-	return (u32)(READ_ONCE(q->tail) - READ_ONCE(q->head)) +
-	       READ_ONCE(q->ovf_len) + !!READ_ONCE(q->lifo);
+	return lq_depth(&kasync_cpu_of(rt, cpu)->lq);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kasync statistics: per-runtime, per-CPU counters (S in the legend of
- * internal.h: this_cpu_*() on the owning CPU, read racily here) shown in
+ * rules.h: this_cpu_*() on the owning CPU, read racily here) shown in
  * /sys/kernel/debug/kasync/<runtime>/stats, and kasync_rt_stats().
  *
  * The debugfs file is removed before its runtime is freed; debugfs waits
@@ -10,7 +10,8 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "internal.h"
+#include "rt.h"
+#include "sched.h"
 
 static struct dentry *kasync_dbg_root;
 
@@ -97,7 +98,7 @@ void kasync_rt_stats(struct kasync_rt *rt, struct kasync_stats *out)
 		kasync_stats_cpu(rt, cpu, &s);
 		kasync_stats_add(out, &s);
 	}
-	out->queue_depth += atomic_read(&rt->inject_len);
+	out->queue_depth += fifo_len(&rt->inject);
 	kasync_stats_total(out);
 }
 EXPORT_SYMBOL_GPL(kasync_rt_stats);
@@ -121,7 +122,7 @@ static int kasync_stats_show(struct seq_file *m, void *v)
 	int cpu;
 
 	seq_printf(m, "runtime %s flags %#x inject %d searching %d\n",
-		   rt->name, rt->flags, atomic_read(&rt->inject_len),
+		   rt->name, rt->flags, fifo_len(&rt->inject),
 		   atomic_read(&rt->searching));
 	seq_printf(m, "%-6s %10s %10s %9s %11s %10s %7s %7s %9s %8s %9s %6s %6s %11s %7s %9s %8s %9s\n",
 		   "cpu", "spawned", "completed", "cancelled", "polls",
@@ -134,7 +135,7 @@ static int kasync_stats_show(struct seq_file *m, void *v)
 		snprintf(label, sizeof(label), "%d", cpu);
 		kasync_stats_row(m, label, &s);
 	}
-	sum.queue_depth += atomic_read(&rt->inject_len);
+	sum.queue_depth += fifo_len(&rt->inject);
 	kasync_stats_total(&sum);
 	kasync_stats_row(m, "total", &sum);
 	return 0;

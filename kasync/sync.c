@@ -14,7 +14,7 @@
  * hook of an aborted task) unlinks itself if queued, or gives its grant
  * back if granted, and the grant goes to the next waiter.
  *
- * Fields, in the legend of internal.h (Q: the &kasync_syncq.lock of the
+ * Fields, in the legend of rules.h (Q: the &kasync_syncq.lock of the
  * primitive the wait is on; P: the task's poll and its cleanup hook):
  *
  *   struct kasync_syncq
@@ -36,7 +36,7 @@
  *
  * ========================== kasync sync rules ==========================
  *
- * They extend the "kasync ordering rules" of internal.h and the
+ * They extend the "kasync ordering rules" of rules.h and the
  * wake-source rules of wait.c; comments below cite them as "sync rule N".
  *
  * S1. Who touches a waiter.  Anyone but the waiter's own task touches a

@@ -3,7 +3,7 @@
  * kasync tasks: allocation, the state word, wakes, abort, join handles,
  * cleanup hooks and finalization.
  *
- * Locking and ordering: fields are tagged in internal.h; every state-word
+ * Locking and ordering: fields are tagged with the legend of rules.h; every state-word
  * transition follows "kasync ordering rules" 1, 4 and 5 there.  The live
  * lists use kasync_cpu.live_lock (rule 7).  Nothing here sleeps except
  * the kasync_join*() family.
@@ -14,7 +14,9 @@
 #include <linux/string.h>
 #include <linux/wait_bit.h>
 
-#include "internal.h"
+#include "rt.h"
+#include "sched.h"
+#include "task.h"
 
 static inline long kt_refs(long state)
 {
@@ -108,6 +110,35 @@ bool kasync_task_finished(struct kasync_task *task)
 	return atomic_long_read_acquire(&task->state) & KT_FINAL;
 }
 EXPORT_SYMBOL_GPL(kasync_task_finished);
+
+/**
+ * kasync_task_of - the task whose state @state is
+ * @state: what kasync_task_state() returned, or the @state argument of
+ *	the task's poll or drop function
+ *
+ * For kasync's primitives that keep a task's state (a group member's
+ * bookkeeping), not its handle.
+ *
+ * Return: the task.
+ */
+struct kasync_task *kasync_task_of(void *state)
+{
+	return container_of((u64 *)state, struct kasync_task, data[0]);
+}
+
+/**
+ * kasync_task_result - the result of a task that finished
+ * @task: task whose poll returned %KASYNC_READY or that was cancelled,
+ *	from its drop callback or after kasync_task_finished() (ordering
+ *	rule 4)
+ *
+ * Return: the value kasync_join() hands its joiner, before -ECANCELED is
+ * substituted for a cancelled task.
+ */
+long kasync_task_result(struct kasync_task *task)
+{
+	return task->result;
+}
 
 static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 {
@@ -206,8 +237,6 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 		rt = READ_ONCE(kasync_default_rt);
 	if (!rt || (owner && !module_is_live(owner)))
 		return ERR_PTR(-ESHUTDOWN);
-	if (cpu < 0 && kasync_rt_is(rt, KASYNC_RT_PERCPU))
-		cpu = raw_smp_processor_id();
 
 	t = kmalloc(sizeof(*t) + size, gfp);
 	if (!t)

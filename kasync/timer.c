@@ -3,7 +3,7 @@
  * kasync timers: one-shot sleeps on an hrtimer in the task's state,
  * deadlines, coarse sleeps with slack, and intervals.
  *
- * Fields of &struct kasync_timer (legend of internal.h and wait.c):
+ * Fields of &struct kasync_timer (legend of rules.h and wait.c):
  *
  *   hrt      the hrtimer core's; started and cancelled by the task only
  *   task     P: set before the timer is started

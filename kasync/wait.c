@@ -8,7 +8,7 @@
  * re-evaluates the condition, and the poll that finds it true removes the
  * entry.  A cleanup hook removes it if the task ends while it is queued.
  *
- * Fields of &struct kasync_wait, in the legend of internal.h:
+ * Fields of &struct kasync_wait, in the legend of rules.h:
  *
  *   entry    Q: on head's list under head->lock; func/flags P
  *   head     P: written by the task's poll and its cleanup hook only
@@ -21,7 +21,7 @@
  *
  * ==================== kasync wake-source rules ========================
  *
- * These extend the "kasync ordering rules" of internal.h; poll.c and
+ * These extend the "kasync ordering rules" of rules.h; poll.c and
  * timer.c cite them as "wake-source rule N".
  *
  * W1. Waking.  A wake function or timer callback stores what it learned

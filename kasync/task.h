@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What kasync's primitives may know of a task beyond the public API: its
+ * header stays private to task.c and the scheduler (core.h).
+ */
+#ifndef _KASYNC_TASK_H
+#define _KASYNC_TASK_H
+
+#include <kasync.h>
+
+struct kasync_task *kasync_task_of(void *state);
+long kasync_task_result(struct kasync_task *task);
+
+#endif /* _KASYNC_TASK_H */
