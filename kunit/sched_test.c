@@ -793,6 +793,96 @@ static void ks_stats_balance(struct kunit *test)
 	KUNIT_EXPECT_GE(test, st.polls, 32ULL);
 }
 
+/* ---- kasync_current() ------------------------------------------------------ */
+
+struct ks_cur {
+	struct work_struct work;	/* a work item of someone else's */
+	struct hrtimer timer;		/* an interrupt that hits the poll */
+	struct kasync_task *in_work;	/* kasync_current() in the work item */
+	struct kasync_task *in_irq;	/* ... in the hard IRQ */
+	bool irq_ran;
+	bool self_ok;			/* ... in the poll: the task itself */
+};
+
+static void ks_cur_work(struct work_struct *work)
+{
+	struct ks_cur *c = container_of(work, struct ks_cur, work);
+
+	c->in_work = kasync_current();
+}
+
+static enum hrtimer_restart ks_cur_timer(struct hrtimer *timer)
+{
+	struct ks_cur *c = container_of(timer, struct ks_cur, timer);
+
+	WRITE_ONCE(c->in_irq, kasync_current());
+	WRITE_ONCE(c->irq_ran, true);
+	return HRTIMER_NORESTART;
+}
+
+struct ks_cur_state {
+	struct ks_cur *c;
+};
+
+/* Spins until the timer interrupt has hit this poll (or 1 s passed). */
+static enum kasync_poll ks_cur_poll(struct kasync_task *t, void *p)
+{
+	struct ks_cur *c = ((struct ks_cur_state *)p)->c;
+	u64 end = ktime_get_ns() + NSEC_PER_SEC;
+
+	c->self_ok = kasync_current() == t;
+	hrtimer_start(&c->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	while (!READ_ONCE(c->irq_ran) && ktime_get_ns() < end)
+		cpu_relax();
+	c->self_ok &= kasync_current() == t;
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops ks_cur_ops = { .poll = ks_cur_poll };
+
+/*
+ * kasync_current() names the polled task in every kind of runtime, and is
+ * NULL in a hard IRQ that hits the poll, in someone else's work item and
+ * in a thread.
+ */
+static void ks_current_each_kind(struct kunit *test)
+{
+	static const unsigned int kinds[] = {
+		0, KASYNC_RT_PERCPU, KASYNC_RT_ORDERED,
+	};
+	struct ks_cur_state st;
+	struct kasync_task *h;
+	struct kasync_rt *rt;
+	struct ks_cur *c;
+	int i;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	st.c = c;
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		c->irq_ran = false;
+		c->in_irq = NULL;
+		c->self_ok = false;
+		hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		c->timer.function = ks_cur_timer;
+		rt = ks_rt(test, "ks_current", kinds[i]);
+		h = kasync_spawn(rt, &ks_cur_ops, &st, sizeof(st), GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+		KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
+		hrtimer_cancel(&c->timer);
+		KUNIT_EXPECT_TRUE_MSG(test, c->self_ok, "kind %d", i);
+		KUNIT_EXPECT_TRUE_MSG(test, c->irq_ran, "kind %d", i);
+		KUNIT_EXPECT_NULL_MSG(test, c->in_irq, "kind %d", i);
+		kasync_rt_destroy(rt);
+	}
+	c->in_work = ERR_PTR(-EINVAL);
+	INIT_WORK(&c->work, ks_cur_work);
+	schedule_work(&c->work);
+	flush_work(&c->work);
+	KUNIT_EXPECT_NULL(test, c->in_work);
+	KUNIT_EXPECT_NULL(test, kasync_current());
+}
+
 static struct kunit_case kasync_sched_cases[] = {
 	KT_CASE_PARAM_SLOW(ks_many_tasks, ks_many_gen_params),
 	KUNIT_CASE(ks_wake_storm_hrtimer),
@@ -806,6 +896,7 @@ static struct kunit_case kasync_sched_cases[] = {
 	KUNIT_CASE(ks_overflow_fifo),
 	KUNIT_CASE(ks_budget_yields),
 	KUNIT_CASE(ks_stats_balance),
+	KUNIT_CASE(ks_current_each_kind),
 	KUNIT_CASE_SLOW(ks_cpu_hotplug),
 	{}
 };
