@@ -18,6 +18,7 @@
 #include <linux/sched/task.h>
 #include <kunit/test.h>
 #include <kasync.h>
+#include <kasync/testing.h>
 
 /* KUnit marks slow cases since 6.6; on older kernels they are plain. */
 #ifndef KUNIT_CASE_SLOW
@@ -309,5 +310,29 @@ static inline void kt_coop_check(struct kunit *test,
 		   atomic_read(&st->polls), READ_ONCE(st->longest),
 		   after.coop_yields);
 }
+
+static inline void kt_misuse_off(void *unused)
+{
+	kasync_test_expect_misuse(false);
+}
+
+/*
+ * The test commits misuse on purpose from here to its end: kasync logs and
+ * counts each report instead of warning (a warning would fail the run).
+ * Returns the count so far, for KT_EXPECT_MISUSE().
+ */
+static inline unsigned int kt_expect_misuse(struct kunit *test)
+{
+	unsigned int seen = kasync_test_misuse_seen();
+
+	kasync_test_expect_misuse(true);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_misuse_off,
+							 NULL), 0);
+	return seen;
+}
+
+/* Exactly @n misuse reports since kt_expect_misuse() returned @before. */
+#define KT_EXPECT_MISUSE(test, before, n)				\
+	KUNIT_EXPECT_EQ(test, kasync_test_misuse_seen() - (before), (n))
 
 #endif /* _KASYNC_KUNIT_TEST_H */

@@ -6,8 +6,12 @@
 #ifndef _KASYNC_TESTING_H
 #define _KASYNC_TESTING_H
 
+#include <linux/types.h>
+
 struct module;
 
 unsigned int kasync_cancel_owner(struct module *owner);
+void kasync_test_expect_misuse(bool on);
+unsigned int kasync_test_misuse_seen(void);
 
 #endif /* _KASYNC_TESTING_H */
