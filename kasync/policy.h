@@ -45,7 +45,7 @@ struct kasync_tunables {
 	unsigned int reap_max;
 };
 
-static const struct kasync_tunables kasync_tune = {
+static const struct kasync_tunables kasync_tune __maybe_unused = {
 	.budget_polls = 128,
 	.budget_ns = NSEC_PER_MSEC,
 	.global_interval = 61,

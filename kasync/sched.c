@@ -25,6 +25,8 @@
 
 INDIRECT_CALLABLE_DECLARE(void kasync_ws_enqueue(struct kasync_task *t,
 						 bool spawned));
+INDIRECT_CALLABLE_DECLARE(void kasync_pcpu_enqueue(struct kasync_task *t,
+						   bool spawned));
 INDIRECT_CALLABLE_DECLARE(void kasync_ws_requeue(struct kasync_worker *w,
 						 struct kasync_task *t));
 INDIRECT_CALLABLE_DECLARE(void kasync_pcpu_requeue(struct kasync_worker *w,
@@ -388,14 +390,16 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 {
 	struct kasync_rt *rt = q->rt;
 	struct kasync_steal_req req = { .buf = q->steal_buf };
-	struct kasync_task *t = NULL;
+	struct kasync_task *t;
 	unsigned int i;
 	int cpu;
 
 	if (!kasync_steal_allowed())
 		return NULL;
-	if (!kasync_search_allowed(atomic_inc_return(&rt->searching)))
-		goto out;
+	if (!kasync_search_allowed(atomic_inc_return(&rt->searching))) {
+		atomic_dec(&rt->searching);
+		return NULL;
+	}
 	cpu = kasync_victim_first(q);
 	for (i = 0; i < nr_cpu_ids; i++, cpu = (cpu + 1) % nr_cpu_ids) {
 		if (cpu == q->cpu || !cpu_online(cpu))
@@ -407,6 +411,8 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 		if (smp_call_function_single(cpu, kasync_steal_ipi, &req, 1) ||
 		    !req.n)
 			continue;
+		/* No longer searching: the kicks below count the others. */
+		atomic_dec(&rt->searching);
 		this_cpu_inc(rt->cpus->st.steals);
 		this_cpu_add(rt->cpus->st.stolen, req.n);
 		t = kasync_link(req.buf, req.n);
@@ -414,11 +420,10 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 		/* Found work: let the next searcher ramp up if more is left. */
 		if (kasync_victim_busy(req.victim))
 			kasync_kick_stealer(rt, cpu);
-		break;
+		return t;
 	}
-out:
 	atomic_dec(&rt->searching);
-	return t;
+	return NULL;
 }
 
 /* ---- idle and linger --------------------------------------------------------- */
@@ -590,7 +595,8 @@ void kasync_worker_fn(struct work_struct *work)
 			now = local_clock();
 		w->cur = t;
 		/* Where its next outside wake goes (a work-stealing hint). */
-		WRITE_ONCE(t->cpu, w->cpu);
+		if (k->steals)
+			WRITE_ONCE(t->cpu, w->cpu);
 		r = kasync_task_run(t, &w->reap);
 		w->cur = NULL;
 		now = kasync_account_poll(rt, now);
@@ -666,7 +672,8 @@ void kasync_enqueue(struct kasync_task *t)
 {
 	const struct kasync_rt_kind *k = t->rt->kind;
 
-	INDIRECT_CALL_1(k->enqueue, kasync_ws_enqueue, t, false);
+	INDIRECT_CALL_2(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
+			t, false);
 }
 
 /**
@@ -679,7 +686,8 @@ void kasync_enqueue_spawned(struct kasync_task *t)
 {
 	const struct kasync_rt_kind *k = t->rt->kind;
 
-	INDIRECT_CALL_1(k->enqueue, kasync_ws_enqueue, t, true);
+	INDIRECT_CALL_2(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
+			t, true);
 }
 
 /* ---- the work-stealing kind -------------------------------------------------- */
@@ -958,6 +966,7 @@ void kasync_sched_init(struct kasync_rt *rt)
 	bool on;
 	int cpu;
 
+	BUILD_BUG_ON(!is_power_of_2(kasync_tune.steal_kick));
 	fifo_init(&rt->inject);
 	kasync_worker_init(&rt->ord, rt, -1);
 	for_each_possible_cpu(cpu) {

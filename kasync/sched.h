@@ -66,6 +66,9 @@ struct kasync_worker {
  * @resume: @w spent its budget: queue it again
  * @cpu_down: move @rt's queued tasks off @cpu, which is going offline
  * @cpu_up: let @rt use @cpu again
+ *
+ * @spill and @remote_pending are called only for kinds with per-CPU
+ * queues; the others leave them %NULL.
  */
 struct kasync_rt_kind {
 	const char *name;
