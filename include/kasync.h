@@ -3,11 +3,13 @@
  * kasync - an async task runtime for kernel modules.
  *
  * A task is one allocation: a small header owned by kasync followed by the
- * caller's state, copied in at spawn.  kasync calls the task's poll function
- * from a per-CPU workqueue item until the poll returns %KASYNC_READY; a poll
- * that cannot make progress returns %KASYNC_PENDING after arranging for
- * kasync_wake() to be called when it can.  Polls never run concurrently with
- * themselves, with the drop callback or with cancellation hooks.
+ * caller's state, copied in at spawn (or built in place between
+ * kasync_task_alloc() and kasync_task_start()).  kasync calls the task's
+ * poll function from a per-CPU workqueue item until the poll returns
+ * %KASYNC_READY; a poll that cannot make progress returns %KASYNC_PENDING
+ * after arranging for kasync_wake() to be called when it can.  Polls
+ * never run concurrently with themselves, with the drop callback or with
+ * cancellation hooks.
  *
  * Handles: kasync_spawn() returns the task pointer carrying one reference,
  * the "handle".  Operations that consume the handle (kasync_join*(),
@@ -18,6 +20,8 @@
  * Contexts at a glance:
  *
  *   kasync_spawn()            any context (GFP_ATOMIC when atomic)
+ *   kasync_task_alloc()       any context (GFP_ATOMIC when atomic)
+ *   kasync_task_start/discard any context
  *   kasync_wake(), _abort()   any context, including hard IRQ
  *   kasync_task_get()/_put()  any context
  *   kasync_join*()            process context, may sleep
@@ -171,6 +175,46 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
  */
 #define kasync_spawn_on(rt, cpu, ops, init, size, gfp) \
 	__kasync_spawn_on(rt, cpu, ops, init, size, gfp, THIS_MODULE)
+
+struct kasync_task *__kasync_task_alloc(struct kasync_rt *rt, int cpu,
+					const struct kasync_task_ops *ops,
+					size_t size, gfp_t gfp,
+					struct module *owner);
+struct kasync_task *kasync_task_start(struct kasync_task *task);
+void kasync_task_discard(struct kasync_task *task);
+
+/**
+ * kasync_task_alloc - allocate a task, to build its state in place
+ * @rt: runtime, or %NULL for the default runtime
+ * @ops: poll and drop functions
+ * @size: bytes of state, zeroed
+ * @gfp: allocation flags (%GFP_ATOMIC in atomic context)
+ *
+ * kasync_spawn() in two steps, as kthread_create() and wake_up_process():
+ * fill kasync_task_state() of the returned task, then kasync_task_start()
+ * it (or kasync_task_discard() it).  See __kasync_task_alloc(); the task
+ * is owned by the calling module.
+ *
+ *	t = kasync_task_alloc(NULL, &my_ops, sizeof(*s), GFP_KERNEL);
+ *	if (IS_ERR(t))
+ *		return PTR_ERR(t);
+ *	s = kasync_task_state(t);
+ *	INIT_LIST_HEAD(&s->items);
+ *	h = kasync_task_start(t);
+ */
+#define kasync_task_alloc(rt, ops, size, gfp) \
+	__kasync_task_alloc(rt, -1, ops, size, gfp, THIS_MODULE)
+
+/**
+ * kasync_task_alloc_on - kasync_task_alloc() for a given CPU
+ * @rt: runtime, or %NULL for the default runtime
+ * @cpu: CPU to queue the task on first; a per-CPU runtime keeps it there
+ * @ops: poll and drop functions
+ * @size: bytes of state, zeroed
+ * @gfp: allocation flags
+ */
+#define kasync_task_alloc_on(rt, cpu, ops, size, gfp) \
+	__kasync_task_alloc(rt, cpu, ops, size, gfp, THIS_MODULE)
 
 void kasync_wake(struct kasync_task *task);
 int kasync_abort(struct kasync_task *task);

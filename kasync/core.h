@@ -30,6 +30,7 @@ struct kasync_rt;
 #define KT_JOIN_SLEEPER		BIT(4)	/* a thread waits in kasync_join*() */
 #define KT_JOIN_WAKER		BIT(5)	/* a task awaits it (join_poll) */
 #define KT_FINAL		BIT(6)	/* drop done, result published */
+#define KT_NEW			BIT(7)	/* allocated, not started (task.c) */
 #define KT_REF_SHIFT		8
 #define KT_REF_ONE		BIT(KT_REF_SHIFT)
 #define KT_FLAGS		(KT_REF_ONE - 1)

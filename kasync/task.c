@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <linux/wait_bit.h>
 
+#include "misuse.h"
 #include "rt.h"
 #include "sched.h"
 #include "task.h"
@@ -140,6 +141,12 @@ long kasync_task_result(struct kasync_task *task)
 	return task->result;
 }
 
+/*
+ * List @t on this CPU's live list of @rt (ordering rule 7) and count it
+ * as spawned, or fail with -ESHUTDOWN if @rt is dying.  Counted under the
+ * lock: once it is dropped, a task from kasync_task_alloc() can be
+ * cancelled, finalized and reaped, and @rt freed, without the caller.
+ */
 static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 {
 	int cpu = raw_smp_processor_id();
@@ -155,6 +162,7 @@ static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 		t->live_cpu = cpu;
 		list_add_tail(&t->live, &q->live);
 		q->nr_live++;
+		this_cpu_inc(rt->cpus->st.spawned);
 	}
 	spin_unlock_irqrestore(&q->live_lock, flags);
 	return err;
@@ -198,32 +206,51 @@ void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
 	}
 }
 
-/**
- * __kasync_spawn_on - start a task (use kasync_spawn() or kasync_spawn_on())
- * @rt: runtime, or %NULL for the default runtime
- * @cpu: CPU to queue the task on first, or -1 for the current one.  A
- *	per-CPU runtime keeps the task on that CPU (unless it goes offline).
- * @ops: the task's poll and (optional) drop functions
- * @init: initial state, copied into the task; %NULL zero-fills it
- * @size: bytes of state, at most %KASYNC_STATE_MAX
- * @gfp: allocation flags; %GFP_ATOMIC from atomic context
- * @owner: module whose code @ops points into; its unload cancels the task
+/*
+ * Spawning.  kasync_spawn() is one call; kasync_task_alloc(), then
+ * kasync_task_start() or kasync_task_discard(), are the same in two
+ * steps, for a state that must be built in place.  Both list the task at
+ * once (ordering rule 7), so a runtime's destroy and an owner's unload
+ * find it.
  *
- * Allocates the task (one allocation: header and state), queues it and
- * returns its handle.  The handle must eventually be consumed by
- * kasync_join(), kasync_join_timeout(), kasync_join_killable(),
- * kasync_join_poll() or kasync_detach().
+ * A one-call spawn is born SCHEDULED and not queued (ordering rule 1: it
+ * owns queueing it): a cancel walk that finds it in between only sets
+ * CANCELLED, and the worker finalizes it once queued.
  *
- * Context: any; may sleep if @gfp allows it.
- * Return: the task handle, or an ERR_PTR(): -EINVAL for a NULL @ops or
- * poll, @size above %KASYNC_STATE_MAX or an impossible @cpu; -ESHUTDOWN if
- * the runtime is being destroyed, there is no default runtime, or @owner
- * is being unloaded; -ENOMEM if the allocation failed.
+ * A two-step task is born NEW instead, and stays out of every run queue
+ * until started: kasync_wake() ignores it (the first poll, which start
+ * queues, subsumes any wake), and only the first kasync_abort() queues
+ * it, as it queues an idle task.  So no poll runs while the state is
+ * built.  Each of these ends the NEW phase with one RMW of the state word:
+ *
+ *   kasync_task_start()        clears NEW; sets SCHEDULED and queues the
+ *                              task, unless an abort queued it already
+ *   finalizer, task still NEW  sets FINAL, NEW kept (kasync_task_orphan()):
+ *                              no drop, since the state may be half built;
+ *                              then reaped like any task, so destroy and
+ *                              the owner drain never wait for the builder
+ *
+ * Start and the finalizer of an aborted NEW task race only on NEW, and
+ * the first RMW decides: if start clears it first, the finalizer sees a
+ * started, cancelled task and runs its drop; if the finalizer sets FINAL
+ * first, the runtime may be gone by the time start runs, and start runs
+ * the drop itself, touching nothing of the runtime.  Either way the drop
+ * runs once, on a complete state, and the joiner gets -ECANCELED.
+ * kasync_task_discard() is an abort that nobody starts: no drop, ever.
+ *
+ * A NEW task counts as spawned from alloc (in kasync_live_add(): its row
+ * of the live list counts it anyway); its finalizer counts it cancelled.
  */
-struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
-				      const struct kasync_task_ops *ops,
-				      const void *init, size_t size, gfp_t gfp,
-				      struct module *owner)
+
+/*
+ * Allocate, fill and list a task whose state word starts as @state.
+ * Context and errors: as __kasync_spawn_on(); @init %NULL zero-fills.
+ */
+static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
+					   const struct kasync_task_ops *ops,
+					   const void *init, size_t size,
+					   gfp_t gfp, struct module *owner,
+					   long state)
 {
 	struct kasync_task *t;
 	int err;
@@ -245,9 +272,8 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 		memcpy(t->data, init, size);
 	else
 		memset(t->data, 0, size);
-	/* Two references: the handle's and the runtime's; queued at once. */
-	atomic_long_set(&t->state,
-			2 * KT_REF_ONE | KT_SCHEDULED);
+	/* Two references: the handle's and the runtime's. */
+	atomic_long_set(&t->state, state);
 	t->node.next = NULL;
 	t->ops = ops;
 	t->rt = rt;
@@ -258,18 +284,180 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 	t->size = size;
 	t->cpu = cpu;
 
+	/* Last: a cancel walk may find it from here on (rule 7). */
 	err = kasync_live_add(rt, t);
-	if (err)
-		goto free_task;
-	this_cpu_inc(rt->cpus->st.spawned);
-	kasync_enqueue_spawned(t);
+	if (err) {
+		kfree(t);
+		return ERR_PTR(err);
+	}
 	return t;
+}
 
-free_task:
-	kfree(t);
-	return ERR_PTR(err);
+/**
+ * __kasync_spawn_on - start a task (use kasync_spawn() or kasync_spawn_on())
+ * @rt: runtime, or %NULL for the default runtime
+ * @cpu: CPU to queue the task on first, or -1 for the current one.  A
+ *	per-CPU runtime keeps the task on that CPU (unless it goes offline).
+ * @ops: the task's poll and (optional) drop functions
+ * @init: initial state, copied into the task; %NULL zero-fills it
+ * @size: bytes of state, at most %KASYNC_STATE_MAX
+ * @gfp: allocation flags; %GFP_ATOMIC from atomic context
+ * @owner: module whose code @ops points into; its unload cancels the task
+ *
+ * Allocates the task (one allocation: header and state), queues it and
+ * returns its handle: __kasync_task_alloc(), a copy of @init and
+ * kasync_task_start() in one call.  The handle must eventually be
+ * consumed by kasync_join(), kasync_join_timeout(), kasync_join_killable(),
+ * kasync_join_poll() or kasync_detach().
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the task handle, or an ERR_PTR(): -EINVAL for a NULL @ops or
+ * poll, @size above %KASYNC_STATE_MAX or an impossible @cpu; -ESHUTDOWN if
+ * the runtime is being destroyed, there is no default runtime, or @owner
+ * is being unloaded; -ENOMEM if the allocation failed.
+ */
+struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
+				      const struct kasync_task_ops *ops,
+				      const void *init, size_t size, gfp_t gfp,
+				      struct module *owner)
+{
+	struct kasync_task *t;
+
+	/* Born SCHEDULED, not NEW: no window, so no RMW to end one. */
+	t = kasync_task_new(rt, cpu, ops, init, size, gfp, owner,
+			    2 * KT_REF_ONE | KT_SCHEDULED);
+	if (!IS_ERR(t))
+		kasync_enqueue_spawned(t);
+	return t;
 }
 EXPORT_SYMBOL_GPL(__kasync_spawn_on);
+
+/**
+ * __kasync_task_alloc - allocate a task to start later (use
+ *	kasync_task_alloc() or kasync_task_alloc_on())
+ * @rt: runtime, or %NULL for the default runtime
+ * @cpu: CPU to queue the task on first, or -1 for the one that starts it
+ *	(which a per-CPU runtime makes the task's home)
+ * @ops: the task's poll and (optional) drop functions
+ * @size: bytes of state, at most %KASYNC_STATE_MAX
+ * @gfp: allocation flags; %GFP_ATOMIC from atomic context
+ * @owner: module whose code @ops points into; its unload cancels the task
+ *
+ * The first half of kasync_spawn(), for a state that must be built where
+ * it will live: one holding a list head, a wait queue entry or pointers
+ * into itself, or too large to build on the stack and copy.  The task is
+ * allocated with its state zeroed (kasync_task_state()) and not queued:
+ * nothing of it runs, and kasync_wake() does nothing to it, until
+ * kasync_task_start().  Fill the state, then call kasync_task_start(), or
+ * kasync_task_discard() to give up.  One of the two must follow, and
+ * nothing else may be done with the task before it: it is not a handle
+ * yet.
+ *
+ * The task already belongs to @rt: kasync_rt_destroy() of @rt, or the
+ * unload of @owner, cancels it without waiting for the caller, and the
+ * task then starts cancelled (see kasync_task_start()).  @rt may thus be
+ * destroyed between the two steps.
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the task, or an ERR_PTR(): -EINVAL for a NULL @ops or poll,
+ * @size above %KASYNC_STATE_MAX or an impossible @cpu; -ESHUTDOWN if the
+ * runtime is being destroyed, there is no default runtime, or @owner is
+ * being unloaded; -ENOMEM if the allocation failed.
+ */
+struct kasync_task *__kasync_task_alloc(struct kasync_rt *rt, int cpu,
+					const struct kasync_task_ops *ops,
+					size_t size, gfp_t gfp,
+					struct module *owner)
+{
+	return kasync_task_new(rt, cpu, ops, NULL, size, gfp, owner,
+			       2 * KT_REF_ONE | KT_NEW);
+}
+EXPORT_SYMBOL_GPL(__kasync_task_alloc);
+
+/**
+ * kasync_task_start - queue a task from kasync_task_alloc()
+ * @task: the task, its state filled in
+ *
+ * The second half of kasync_spawn(): the task is queued and polled as if
+ * just spawned, and the returned handle must be consumed as a handle of
+ * kasync_spawn() is.  Start never fails for a task that was allocated and
+ * not yet started or discarded.
+ *
+ * If the task was cancelled before this call (kasync_rt_destroy() of its
+ * runtime, the unload of its owner, or kasync_abort()), it is never
+ * polled: its drop callback runs once on the state as built, and its
+ * joiner gets -ECANCELED.  That drop may run in the worker or, if the
+ * runtime already let go of the task, in this call; it must not take a
+ * lock the caller holds.
+ *
+ * Context: any.
+ * Return: the handle (@task itself), or ERR_PTR(-EINVAL) for a %NULL or
+ * ERR_PTR() @task or one already started (misuse: warns once at the call
+ * site; a started task is left alone).
+ */
+struct kasync_task *kasync_task_start(struct kasync_task *task)
+{
+	long old, new;
+
+	if (kasync_misuse(IS_ERR_OR_NULL(task), "on a NULL or error task"))
+		return ERR_PTR(-EINVAL);
+	old = atomic_long_read(&task->state);
+	do {
+		if (kasync_misuse(!(old & KT_NEW), "on a started task"))
+			return ERR_PTR(-EINVAL);
+		new = old & ~KT_NEW;
+		/* Ordering rule 1: not SCHEDULED (NEW), so we own queueing. */
+		if (!(old & KT_CANCELLED))
+			new |= KT_SCHEDULED;
+		/* Publishes the state built in place: fully ordered (rule 1). */
+	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
+
+	if (old & KT_FINAL) {
+		/*
+		 * Finalized while NEW: no drop ran, and the runtime may be
+		 * gone (its reference is, or is about to be).  A group
+		 * member's drop may release the handle: @task is not touched
+		 * after it.
+		 */
+		if (task->ops->drop)
+			task->ops->drop(task->data);
+		return task;
+	}
+	/* Cancelled and queued already: its worker runs the drop. */
+	if (old & KT_CANCELLED)
+		return task;
+	/* Listed, SCHEDULED and not queued: @rt cannot go away before this. */
+	kasync_enqueue_spawned(task);
+	return task;
+}
+EXPORT_SYMBOL_GPL(kasync_task_start);
+
+/**
+ * kasync_task_discard - free a task from kasync_task_alloc() unstarted
+ * @task: the task; %NULL and ERR_PTR() are ignored, and so is a started
+ *	task (misuse: warns once at the call site)
+ *
+ * Nothing of the task runs: no poll, no cleanup hook, no drop callback.
+ * Release what the caller put in the state before calling this.  The
+ * memory is freed once the task is off its runtime's live list, shortly
+ * after, from its worker; the runtime's counters show it as spawned and
+ * cancelled.
+ *
+ * Context: any.
+ */
+void kasync_task_discard(struct kasync_task *task)
+{
+	if (IS_ERR_OR_NULL(task))
+		return;
+	/* Only the caller clears NEW, so this read is not a race. */
+	if (kasync_misuse(!(atomic_long_read(&task->state) & KT_NEW),
+			  "on a started task"))
+		return;
+	/* -EALREADY if destroy or the owner drain cancelled it first. */
+	kasync_abort(task);
+	kasync_task_put(task);	/* the would-be handle's */
+}
+EXPORT_SYMBOL_GPL(kasync_task_discard);
 
 /**
  * kasync_wake - make a task runnable
@@ -278,7 +466,9 @@ EXPORT_SYMBOL_GPL(__kasync_spawn_on);
  *
  * Queues the task unless it is already queued, in which case the wakes
  * coalesce.  Waking a task during its poll makes the worker poll it again
- * afterwards.  Waking a finished or cancelled task does nothing.
+ * afterwards.  Waking a finished or cancelled task does nothing, and so
+ * does waking one from kasync_task_alloc() not yet started: its first
+ * poll, after kasync_task_start(), sees the waker's stores.
  * Allocates nothing.
  *
  * Context: any, including hard IRQ.
@@ -299,7 +489,8 @@ void kasync_wake(struct kasync_task *task)
 	smp_mb();
 	old = atomic_long_read(&task->state);
 	do {
-		if (old & (KT_DONE | KT_SCHEDULED))
+		/* NEW: kasync_task_start() queues the first poll anyway. */
+		if (old & (KT_DONE | KT_SCHEDULED | KT_NEW))
 			return;	/* coalesced, or nothing left to run */
 		new = old | KT_SCHEDULED;
 		/* Ordering rule 1: pairs with the cmpxchg setting RUNNING. */
@@ -375,7 +566,8 @@ EXPORT_SYMBOL_GPL(kasync_coop_charge);
  * The task is never polled again; a poll in progress (even the caller's,
  * if a task aborts itself) finishes first, and its result is discarded.
  * Then, in the task's worker, its cleanup hooks and drop callback run and
- * its joiner gets -ECANCELED.
+ * its joiner gets -ECANCELED.  A task from kasync_task_alloc() not yet
+ * started is never polled; kasync_task_start() starts it cancelled.
  *
  * Context: any, including hard IRQ.
  * Return: 0 if the task will be cancelled; -EALREADY if it had already
@@ -457,6 +649,22 @@ static void kasync_release_awaiter(struct kasync_task *t, bool wake)
 }
 
 /*
+ * A cancelled task about to be finalized: if it was never started, make
+ * it FINAL before kasync_task_start() can start it (see "Spawning").
+ */
+static bool kasync_task_orphan(struct kasync_task *t)
+{
+	long old = atomic_long_read(&t->state);
+
+	do {
+		if (!(old & KT_NEW))
+			return false;
+		/* Ordering rule 1: fully ordered against start's cmpxchg. */
+	} while (!atomic_long_try_cmpxchg(&t->state, &old, old | KT_FINAL));
+	return true;
+}
+
+/*
  * Finish a task: runs in the worker that owns it (rule 1), so it is
  * serialised with polls.  After the drop callback no code of the owner
  * module runs for this task.  The task keeps its live-list entry and the
@@ -473,6 +681,11 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
 	kasync_run_cleanups(t);
 	if (cancelled)
 		t->result = -ECANCELED;
+	if (unlikely(cancelled && kasync_task_orphan(t))) {
+		/* No handle yet, so no joiner to wake; start runs the drop. */
+		this_cpu_inc(rt->cpus->st.cancelled);
+		goto reap;
+	}
 	if (t->ops->drop)
 		t->ops->drop(t->data);
 	if (cancelled)
@@ -486,6 +699,7 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
 		kasync_release_awaiter(t, true);
 	if (old & KT_JOIN_SLEEPER)
 		wake_up_var(&t->state);
+reap:
 	/* t is DONE: nobody queues it again, its node is free (rule 1). */
 	if (!r)
 		r = &one;
