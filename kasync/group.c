@@ -324,41 +324,36 @@ int __kasync_group_spawn(struct kasync_group *g,
 	if (err)
 		return err;
 
-	/* The header goes in front of the caller's state: copy both. */
-	m = kmalloc(sizeof(*m) + size, gfp);
-	if (!m) {
-		err = -ENOMEM;
-		goto undo;
-	}
-	memset(m, 0, sizeof(*m));
-	m->g = g;
-	m->ops = ops;
-	if (init)
-		memcpy(m->data, init, size);
-	else
-		memset(m->data, 0, size);
-	t = __kasync_spawn_on(g->rt, -1, &kasync_member_ops, m,
-			      sizeof(*m) + size, gfp, owner);
-	kfree(m);
+	/*
+	 * One allocation: the task, its member header, the caller's state.
+	 * Built in place and linked before it starts, so it cannot have
+	 * finished yet; our handle keeps m valid while it is on a list.
+	 */
+	t = __kasync_task_alloc(g->rt, -1, &kasync_member_ops,
+				sizeof(*m) + size, gfp, owner);
 	if (IS_ERR(t)) {
 		err = PTR_ERR(t);
 		goto undo;
 	}
+	m = kasync_task_member(t);	/* zeroed */
+	m->g = g;
+	m->ops = ops;
+	if (init)
+		memcpy(m->data, init, size);
 
-	/*
-	 * t may have run, and even finished, already: its drop then filed
-	 * it on done itself.  Our handle keeps m valid either way.
-	 */
-	m = kasync_task_member(t);
 	spin_lock_irqsave(&g->lock, flags);
-	if (!m->finished) {
-		list_add_tail(&m->node, &g->live);
-		m->linked = true;
-		/* A cancel that ran since our check did not see it. */
-		if (g->closed)
-			kasync_abort(t);
-	}
+	list_add_tail(&m->node, &g->live);
+	m->linked = true;
+	/* A cancel that ran since our check did not see it. */
+	if (g->closed)
+		kasync_abort(t);
 	spin_unlock_irqrestore(&g->lock, flags);
+	/*
+	 * A member aborted before this (by that cancel, destroy, or the
+	 * runtime's or owner's end) starts cancelled: its drop files it.
+	 * The handle is the group's: t is not touched after.
+	 */
+	kasync_task_start(t);
 	return 0;
 
 undo:

@@ -2,7 +2,8 @@
 /*
  * KUnit suite kasync_spawn: spawning in two steps (alloc, build the state
  * in place, start; or discard), with the runtime destroyed, the owner
- * gone or the task aborted between the steps.
+ * gone or the task aborted between the steps; a group member in one
+ * allocation.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -12,6 +13,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/kmem.h>
 #include <kasync/testing.h>
 
 #include "kasync_test.h"
@@ -416,6 +419,106 @@ static void ks_start_races_destroy(struct kunit *test)
 		   started, atomic_read(&polls));
 }
 
+/* ---- a group member is one allocation --------------------------------------- */
+
+/* kmalloc() calls of one thread, seen by the kmalloc tracepoint. */
+struct ks_allocs {
+	struct task_struct *who;
+	unsigned int n;
+	const void *ptr;
+	size_t bytes;
+};
+
+static void ks_kmalloc_probe(void *data, unsigned long call_site,
+			     const void *ptr, size_t bytes_req,
+			     size_t bytes_alloc, gfp_t gfp, int node)
+{
+	struct ks_allocs *a = data;
+
+	if (!in_task() || current != a->who)
+		return;
+	if (!a->n++) {
+		a->ptr = ptr;
+		a->bytes = bytes_alloc;
+	}
+}
+
+struct ks_member {
+	long val;
+	atomic_t *sum;
+	struct kasync_task **self;	/* where the task writes itself */
+	const void **state;		/* and its state's address */
+};
+
+static enum kasync_poll ks_member_poll(struct kasync_task *t, void *p)
+{
+	struct ks_member *s = p;
+
+	if (s->self) {
+		WRITE_ONCE(*s->self, t);
+		WRITE_ONCE(*s->state, p);
+	}
+	atomic_add(s->val, s->sum);
+	kasync_set_result(t, s->val);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops ks_member_ops = {
+	.poll = ks_member_poll,
+};
+
+/*
+ * kasync_group_spawn() allocates exactly once per member, and that one
+ * allocation is the task, holding the caller's state: counted with a
+ * probe on the kmalloc tracepoint around each spawn.  (Spawning through
+ * a temporary copy, as before the two-step spawn, counts two.)
+ */
+static void ks_group_one_alloc(struct kunit *test)
+{
+	struct ks_allocs a = { .who = current };
+	struct kasync_task *self = NULL;
+	atomic_t sum = ATOMIC_INIT(0);
+	const void *state = NULL;
+	struct ks_member m = { .sum = &sum, .state = &state };
+	struct kasync_group *g;
+	unsigned int n[3];
+	int i, err;
+
+	g = kasync_group_new(NULL, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(g));
+	KUNIT_ASSERT_EQ(test, register_trace_kmalloc(ks_kmalloc_probe, &a), 0);
+	for (i = 0; i < ARRAY_SIZE(n); i++) {
+		a.n = 0;
+		m.val = i + 1;
+		/* The last member reports where it lives. */
+		m.self = i == ARRAY_SIZE(n) - 1 ? &self : NULL;
+		err = kasync_group_spawn(g, &ks_member_ops, &m, sizeof(m),
+					 GFP_KERNEL);
+		n[i] = a.n;
+		KUNIT_EXPECT_EQ(test, err, 0);
+	}
+	unregister_trace_kmalloc(ks_kmalloc_probe, &a);
+	tracepoint_synchronize_unregister();
+
+	for (i = 0; i < ARRAY_SIZE(n); i++)
+		KUNIT_EXPECT_EQ_MSG(test, n[i], 1U, "member %d", i);
+	/* The group works as before: all results in, none lost. */
+	KUNIT_EXPECT_EQ(test, kasync_group_wait(g), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sum), 1 + 2 + 3);
+	KUNIT_EXPECT_EQ(test, kasync_group_len(g), 0U);
+	kasync_group_destroy(g);
+	/*
+	 * The last member's one allocation is its task, and the state its
+	 * poll got lies inside it.  (The task is freed by now: only the
+	 * addresses are compared.)
+	 */
+	KUNIT_ASSERT_NOT_NULL(test, self);
+	KUNIT_EXPECT_PTR_EQ(test, (const void *)self, a.ptr);
+	KUNIT_EXPECT_TRUE(test, state > a.ptr &&
+			  (const char *)state + sizeof(m) <=
+			  (const char *)a.ptr + a.bytes);
+}
+
 static struct kunit_case kasync_spawn_cases[] = {
 	KUNIT_CASE(ks_alloc_fill_start_join),
 	KUNIT_CASE(ks_wake_before_start),
@@ -426,6 +529,7 @@ static struct kunit_case kasync_spawn_cases[] = {
 	KUNIT_CASE(ks_alloc_owner_gone),
 	KUNIT_CASE(ks_abort_then_start),
 	KUNIT_CASE_SLOW(ks_start_races_destroy),
+	KUNIT_CASE(ks_group_one_alloc),
 	{}
 };
 
