@@ -16,7 +16,7 @@
  *
  *   kasync_group      rt, flags, lock, wq I; ref A; live, done, waiters,
  *                     nr_live, nr_done, closed, destroyed L
- *   kasync_member     g, ops I; node, result, linked, finished L;
+ *   kasync_member     g, ops I; node, result L;
  *                     data: the caller's state, P (the task's own)
  *   kasync_group_wait node L; g, task, cleanup, err, armed P
  *
@@ -76,12 +76,10 @@ struct kasync_group {
  * struct kasync_member - header of a member's state (legend above)
  */
 struct kasync_member {
-	struct list_head node;		/* L: on live or done, if linked */
+	struct list_head node;		/* L: on live, then on done */
 	struct kasync_group *g;		/* I */
 	const struct kasync_task_ops *ops;	/* I: the caller's */
 	long result;			/* L: set by the drop */
-	bool linked;			/* L: spawn put node on live */
-	bool finished;			/* L: the drop ran */
 	u64 data[];			/* P: the caller's state */
 };
 
@@ -99,17 +97,13 @@ static struct kasync_member *kasync_task_member(struct kasync_task *t)
 }
 
 /*
- * The last reference is gone: no member runs and no task waits.  Destroy
- * emptied done, but a member that finished before its spawn linked it
- * (see kasync_member_drop()) may have been filed since.
+ * The last reference is gone: no member runs and no task waits, and
+ * destroy emptied done (a member that finishes after it files nothing).
  */
 static void kasync_group_free(struct kasync_group *g)
 {
-	struct kasync_member *m, *tmp;
-
-	WARN_ON_ONCE(!list_empty(&g->live) || !list_empty(&g->waiters));
-	list_for_each_entry_safe(m, tmp, &g->done, node)
-		kasync_task_put(kasync_member_task(m));
+	WARN_ON_ONCE(!list_empty(&g->live) || !list_empty(&g->done) ||
+		     !list_empty(&g->waiters));
 	kfree(g);
 }
 
@@ -193,15 +187,13 @@ static void kasync_member_drop(void *p)
 	res = kasync_task_result(t);
 
 	spin_lock_irqsave(&g->lock, flags);
-	if (m->linked)
-		list_del(&m->node);
-	m->finished = true;
+	/* Spawn linked it before starting it (or destroy's abort moved it). */
+	list_del(&m->node);
 	m->result = res;
 	g->nr_live--;
-	if (g->destroyed && m->linked) {
+	if (g->destroyed) {
 		put_handle = true;	/* nobody will collect it */
 	} else {
-		/* Unlinked: spawn still uses m; destroy or next() puts it. */
 		list_add_tail(&m->node, &g->done);
 		g->nr_done++;
 	}
@@ -343,7 +335,6 @@ int __kasync_group_spawn(struct kasync_group *g,
 
 	spin_lock_irqsave(&g->lock, flags);
 	list_add_tail(&m->node, &g->live);
-	m->linked = true;
 	/* A cancel that ran since our check did not see it. */
 	if (g->closed)
 		kasync_abort(t);
