@@ -32,6 +32,7 @@
 #ifndef _KASYNC_H
 #define _KASYNC_H
 
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -215,6 +216,124 @@ void kasync_task_discard(struct kasync_task *task);
  */
 #define kasync_task_alloc_on(rt, cpu, ops, size, gfp) \
 	__kasync_task_alloc(rt, cpu, ops, size, gfp, THIS_MODULE)
+
+/**
+ * KASYNC_TASK_OPS - define an ops table whose functions take a typed state
+ * @name: the table to define: a ``static const`` object
+ * @type: the state's type, such as ``struct my_state``
+ * @poll_fn: ``enum kasync_poll poll_fn(struct kasync_task *t, type *s)``
+ * @drop_fn: ``void drop_fn(type *s)``, or %NULL
+ *
+ * Defines @name, holding @name.ops (a &struct kasync_task_ops, for the
+ * untyped calls) whose poll and drop are thunks that hand @poll_fn and
+ * @drop_fn the state as a @type pointer: no ``void *`` to cast, and a
+ * call through a function pointer of the right type (as kCFI requires).
+ * Compilation fails if @poll_fn or @drop_fn takes anything but a @type
+ * pointer, or if @type is larger than %KASYNC_STATE_MAX.  Spawn with
+ * kasync_spawn_typed(), which takes the size from @type and fails to
+ * compile for an initial state of any other type.
+ *
+ *	static enum kasync_poll my_poll(struct kasync_task *t,
+ *					struct my_state *s);
+ *	KASYNC_TASK_OPS(my_ops, struct my_state, my_poll, NULL);
+ *	...
+ *	h = kasync_spawn_typed(NULL, &my_ops, &init, GFP_KERNEL);
+ *
+ * A poll function that spawns tasks of @name is declared before the
+ * macro, as above, and defined after it.
+ */
+#define KASYNC_TASK_OPS(name, type, poll_fn, drop_fn)			\
+	static_assert(sizeof(type) <= KASYNC_STATE_MAX,			\
+		      "KASYNC_TASK_OPS: " #type				\
+		      " is larger than KASYNC_STATE_MAX");		\
+	static_assert(__same_type(poll_fn, enum kasync_poll		\
+				  (struct kasync_task *, type *)),	\
+		      "KASYNC_TASK_OPS: " #poll_fn " must take "	\
+		      "(struct kasync_task *, " #type " *)");		\
+	static_assert(__same_type(drop_fn, void (type *)) ||		\
+		      __same_type(drop_fn, void *),			\
+		      "KASYNC_TASK_OPS: " #drop_fn " must take ("	\
+		      #type " *) or be NULL");				\
+	static enum kasync_poll __kasync_poll_##name(struct kasync_task *t, \
+						     void *s)		\
+	{								\
+		return poll_fn(t, s);					\
+	}								\
+	static void __kasync_drop_##name(void *s)			\
+	{								\
+		void (*drop)(type *) = drop_fn;				\
+									\
+		if (drop)						\
+			drop(s);					\
+	}								\
+	static const struct {						\
+		struct kasync_task_ops ops;				\
+		type *typed_state;	/* only its type is used */	\
+	} name = {							\
+		.ops = {						\
+			.poll = __kasync_poll_##name,			\
+			.drop = __same_type(drop_fn, void *) ?		\
+				NULL : __kasync_drop_##name,		\
+		},							\
+	}
+
+#define __kasync_spawn_typed(rt, cpu, typed_ops, init, gfp)		\
+({									\
+	typeof(typed_ops) __kst_ops = (typed_ops);			\
+	typeof(init) __kst_init = (init);				\
+									\
+	static_assert(__same_type(*__kst_init, *__kst_ops->typed_state), \
+		      "kasync_spawn_typed: the state is not of the "	\
+		      "type given to KASYNC_TASK_OPS()");		\
+	__kasync_spawn_on(rt, cpu, &__kst_ops->ops, __kst_init,		\
+			  sizeof(*__kst_ops->typed_state), gfp,		\
+			  THIS_MODULE);					\
+})
+
+/**
+ * kasync_spawn_typed - start a task whose ops come from KASYNC_TASK_OPS()
+ * @rt: runtime, or %NULL for the default runtime
+ * @typed_ops: address of a table defined with KASYNC_TASK_OPS()
+ * @init: pointer to the initial state, copied; of the table's type
+ * @gfp: allocation flags (%GFP_ATOMIC in atomic context)
+ *
+ * kasync_spawn() with the size taken from the table's state type.  An
+ * @init of any other type (``void *`` included), or a @typed_ops not
+ * from KASYNC_TASK_OPS(), fails to compile.
+ *
+ * Context: as kasync_spawn().
+ * Return: as kasync_spawn().
+ */
+#define kasync_spawn_typed(rt, typed_ops, init, gfp)			\
+	__kasync_spawn_typed(rt, -1, typed_ops, init, gfp)
+
+/**
+ * kasync_spawn_typed_on - kasync_spawn_typed() on a given CPU
+ * @rt: runtime, or %NULL for the default runtime
+ * @cpu: CPU to queue the task on first; a per-CPU runtime keeps it there
+ * @typed_ops: address of a table defined with KASYNC_TASK_OPS()
+ * @init: pointer to the initial state, copied; of the table's type
+ * @gfp: allocation flags
+ */
+#define kasync_spawn_typed_on(rt, cpu, typed_ops, init, gfp)		\
+	__kasync_spawn_typed(rt, cpu, typed_ops, init, gfp)
+
+/**
+ * kasync_task_alloc_typed - kasync_task_alloc() for KASYNC_TASK_OPS() ops
+ * @rt: runtime, or %NULL for the default runtime
+ * @typed_ops: address of a table defined with KASYNC_TASK_OPS()
+ * @gfp: allocation flags
+ *
+ * Allocates a zeroed state of the table's type.
+ */
+#define kasync_task_alloc_typed(rt, typed_ops, gfp)			\
+({									\
+	typeof(typed_ops) __kst_ops = (typed_ops);			\
+									\
+	__kasync_task_alloc(rt, -1, &__kst_ops->ops,			\
+			    sizeof(*__kst_ops->typed_state), gfp,	\
+			    THIS_MODULE);				\
+})
 
 void kasync_wake(struct kasync_task *task);
 int kasync_abort(struct kasync_task *task);

@@ -3,7 +3,7 @@
  * KUnit suite kasync_spawn: spawning in two steps (alloc, build the state
  * in place, start; or discard), with the runtime destroyed, the owner
  * gone or the task aborted between the steps; a group member in one
- * allocation.
+ * allocation; and spawning with typed ops (KASYNC_TASK_OPS()).
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -519,6 +519,84 @@ static void ks_group_one_alloc(struct kunit *test)
 			  (const char *)a.ptr + a.bytes);
 }
 
+/* ---- typed ops ------------------------------------------------------------ */
+
+struct ks_typed {
+	int a;
+	long b;
+	char tail[13];		/* an odd size: the whole state is copied */
+	atomic_t *drops;
+};
+
+static const char ks_tail[13] = "typed-state!";
+
+static enum kasync_poll ks_typed_poll(struct kasync_task *t, struct ks_typed *s)
+{
+	bool ok = !memcmp(s->tail, ks_tail, sizeof(ks_tail)) &&
+		  kasync_task_state(t) == s;
+
+	kasync_set_result(t, ok ? s->a + s->b : -EFAULT);
+	return KASYNC_READY;
+}
+
+static void ks_typed_drop(struct ks_typed *s)
+{
+	if (s->drops)
+		atomic_inc(s->drops);
+}
+
+KASYNC_TASK_OPS(ks_typed_ops, struct ks_typed, ks_typed_poll, ks_typed_drop);
+KASYNC_TASK_OPS(ks_typed_nodrop_ops, struct ks_typed, ks_typed_poll, NULL);
+
+static void ks_typed_spawn(struct kunit *test)
+{
+	atomic_t drops = ATOMIC_INIT(0);
+	struct ks_typed init = { .a = 40, .b = 2, .drops = &drops };
+	struct kasync_task *h;
+
+	memcpy(init.tail, ks_tail, sizeof(ks_tail));
+	h = kasync_spawn_typed(NULL, &ks_typed_ops, &init, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	memset(&init, 0, sizeof(init));		/* the task has its copy */
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 42L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&drops), 1);
+}
+
+/* A %NULL drop gives an ops table without one. */
+static void ks_typed_no_drop(struct kunit *test)
+{
+	struct ks_typed init = { .a = 1, .b = 2 };
+	struct kasync_task *h;
+
+	KUNIT_EXPECT_NULL(test, ks_typed_nodrop_ops.ops.drop);
+	memcpy(init.tail, ks_tail, sizeof(ks_tail));
+	h = kasync_spawn_typed_on(NULL, raw_smp_processor_id(),
+				  &ks_typed_nodrop_ops, &init, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 3L);
+}
+
+/* The typed two-step form: a zeroed state of the table's type. */
+static void ks_typed_alloc(struct kunit *test)
+{
+	atomic_t drops = ATOMIC_INIT(0);
+	struct kasync_task *t, *h;
+	struct ks_typed *s;
+
+	t = kasync_task_alloc_typed(NULL, &ks_typed_ops, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	s = kasync_task_state(t);
+	KUNIT_EXPECT_NULL(test, memchr_inv(s, 0, sizeof(*s)));
+	s->a = 5;
+	s->b = 6;
+	s->drops = &drops;
+	memcpy(s->tail, ks_tail, sizeof(ks_tail));
+	h = kasync_task_start(t);
+	KUNIT_ASSERT_PTR_EQ(test, h, t);
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), 11L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&drops), 1);
+}
+
 static struct kunit_case kasync_spawn_cases[] = {
 	KUNIT_CASE(ks_alloc_fill_start_join),
 	KUNIT_CASE(ks_wake_before_start),
@@ -530,6 +608,9 @@ static struct kunit_case kasync_spawn_cases[] = {
 	KUNIT_CASE(ks_abort_then_start),
 	KUNIT_CASE_SLOW(ks_start_races_destroy),
 	KUNIT_CASE(ks_group_one_alloc),
+	KUNIT_CASE(ks_typed_spawn),
+	KUNIT_CASE(ks_typed_no_drop),
+	KUNIT_CASE(ks_typed_alloc),
 	{}
 };
 
@@ -540,5 +621,5 @@ static struct kunit_suite kasync_spawn_suite = {
 
 kunit_test_suite(kasync_spawn_suite);
 
-MODULE_DESCRIPTION("KUnit tests for kasync's two-step spawn");
+MODULE_DESCRIPTION("KUnit tests for kasync's two-step and typed spawn");
 MODULE_LICENSE("GPL");

@@ -31,20 +31,19 @@ struct kt_sum {
 	bool self_ok;
 };
 
-static enum kasync_poll kt_sum_poll(struct kasync_task *t, void *p)
+static enum kasync_poll kt_sum_poll(struct kasync_task *t, struct kt_sum *s)
 {
-	struct kt_sum *s = p;
 	long sum = 0;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(s->a); i++)
 		sum += s->a[i];
-	s->self_ok = kasync_current() == t && kasync_task_state(t) == p;
+	s->self_ok = kasync_current() == t && kasync_task_state(t) == s;
 	kasync_set_result(t, s->self_ok ? sum : -1);
 	return KASYNC_READY;
 }
 
-static const struct kasync_task_ops kt_sum_ops = { .poll = kt_sum_poll };
+KASYNC_TASK_OPS(kt_sum_ops, struct kt_sum, kt_sum_poll, NULL);
 
 /* The state is a copy of @init; kasync_current() names the polled task. */
 static void kt_state_copied(struct kunit *test)
@@ -52,7 +51,7 @@ static void kt_state_copied(struct kunit *test)
 	struct kt_sum s = { .a = { 1, 2, 3, 4, 5, 6, 7, 8 } };
 	struct kasync_task *h;
 
-	h = kasync_spawn(NULL, &kt_sum_ops, &s, sizeof(s), GFP_KERNEL);
+	h = kasync_spawn_typed(NULL, &kt_sum_ops, &s, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	memset(&s, 0, sizeof(s));	/* the task has its own copy */
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 36L);
