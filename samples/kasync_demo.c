@@ -31,10 +31,8 @@ struct worker {
 	unsigned int left;
 };
 
-static enum kasync_poll worker_poll(struct kasync_task *t, void *p)
+static enum kasync_poll worker_poll(struct kasync_task *t, struct worker *w)
 {
-	struct worker *w = p;
-
 	KASYNC_BEGIN(&w->co);
 	for (w->left = yields; w->left; w->left--)
 		KASYNC_YIELD(&w->co);
@@ -42,9 +40,8 @@ static enum kasync_poll worker_poll(struct kasync_task *t, void *p)
 	KASYNC_END(&w->co);
 }
 
-static const struct kasync_task_ops worker_ops = {
-	.poll = worker_poll,
-};
+/* Typed: worker_poll() takes a struct worker, and spawns must pass one. */
+KASYNC_TASK_OPS(worker_ops, struct worker, worker_poll, NULL);
 
 struct coord {
 	struct kasync_co co;
@@ -55,16 +52,15 @@ struct coord {
 	long sum;
 };
 
-static enum kasync_poll coord_poll(struct kasync_task *t, void *p)
+static enum kasync_poll coord_poll(struct kasync_task *t, struct coord *c)
 {
-	struct coord *c = p;
 	struct worker w = {};
 
 	KASYNC_BEGIN(&c->co);
 	for (c->i = 0; c->i < c->n; c->i++) {
 		w.id = c->i;
-		c->handles[c->i] = kasync_spawn(NULL, &worker_ops, &w,
-						sizeof(w), GFP_KERNEL);
+		c->handles[c->i] = kasync_spawn_typed(NULL, &worker_ops, &w,
+						      GFP_KERNEL);
 		if (IS_ERR(c->handles[c->i])) {
 			c->res = PTR_ERR(c->handles[c->i]);
 			c->handles[c->i] = NULL;
@@ -85,9 +81,8 @@ static enum kasync_poll coord_poll(struct kasync_task *t, void *p)
 }
 
 /* Runs once, however the coordinator ended: joins what it did not. */
-static void coord_drop(void *p)
+static void coord_drop(struct coord *c)
 {
-	struct coord *c = p;
 	unsigned int i;
 
 	for (i = 0; i < c->n; i++)
@@ -96,10 +91,7 @@ static void coord_drop(void *p)
 	kfree(c->handles);
 }
 
-static const struct kasync_task_ops coord_ops = {
-	.poll = coord_poll,
-	.drop = coord_drop,
-};
+KASYNC_TASK_OPS(coord_ops, struct coord, coord_poll, coord_drop);
 
 /* A task that waits for an event that never comes, until aborted. */
 static enum kasync_poll parked_poll(struct kasync_task *t, void *p)
@@ -144,7 +136,7 @@ static int __init kasync_demo_init(void)
 		return -ENOMEM;
 
 	t0 = ktime_get_ns();
-	h = kasync_spawn(NULL, &coord_ops, &c, sizeof(c), GFP_KERNEL);
+	h = kasync_spawn_typed(NULL, &coord_ops, &c, GFP_KERNEL);
 	if (IS_ERR(h)) {
 		kfree(c.handles);
 		return PTR_ERR(h);
