@@ -248,7 +248,7 @@ static int fetch_prepare(struct fetch *f, const char *url, size_t n)
 /* --- download-pages-begin --- */
 static int __init download_init(void)
 {
-	struct kasync_task *h[MAX_PAGES];
+	struct kasync_task *h[MAX_PAGES], *t;
 	struct fetch *f;
 	const char *u, *end;
 	long res[MAX_PAGES];
@@ -257,28 +257,26 @@ static int __init download_init(void)
 
 	if (!urls || !*urls || !timeout_ms)
 		return -EINVAL;
-	f = kzalloc(sizeof(*f), GFP_KERNEL);	/* the template state */
-	if (!f)
-		return -ENOMEM;
 	/* One deadline for every fetch: the load takes about timeout_ms. */
 	deadline = kasync_deadline_ns((u64)timeout_ms * NSEC_PER_MSEC);
-	/* Spawn one fetch task per page ... */
+	/* Spawn one fetch task per page, its state built where it runs ... */
 	for (u = urls; *u && n < MAX_PAGES; u = *end ? end + 1 : end) {
 		end = strchrnul(u, ',');
-		memset(f, 0, sizeof(*f));
+		t = kasync_task_alloc(NULL, &fetch_ops, sizeof(*f), GFP_KERNEL);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			break;
+		}
+		f = kasync_task_state(t);	/* zeroed */
 		f->res = &results[n];
 		f->deadline = deadline;
 		err = fetch_prepare(f, u, end - u);
-		if (err)
-			break;
-		h[n] = kasync_spawn(NULL, &fetch_ops, f, sizeof(*f), GFP_KERNEL);
-		if (IS_ERR(h[n])) {
-			err = PTR_ERR(h[n]);
+		if (err) {
+			kasync_task_discard(t);	/* nothing of it ran */
 			break;
 		}
-		n++;
+		h[n++] = kasync_task_start(t);
 	}
-	kfree(f);
 	if (err)
 		pr_err("kasync_download: bad list at \"%s\"\n", u);
 	/* ... and join them all; a fatal signal (insmod killed) stops waiting. */
