@@ -400,7 +400,7 @@ struct kb_producer {
 	struct kasync_chan *tx;		/* a sender reference */
 	unsigned int n;			/* items to send: 0..n-1 */
 	u64 item;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kb_producer_poll(struct kasync_task *t, void *p)
@@ -441,7 +441,7 @@ struct kb_consumer {
 	unsigned int got;
 	u64 sum;
 	u64 item;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kb_consumer_poll(struct kasync_task *t, void *p)

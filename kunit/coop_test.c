@@ -47,7 +47,7 @@ struct kc_hog {
 	unsigned int joined;
 	bool sent;
 	u64 item;
-	int err;
+	long res;
 };
 
 /* One await of @p's kind; it finds its resource ready. */
@@ -76,11 +76,11 @@ static enum kasync_poll kc_step(struct kasync_task *t, void *p)
 	case KC_CHAN:
 		/* A round trip through a channel of our own: two awaits. */
 		if (!s->sent) {
-			r = kasync_chan_send(t, o->ch, &s->tx, &s->item, &s->err);
+			r = kasync_chan_send(t, o->ch, &s->tx, &s->item, &s->res);
 			s->sent = r == KASYNC_READY;
 			return r;
 		}
-		r = kasync_chan_recv(t, o->ch, &s->rx, &s->item, &s->err);
+		r = kasync_chan_recv(t, o->ch, &s->rx, &s->item, &s->res);
 		s->sent = r != KASYNC_READY;
 		return r;
 	case KC_SLEEP:
