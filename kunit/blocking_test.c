@@ -939,6 +939,75 @@ static void kb_cancel_every_await(struct kunit *test)
 	kasync_rt_destroy(rt);
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* Three awaits into res, watched (kt_res_watch()). */
+struct kb_res {
+	struct kasync_co co;
+	struct kasync_blocking b;
+	struct kb_arg *args;		/* [0] waits for release, [1] fails */
+	struct kt_res_log *log;
+	long res;
+};
+
+static enum kasync_poll kb_res_poll(struct kasync_task *t, void *p)
+{
+	struct kb_res *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_blocking(t, &s->b, kb_fn,
+							  &s->args[0], &s->res),
+					  &s->res, s->log, 0));
+	s->log->res[0] = s->res;
+	s->res = KT_RES_UNSET;		/* no function: misuse */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_blocking(t, &s->b, NULL,
+							  &s->args[1], &s->res),
+					  &s->res, s->log, 1));
+	s->log->res[1] = s->res;
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_blocking(t, &s->b, kb_fn,
+							  &s->args[1], &s->res),
+					  &s->res, s->log, 2));
+	s->log->res[2] = s->res;
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_res_ops = { .poll = kb_res_poll };
+
+/*
+ * The await writes its res only when it finishes: untouched while the
+ * function runs, then its return value, a value or a negative errno
+ * alike; -EINVAL for a missing function, which never ran.
+ */
+static void kb_res_convention(struct kunit *test)
+{
+	struct kb_ctx *c = kb_ctx_new(test);
+	struct kb_arg *a = kb_args(test, c, 2);
+	struct kt_res_log log = {};
+	struct kb_res s = { .args = a, .log = &log };
+	struct kasync_task *h;
+
+	a[0].wait = true;
+	a[0].ret = 11;
+	a[1].ret = -EIO;
+	h = kasync_spawn(NULL, &kb_res_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	complete_all(&c->release);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 11L);
+	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, log.res[2], (long)-EIO);
+	KUNIT_EXPECT_GT(test, atomic_read(&log.pending[2]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a[1].ran), 1);
+	if (h) {
+		kasync_abort(h);
+		kasync_join(&h);
+	}
+}
+
 static struct kunit_case kasync_blocking_cases[] = {
 	KUNIT_CASE(kb_sleep_and_mutex),
 	KUNIT_CASE(kb_await_twice),
@@ -950,6 +1019,7 @@ static struct kunit_case kasync_blocking_cases[] = {
 	KUNIT_CASE_SLOW(kb_abort_stress),
 	KUNIT_CASE(kb_misuse),
 	KUNIT_CASE_PARAM(kb_cancel_every_await, kb_cancel_gen_params),
+	KUNIT_CASE(kb_res_convention),
 	{}
 };
 
