@@ -35,7 +35,7 @@ struct counter_conn {
 	struct kasync_timer tm;		/* the limit of the await that waits */
 	ktime_t due;			/* the request's deadline */
 	struct khttp_req req;
-	ssize_t n;
+	long n;
 	int err;
 	int parsed;
 	size_t len;
