@@ -159,7 +159,7 @@ struct kb_out {
 	atomic_t drops;
 	atomic_t taken;		/* the watched await reported READY */
 	int armed_at_drop;	/* 1: the await, 2: the timer */
-	int err;		/* KASYNC_AWAIT_TIMEOUT()'s */
+	long err;		/* KASYNC_AWAIT_TIMEOUT()'s */
 	long res2;		/* @again's result */
 };
 
@@ -175,7 +175,7 @@ struct kb_waiter {
 	struct kb_out *out;
 	bool watched;		/* at the await of @arg */
 	long res;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kb_waiter_body(struct kasync_task *t,
@@ -496,7 +496,7 @@ static void kb_timeout_cancel(struct kunit *test)
 	kasync_blocking_stats(&st0);
 	h = kb_spawn(test, NULL, &s);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, o->err, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, o->err, (long)-ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, o->res2, 6L);
 	KUNIT_EXPECT_EQ(test, o->armed_at_drop, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a[0].done), 0);

@@ -928,7 +928,7 @@ struct kn_idle {
 	struct kasync_sock *ks;
 	atomic_t *timed_out;
 	long n;
-	int err;
+	long err;
 	u8 buf[16];
 };
 

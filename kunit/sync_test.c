@@ -844,7 +844,7 @@ struct ks_victim {
 	atomic_t *pending;	/* polls that returned PENDING */
 	atomic_t *cancel_now;	/* call the *_cancel() function */
 	int *armed_at_drop;
-	int err;		/* the time limit's */
+	long err;		/* the time limit's */
 	long res;		/* the acquire's */
 };
 

@@ -282,7 +282,7 @@ struct ex_impatient {
 	struct kasync_timer tm;
 	struct kasync_mutex *m;
 	long res;		/* the lock's */
-	int err;		/* the time limit's */
+	long err;		/* the time limit's */
 };
 
 static enum kasync_poll ex_impatient_poll(struct kasync_task *t, void *p)

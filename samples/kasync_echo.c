@@ -36,7 +36,7 @@ MODULE_PARM_DESC(send_ms, "drop a connection whose peer has not taken an echo (u
 struct echo_conn {
 	struct kserver_conn c;		/* the socket; first */
 	struct kasync_co co;
-	int err;
+	long err;			/* the time limits' */
 	struct kasync_sock_op op;
 	struct kasync_timer tm;		/* idle_ms, or send_ms: never both */
 	char *buf;			/* only while data is in flight */

@@ -180,7 +180,7 @@ struct visit {
 	struct kasync_sock *ks;		/* to the counter, kept alive */
 	bool fresh;			/* ks was connected for this visit */
 	bool ok;			/* the result */
-	int err;
+	long err;			/* the connect's, a time limit's, or the reply's */
 	long n;				/* the socket awaits' result */
 	size_t len;
 	char buf[160];
@@ -278,7 +278,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 struct http_conn {
 	struct kserver_conn c;		/* first */
 	struct kasync_co co;
-	int err;
+	long err;			/* the time limits' */
 	struct kasync_sock_op op;
 	struct kasync_timer tm;		/* the limit of the await that waits */
 	ktime_t req_due;		/* the request's deadline (request_ms) */
