@@ -994,6 +994,7 @@ static void kb_res_convention(struct kunit *test)
 	h = kasync_spawn(NULL, &kb_res_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
 	complete_all(&c->release);
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
 	KUNIT_EXPECT_EQ(test, log.res[0], 11L);

@@ -1414,6 +1414,7 @@ static void kc_res_convention(struct kunit *test)
 	h = kasync_spawn(NULL, &kc_res_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
 	KUNIT_EXPECT_EQ(test, kasync_chan_try_send(ch, &item), 0);
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 1));
 	tx = ch;

@@ -537,8 +537,12 @@ static enum kasync_poll kg_collector_body(struct kasync_task *t,
 	for (;;) {
 		KASYNC_AWAIT(&s->co, kasync_group_next(t, s->g, &s->gw,
 						       &s->res));
-		/* No member left; or misuse: no member here returns -EINVAL. */
-		if (s->res == -ECHILD || s->res == -EINVAL)
+		/*
+		 * The members here return a value, -EIO or -ECANCELED: any
+		 * other errno is the group's own (-ECHILD at the end) and
+		 * ends the loop, also one that next() should not report.
+		 */
+		if (s->res < 0 && s->res != -EIO && s->res != -ECANCELED)
 			break;
 		n = atomic_read(s->got);
 		if (n < s->max)
@@ -1194,6 +1198,7 @@ static void kg_res_convention(struct kunit *test)
 	h = kasync_spawn(NULL, &kg_res_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
 	atomic_set(&sh->turn, 0);
 	wake_up_all(&sh->wq);
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 1));

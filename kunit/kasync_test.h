@@ -346,4 +346,18 @@ static inline bool kt_res_pending(struct kt_res_log *log, unsigned int step)
 	return kt_wait_for(atomic_read(&log->pending[step]) > 0, 5000);
 }
 
+/*
+ * Wake @h, whose step @step waits, and wait until it was polled again:
+ * a spurious wake, so that the await's later polls are watched too, not
+ * only the one that armed it.  @h is the caller's handle.
+ */
+static inline bool kt_res_spurious(struct kasync_task *h,
+				   struct kt_res_log *log, unsigned int step)
+{
+	int n = atomic_read(&log->pending[step]);
+
+	kasync_wake(h);
+	return kt_wait_for(atomic_read(&log->pending[step]) > n, 5000);
+}
+
 #endif /* _KASYNC_KUNIT_TEST_H */

@@ -1766,6 +1766,7 @@ static void kn_res_convention(struct kunit *test)
 	h = kasync_spawn(NULL, &kn_res_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
 	KUNIT_ASSERT_EQ(test, kn_send_now(srv, "hello", 5, NULL), 5);
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
 	KUNIT_EXPECT_EQ(test, log.res[0], 5L);

@@ -1257,6 +1257,7 @@ static void ks_res_convention(struct kunit *test)
 	h = kasync_spawn(NULL, &ks_res_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 2), 0);
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 3));
 	kasync_notify_one(&p->nf);

@@ -581,6 +581,7 @@ static void kt_res_convention(struct kunit *test)
 	h = kasync_spawn(NULL, &kt_res_to_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
 	atomic_set(&flag, 1);
 	wake_up(&wq);
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
