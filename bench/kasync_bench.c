@@ -400,7 +400,7 @@ struct kb_producer {
 	struct kasync_chan *tx;		/* a sender reference */
 	unsigned int n;			/* items to send: 0..n-1 */
 	u64 item;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kb_producer_poll(struct kasync_task *t, void *p)
@@ -441,7 +441,7 @@ struct kb_consumer {
 	unsigned int got;
 	u64 sum;
 	u64 item;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kb_consumer_poll(struct kasync_task *t, void *p)
@@ -567,6 +567,7 @@ struct kb_locker {
 	struct kasync_co co;
 	struct kasync_sync_wait w;
 	struct kb_kmutex *m;
+	long res;
 	unsigned int i;
 };
 
@@ -576,9 +577,10 @@ static enum kasync_poll kb_locker_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (s->i = 0; s->i < KB_MUTEX_ITERS; s->i++) {
-		KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &s->m->lock, &s->w));
-		if (s->w.err)
-			KASYNC_RETURN(&s->co, t, s->w.err);
+		KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &s->m->lock, &s->w,
+						       &s->res));
+		if (s->res)
+			KASYNC_RETURN(&s->co, t, s->res);
 		s->m->count++;
 		kasync_mutex_unlock(&s->m->lock);
 	}

@@ -391,7 +391,7 @@ long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout);
 long kasync_join_killable(struct kasync_task **handle);
 void kasync_detach(struct kasync_task **handle);
 enum kasync_poll kasync_join_poll(struct kasync_task *self,
-				  struct kasync_task **handle, long *result);
+				  struct kasync_task **handle, long *res);
 
 void kasync_cleanup_add(struct kasync_task *task, struct kasync_cleanup *c);
 void kasync_cleanup_del(struct kasync_task *task, struct kasync_cleanup *c);

@@ -278,7 +278,8 @@ static int kasync_blocking_submit(struct kasync_task *task,
  * @discard: optional; if the await is abandoned, called once with @arg and
  *	@fn's return value (-ECANCELED if @fn never ran) instead of the
  *	result reaching the task.  Must not sleep.
- * @result: where the result goes when this reports %KASYNC_READY
+ * @res: the result, set only when this reports %KASYNC_READY: @fn's
+ *	return value, or kasync's error if @fn was not queued (below)
  * @owner: module whose code @fn and @discard are; its unload waits for
  *	the job
  *
@@ -290,7 +291,7 @@ static int kasync_blocking_submit(struct kasync_task *task,
  * The pool runs at most blocking_max_active functions at once (per NUMA
  * node on 6.9+ kernels, which split the bound between nodes); further jobs
  * wait in FIFO order.  When @fn returned, the task is woken and the next
- * poll reports %KASYNC_READY with *@result set and @b unarmed.
+ * poll reports %KASYNC_READY with *@res set and @b unarmed.
  *
  * Abandoning the await (kasync_blocking_cancel(), kasync_abort(), or the
  * task ending) never waits for @fn: if it has not started it never runs;
@@ -298,28 +299,29 @@ static int kasync_blocking_submit(struct kasync_task *task,
  * @discard, if set, gets @arg.
  *
  * Context: the task's poll function; does not sleep.
- * Return: %KASYNC_PENDING while the job is in flight; %KASYNC_READY with
- * *@result set to @fn's return value, or to -ENOMEM (the job could not
- * be allocated), -ESHUTDOWN (@owner is being unloaded) or -EINVAL (%NULL
- * @task, @b or @fn, or @b armed by another task); then @fn did not run
- * and @discard is not called.  Only %KASYNC_READY (nothing written) for a
- * %NULL @result.
+ * Return: %KASYNC_PENDING while the job is in flight (*@res untouched);
+ * %KASYNC_READY with *@res set to @fn's return value, or to -ENOMEM (the
+ * job could not be allocated), -ESHUTDOWN (@owner is being unloaded) or
+ * -EINVAL (%NULL @task, @b or @fn, or @b armed by another task); then @fn
+ * did not run and @discard is not called.  @fn's own result shares the
+ * range: one that returns those errnos cannot be told from them.  Only
+ * %KASYNC_READY (nothing written) for a %NULL @res.
  */
 enum kasync_poll __kasync_blocking(struct kasync_task *task,
 				   struct kasync_blocking *b,
 				   long (*fn)(void *arg), void *arg,
 				   void (*discard)(void *arg, long res),
-				   long *result, struct module *owner)
+				   long *res, struct module *owner)
 {
 	struct kasync_blocking_job *job;
 	int err;
 
-	if (!task || !b || !fn || !result ||
+	if (!task || !b || !fn || !res ||
 	    (b->job && b->job->task != task)) {
 		pr_err_once("kasync: %s() with a NULL argument or another task's await\n",
 			    __func__);
-		if (result)
-			*result = -EINVAL;
+		if (res)
+			*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	job = b->job;
@@ -327,14 +329,14 @@ enum kasync_poll __kasync_blocking(struct kasync_task *task,
 		err = kasync_blocking_submit(task, b, fn, arg, discard, owner);
 		if (!err)
 			return KASYNC_PENDING;
-		*result = err;
+		*res = err;
 		return KASYNC_READY;
 	}
 	/* Rule B3: pairs with the worker's cmpxchg setting DONE. */
 	if (atomic_read_acquire(&job->state) != KB_DONE)
 		return KASYNC_PENDING;
 	/* Rule B2: DONE, the job is ours. */
-	*result = job->result;
+	*res = job->result;
 	kasync_cleanup_del(task, &b->cleanup);
 	b->job = NULL;
 	kasync_blocking_free(job);

@@ -310,13 +310,13 @@ static void kc_recv_cleanup(struct kasync_cleanup *c)
 
 /*
  * The checks of a task's send or receive (@fn: its cleanup hook); false
- * (misuse reported, *@err set if there is one) ends the await.
+ * (misuse reported, *@res set if there is one) ends the await.
  */
 static bool kc_await_ok(struct kasync_task *task, struct kasync_chan *ch,
-			struct kasync_chan_wait *w, const void *item, int *err,
+			struct kasync_chan_wait *w, const void *item, long *res,
 			void (*fn)(struct kasync_cleanup *c))
 {
-	if (!task || !ch || !w || !item || !err) {
+	if (!task || !ch || !w || !item || !res) {
 		kc_misuse("NULL argument");
 		goto inval;
 	}
@@ -327,8 +327,8 @@ static bool kc_await_ok(struct kasync_task *task, struct kasync_chan *ch,
 	return true;
 
 inval:
-	if (err)
-		*err = -EINVAL;
+	if (res)
+		*res = -EINVAL;
 	return false;
 }
 
@@ -520,12 +520,12 @@ EXPORT_SYMBOL_GPL(kasync_chan_rx_drop);
 static enum kasync_poll kc_send_await(struct kasync_task *task,
 				      struct kasync_chan *ch,
 				      struct kasync_chan_wait *w, const void *item,
-				      int *err)
+				      long *res)
 {
 	unsigned long flags;
 	int ret;
 
-	if (!kc_await_ok(task, ch, w, item, err, kc_send_cleanup))
+	if (!kc_await_ok(task, ch, w, item, res, kc_send_cleanup))
 		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
@@ -534,14 +534,14 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 			spin_unlock_irqrestore(&ch->lock, flags);
 			return KASYNC_PENDING;	/* not granted yet */
 		}
-		*err = kc_send_granted(ch, w, item);
+		*res = kc_send_granted(ch, w, item);
 		kc_unarm_put(task, ch, w, flags);
 		return KASYNC_READY;
 	}
 	ret = kc_send_now(ch, item);
 	if (ret != -EAGAIN) {
 		spin_unlock_irqrestore(&ch->lock, flags);
-		*err = ret;
+		*res = ret;
 		return KASYNC_READY;
 	}
 	/* Chan rule C1: queued in the section that found no slot. */
@@ -558,9 +558,9 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
  * @w: a &struct kasync_chan_wait in the task's state
  * @item: the item, @item_size bytes; copied when the send completes, so
  *	it must stay valid (in the task's state) until then
- * @err: set when this reports %KASYNC_READY: 0 if the item was sent (the
- *	channel owns it now), -EPIPE if the receiver is gone (the item is
- *	still the caller's), -EINVAL on misuse
+ * @res: the result, set only when this reports %KASYNC_READY: 0 if the
+ *	item was sent (the channel owns it now), -EPIPE if the receiver is
+ *	gone (the item is still the caller's), -EINVAL on misuse
  *
  * For KASYNC_AWAIT().  Sends at once if a slot is free and no sender is
  * queued; else queues @w behind the other blocked senders (FIFO) and
@@ -570,14 +570,15 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
  * memory is freed and a slot it was granted goes to the next sender.
  *
  * Context: @task's poll function; takes the channel's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ * Return: %KASYNC_READY with *@res set, or %KASYNC_PENDING (*@res
+ * untouched).
  */
 enum kasync_poll kasync_chan_send(struct kasync_task *task,
 				  struct kasync_chan *ch,
 				  struct kasync_chan_wait *w, const void *item,
-				  int *err)
+				  long *res)
 {
-	return kasync_coop(task, kc_send_await(task, ch, w, item, err));
+	return kasync_coop(task, kc_send_await(task, ch, w, item, res));
 }
 EXPORT_SYMBOL_GPL(kasync_chan_send);
 
@@ -702,12 +703,12 @@ static int kc_recv_now(struct kasync_chan *ch, void *item)
 static enum kasync_poll kc_recv_await(struct kasync_task *task,
 				      struct kasync_chan *ch,
 				      struct kasync_chan_wait *w, void *item,
-				      int *err)
+				      long *res)
 {
 	unsigned long flags;
 	int ret;
 
-	if (!kc_await_ok(task, ch, w, item, err, kc_recv_cleanup))
+	if (!kc_await_ok(task, ch, w, item, res, kc_recv_cleanup))
 		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
@@ -720,7 +721,7 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
 		if (ch->rxw) {
 			kc_misuse("a second receiver");
 			spin_unlock_irqrestore(&ch->lock, flags);
-			*err = -EINVAL;
+			*res = -EINVAL;
 			return KASYNC_READY;
 		}
 		/* Chan rule C1: registered in the section that found none. */
@@ -729,7 +730,7 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return KASYNC_PENDING;
 	}
-	*err = ret;
+	*res = ret;
 	if (!w->armed) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return KASYNC_READY;
@@ -746,9 +747,9 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
  * @ch: the channel
  * @w: a &struct kasync_chan_wait in the task's state
  * @item: where the item is copied, @item_size bytes
- * @err: set when this reports %KASYNC_READY: 0 with an item in @item;
- *	-EPIPE once the channel is empty and every sender is gone; -EINVAL
- *	on misuse (a second receiving task, a dropped receiver)
+ * @res: the result, set only when this reports %KASYNC_READY: 0 with an
+ *	item in @item; -EPIPE once the channel is empty and every sender is
+ *	gone; -EINVAL on misuse (a second receiving task, a dropped receiver)
  *
  * For KASYNC_AWAIT().  Items come in the order they were sent; the items
  * of one sender in the order it sent them.  While the channel is empty,
@@ -757,14 +758,15 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
  * so aborting the task, or kasync_chan_recv_cancel(), loses no item.
  *
  * Context: @task's poll function; takes the channel's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ * Return: %KASYNC_READY with *@res set, or %KASYNC_PENDING (*@res
+ * untouched).
  */
 enum kasync_poll kasync_chan_recv(struct kasync_task *task,
 				  struct kasync_chan *ch,
 				  struct kasync_chan_wait *w, void *item,
-				  int *err)
+				  long *res)
 {
-	return kasync_coop(task, kc_recv_await(task, ch, w, item, err));
+	return kasync_coop(task, kc_recv_await(task, ch, w, item, res));
 }
 EXPORT_SYMBOL_GPL(kasync_chan_recv);
 
@@ -964,23 +966,24 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_sender_drop);
  * @os: the oneshot
  * @w: a &struct kasync_chan_wait in the task's state
  * @item: where the value is copied, @item_size bytes
- * @err: set when this reports %KASYNC_READY: 0 with the value in @item;
- *	-EPIPE if the sender was dropped without sending, or the value was
- *	already received; -EINVAL on misuse
+ * @res: the result, set only when this reports %KASYNC_READY: 0 with the
+ *	value in @item; -EPIPE if the sender was dropped without sending, or
+ *	the value was already received; -EINVAL on misuse
  *
  * For KASYNC_AWAIT().  The value is copied only by the poll that reports
  * it, so aborting the task or kasync_oneshot_recv_cancel() leaves it in
  * the oneshot (for a later receive, or for drop_item).
  *
  * Context: @task's poll function; takes the oneshot's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set, or %KASYNC_PENDING.
+ * Return: %KASYNC_READY with *@res set, or %KASYNC_PENDING (*@res
+ * untouched).
  */
 enum kasync_poll kasync_oneshot_recv(struct kasync_task *task,
 				     struct kasync_oneshot *os,
 				     struct kasync_chan_wait *w, void *item,
-				     int *err)
+				     long *res)
 {
-	return kasync_chan_recv(task, os_chan(os), w, item, err);
+	return kasync_chan_recv(task, os_chan(os), w, item, res);
 }
 EXPORT_SYMBOL_GPL(kasync_oneshot_recv);
 

@@ -450,16 +450,16 @@ static bool kasync_group_misuse(struct kasync_task *self,
 /* kasync_group_next() without the cooperative budget. */
 static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 					       struct kasync_group *g,
-					       struct kasync_group_wait *w, long *result,
-					       int *err)
+					       struct kasync_group_wait *w,
+					       long *res)
 {
 	struct kasync_member *m;
 	unsigned long flags;
 	bool armed;
 
-	if (kasync_group_misuse(self, g, w, "kasync_group_next") || !result || !err) {
-		if (err)
-			*err = -EINVAL;
+	if (kasync_group_misuse(self, g, w, "kasync_group_next") || !res) {
+		if (res)
+			*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	spin_lock_irqsave(&g->lock, flags);
@@ -477,11 +477,10 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 
 	kasync_group_wait_cancel(self, w);
 	if (!m) {
-		*err = -ENOENT;
+		*res = -ECHILD;		/* as waitpid() without children */
 		return KASYNC_READY;
 	}
-	*result = m->result;	/* L: written before the drop's unlock */
-	*err = 0;
+	*res = m->result;	/* L: written before the drop's unlock */
 	kasync_task_put(kasync_member_task(m));
 	return KASYNC_READY;
 }
@@ -491,26 +490,31 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
  * @self: the task being polled
  * @g: the group
  * @w: a &struct kasync_group_wait in @self's state
- * @result: where the result goes: the member's kasync_set_result() value,
- *	or -ECANCELED if it was cancelled
- * @err: 0 when *@result was set; -ENOENT when the group has no member
- *	left (nothing running, every result collected); -EINVAL on misuse
+ * @res: the result, set only when this reports %KASYNC_READY: the next
+ *	member's result (its kasync_set_result() value, or -ECANCELED if it
+ *	was cancelled); -ECHILD when the group has no member left (nothing
+ *	running, every result collected); -EINVAL on misuse
  *
  * For KASYNC_AWAIT().  Results come in order of completion, each once.
  * While pending, @self is registered with @g (holding a reference on it)
  * and woken when a member finishes; aborting @self unregisters it through
  * a cleanup hook, and a result not yet handed out stays with the group.
  *
+ * A member's result and kasync's errors share *@res, as a task's result
+ * and -ECANCELED share kasync_join()'s return value: a member that
+ * returns -ECHILD cannot be told from the end of the group, nor one that
+ * returns -ECANCELED from a cancelled one.  Members whose awaiter must
+ * tell them apart do not return those errnos.
+ *
  * Context: @self's poll function; takes the group's lock (irq-safe).
- * Return: %KASYNC_READY with *@err set (misuse included); %KASYNC_PENDING
- * while members run and no result is waiting.
+ * Return: %KASYNC_READY with *@res set (misuse included); %KASYNC_PENDING
+ * while members run and no result is waiting, *@res untouched.
  */
 enum kasync_poll kasync_group_next(struct kasync_task *self,
 				   struct kasync_group *g,
-				   struct kasync_group_wait *w, long *result,
-				   int *err)
+				   struct kasync_group_wait *w, long *res)
 {
-	return kasync_coop(self, kasync_group_next_once(self, g, w, result, err));
+	return kasync_coop(self, kasync_group_next_once(self, g, w, res));
 }
 EXPORT_SYMBOL_GPL(kasync_group_next);
 
@@ -537,29 +541,30 @@ static long kasync_group_drain(struct kasync_group *g, long err)
  * @self: the task being polled
  * @g: the group
  * @w: a &struct kasync_group_wait in @self's state
- * @first_error: the first negative result in order of completion among
- *	the results this await collected, or 0
+ * @res: the result, set only when this reports %KASYNC_READY: the first
+ *	negative result in order of completion among the results this
+ *	await collected, or 0; -EINVAL on misuse
  *
  * For KASYNC_AWAIT().  Collects and discards results as members finish,
  * until none is running; members spawned meanwhile are awaited too.  The
  * results already collected are not returned if @self is aborted.
  *
  * Context: @self's poll function; takes the group's lock (irq-safe).
- * Return: %KASYNC_READY with *@first_error set once no member runs (at
- * once for an empty group; also on misuse, with -EINVAL);
- * %KASYNC_PENDING otherwise.
+ * Return: %KASYNC_READY with *@res set once no member runs (at once for
+ * an empty group; also on misuse, with -EINVAL); %KASYNC_PENDING
+ * otherwise, *@res untouched.
  */
 enum kasync_poll kasync_group_join_all(struct kasync_task *self,
 				       struct kasync_group *g,
 				       struct kasync_group_wait *w,
-				       long *first_error)
+				       long *res)
 {
 	unsigned long flags;
 	bool armed = false, running;
 
-	if (kasync_group_misuse(self, g, w, __func__) || !first_error) {
-		if (first_error)
-			*first_error = -EINVAL;
+	if (kasync_group_misuse(self, g, w, __func__) || !res) {
+		if (res)
+			*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	w->err = kasync_group_drain(g, w->err);
@@ -575,7 +580,7 @@ enum kasync_poll kasync_group_join_all(struct kasync_task *self,
 	if (running)
 		return KASYNC_PENDING;
 	/* Members that finished after the drain above and before the check. */
-	*first_error = kasync_group_drain(g, w->err);
+	*res = kasync_group_drain(g, w->err);
 	kasync_group_wait_cancel(self, w);	/* also resets w->err */
 	return KASYNC_READY;
 }
@@ -679,7 +684,7 @@ EXPORT_SYMBOL_GPL(kasync_group_wait);
  * (collected or not yet filed) and drops the creator's reference.  Does
  * not wait: members finish in their workers, and the last one's drop
  * frees the group.  A task still awaiting the group (next or join_all)
- * keeps it alive and gets -ENOENT / its first error once the members are
+ * keeps it alive and gets -ECHILD / its first error once the members are
  * gone; it must not await it again.
  *
  * Context: any (a drop callback included); does not sleep.

@@ -401,7 +401,6 @@ static struct kasync_sock *ks_wrap(struct socket *sock,
  * @family: %AF_INET or %AF_INET6
  * @type: %SOCK_STREAM (TCP) or %SOCK_DGRAM (UDP)
  * @protocol: 0, or %IPPROTO_TCP / %IPPROTO_UDP matching @type
- * @out: where the new socket goes
  *
  * Creates a kernel socket in @net and installs kasync's callbacks.  Like
  * a user-space socket, it holds a reference on @net until the kernel
@@ -413,39 +412,34 @@ static struct kasync_sock *ks_wrap(struct socket *sock,
  * allocate with %GFP_ATOMIC, so that awaits never sleep in reclaim.
  *
  * Context: process context; may sleep.
- * Return: 0 with *@out set; -EINVAL for a %NULL @out; -EAFNOSUPPORT for
- * another family; -ESOCKTNOSUPPORT for another type; -EPROTONOSUPPORT
- * for another protocol; -ESHUTDOWN if @net is being dismantled; -ENOMEM;
- * or an error of sock_create_kern().
+ * Return: the socket, or an ERR_PTR(): -EAFNOSUPPORT for another family;
+ * -ESOCKTNOSUPPORT for another type; -EPROTONOSUPPORT for another
+ * protocol; -ESHUTDOWN if @net is being dismantled; -ENOMEM; or an error
+ * of sock_create_kern().
  */
-int kasync_sock_create(struct net *net, int family, int type, int protocol,
-		       struct kasync_sock **out)
+struct kasync_sock *kasync_sock_create(struct net *net, int family, int type,
+				       int protocol)
 {
 	struct kasync_sock *ks;
 	struct socket *sock;
 	int err;
 
 	might_sleep();
-	if (!out) {
-		pr_err_once("kasync: %s() without a result pointer\n", __func__);
-		return -EINVAL;
-	}
-	*out = NULL;
 	if (family != AF_INET && family != AF_INET6)
-		return -EAFNOSUPPORT;
+		return ERR_PTR(-EAFNOSUPPORT);
 	if (type == SOCK_STREAM && (!protocol || protocol == IPPROTO_TCP))
 		protocol = IPPROTO_TCP;
 	else if (type == SOCK_DGRAM && (!protocol || protocol == IPPROTO_UDP))
 		protocol = IPPROTO_UDP;
 	else if (type == SOCK_STREAM || type == SOCK_DGRAM)
-		return -EPROTONOSUPPORT;
+		return ERR_PTR(-EPROTONOSUPPORT);
 	else
-		return -ESOCKTNOSUPPORT;
+		return ERR_PTR(-ESOCKTNOSUPPORT);
 
 	/* Ours until the socket holds its own: not one being dismantled. */
 	net = maybe_get_net(net ?: &init_net);
 	if (!net)
-		return -ESHUTDOWN;
+		return ERR_PTR(-ESHUTDOWN);
 	err = sock_create_kern(net, family, type, protocol, &sock);
 	if (err)
 		goto put_net;
@@ -454,15 +448,14 @@ int kasync_sock_create(struct net *net, int family, int type, int protocol,
 	ks = ks_wrap(sock, NULL, &err);
 	if (!ks)
 		goto release;
-	*out = ks;
 	put_net(net);
-	return 0;
+	return ks;
 
 release:
 	sock_release(sock);
 put_net:
 	put_net(net);
-	return err;
+	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_create);
 
@@ -910,32 +903,27 @@ static bool ks_args_ok(struct kasync_task *t, struct kasync_sock *ks,
 /*
  * The body of the data awaits (recv, recvfrom, send, send_all, sendto):
  * check the arguments, @bad being the await's own check; a send of
- * nothing finishes at once (an empty datagram is sent); else drive @a and
- * report its result in *@ret.
+ * nothing finishes at once (an empty datagram is sent); else drive @a,
+ * which sets *@res only when it reports READY.
  */
 static enum kasync_poll ks_await_io(struct kasync_task *t,
 				    struct kasync_sock *ks,
 				    struct kasync_sock_op *op,
 				    const struct ks_args *a, bool bad,
-				    ssize_t *ret, const char *fn)
+				    long *res, const char *fn)
 {
-	long res = 0;
-
-	if (ks_bad(ret, fn))
+	if (ks_bad(res, fn))
 		return KASYNC_READY;
 	if (!ks_args_ok(t, ks, op, a->buf, fn) || bad) {
-		*ret = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	if (!a->len && (a->kind == KS_SEND || a->kind == KS_SEND_ALL)) {
 		op->done = 0;	/* as ks_drive() starts it */
-		*ret = 0;
+		*res = 0;
 		return KASYNC_READY;
 	}
-	if (ks_drive(t, ks, op, a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*ret = res;
-	return KASYNC_READY;
+	return ks_drive(t, ks, op, a, res);
 }
 
 /**
@@ -945,7 +933,8 @@ static enum kasync_poll ks_await_io(struct kasync_task *t,
  * @op: the operation's state, in the task's state
  * @newks: where the accepted connection goes; the task owns it and must
  *	kasync_sock_close() it
- * @err: 0 once *@newks is set, or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: 0 once
+ *	*@newks is set, or -errno
  *
  * For KASYNC_AWAIT().  Every accepting task is woken for a new connection
  * (no exclusive wake-ups); one of them gets it, the others wait again.
@@ -955,32 +944,29 @@ static enum kasync_poll ks_await_io(struct kasync_task *t,
  *
  * Context: the task's poll function; may sleep briefly (socket lock,
  * %GFP_KERNEL allocation of the new socket).
- * Return: %KASYNC_READY with *@err set: 0; -EINVAL for a %NULL argument
+ * Return: %KASYNC_READY with *@res set: 0; -EINVAL for a %NULL argument
  * or a socket that is not listening (also after kasync_sock_shutdown()
- * with %SHUT_RD); -ENOMEM; or an error of accept(2).  %KASYNC_PENDING otherwise.
+ * with %SHUT_RD); -EOPNOTSUPP for a UDP socket; -ENOMEM; or an error of
+ * accept(2).  %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_accept(struct kasync_task *task,
 				    struct kasync_sock *ks,
 				    struct kasync_sock_op *op,
-				    struct kasync_sock **newks, int *err)
+				    struct kasync_sock **newks, long *res)
 {
 	struct ks_args a = { .kind = KS_ACCEPT, .newks = newks };
-	long res = 0;
 
-	if (ks_bad(err, __func__))
+	if (ks_bad(res, __func__))
 		return KASYNC_READY;
 	if (!ks_args_ok(task, ks, op, newks, __func__)) {
-		*err = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	if (ks->sock->type != SOCK_STREAM) {
-		*err = -EOPNOTSUPP;
+		*res = -EOPNOTSUPP;
 		return KASYNC_READY;
 	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*err = res;
-	return KASYNC_READY;
+	return ks_drive(task, ks, op, &a, res);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_accept);
 
@@ -1002,7 +988,8 @@ static void ks_connect_dissolve(struct kasync_sock *ks)
  * @addrlen: its length
  * @timeout_ns: time limit from the first poll; 0 for none (TCP's own SYN
  *	retries still end in -ETIMEDOUT after about two minutes)
- * @err: 0 once connected, or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: 0 once
+ *	connected, or -errno
  *
  * For KASYNC_AWAIT().  When the time limit runs out, the attempt is
  * abandoned (as connect(2) with %AF_UNSPEC does): the socket can connect
@@ -1010,34 +997,32 @@ static void ks_connect_dissolve(struct kasync_sock *ks)
  * nothing queued; closing the socket then ends the attempt.
  *
  * Context: the task's poll function; may sleep briefly (socket lock).
- * Return: %KASYNC_READY with *@err set: 0; -ETIMEDOUT (the time limit or
+ * Return: %KASYNC_READY with *@res set: 0; -ETIMEDOUT (the time limit or
  * TCP's retries ran out); -ECONNREFUSED; -ENETUNREACH, -EHOSTUNREACH;
  * -EISCONN; -EINVAL for a %NULL argument or a bad @addrlen; or another
- * error of connect(2).  %KASYNC_PENDING otherwise.
+ * error of connect(2).  %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 				     struct kasync_sock *ks,
 				     struct kasync_sock_connect *c,
 				     const struct sockaddr *addr, int addrlen,
-				     u64 timeout_ns, int *err)
+				     u64 timeout_ns, long *res)
 {
 	struct ks_args a = {
 		.kind = KS_CONNECT,
 		.addr = (struct sockaddr *)addr,
 		.addrlen = addrlen,
 	};
-	long res = 0;
 
-	if (ks_bad(err, __func__))
+	if (ks_bad(res, __func__))
 		return KASYNC_READY;
 	if (ks_bad(c, __func__) || !ks_args_ok(task, ks, &c->op, addr, __func__) ||
 	    !ks_addr_ok(addr, addrlen)) {
-		*err = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
-	if (ks_drive(task, ks, &c->op, &a, &res) == KASYNC_READY) {
+	if (ks_drive(task, ks, &c->op, &a, res) == KASYNC_READY) {
 		kasync_timer_cancel(task, &c->tm);
-		*err = res;
 		return KASYNC_READY;
 	}
 	/* The first poll that has to wait starts the clock. */
@@ -1050,7 +1035,7 @@ enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 	if (!kasync_timer_expired(&c->tm))
 		return KASYNC_PENDING;
 	kasync_sock_connect_cancel(task, ks, c);
-	*err = -ETIMEDOUT;
+	*res = -ETIMEDOUT;
 	return KASYNC_READY;
 }
 EXPORT_SYMBOL_GPL(kasync_sock_connect);
@@ -1062,28 +1047,28 @@ EXPORT_SYMBOL_GPL(kasync_sock_connect);
  * @op: the operation's state, in the task's state
  * @buf: where the data goes; at least @len bytes, until the await ends
  * @len: the most to receive; more than 2 GiB is received in parts
- * @ret: bytes received (1 to @len), 0 at end of stream (the peer shut
- *	down its sending side, or this side was shut down for reading),
- *	or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: bytes
+ *	received (1 to @len), 0 at end of stream (the peer shut down its
+ *	sending side, or this side was shut down for reading), or -errno
  *
  * For KASYNC_AWAIT().  Finishes as soon as some data is there.  For UDP,
  * receives one datagram (the rest of a longer one is dropped).
  * Aborting the task leaves nothing queued.
  *
  * Context: the task's poll function; may sleep briefly (socket lock).
- * Return: %KASYNC_READY with *@ret set, errors being -ECONNRESET (the
+ * Return: %KASYNC_READY with *@res set, errors being -ECONNRESET (the
  * peer reset the connection), -ETIMEDOUT (TCP gave up retransmitting),
  * -ENOTCONN, -EINVAL for a %NULL argument or a @len of 0, or another
- * error of recvmsg(2); %KASYNC_PENDING otherwise.
+ * error of recvmsg(2); %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_recv(struct kasync_task *task,
 				  struct kasync_sock *ks,
 				  struct kasync_sock_op *op, void *buf,
-				  size_t len, ssize_t *ret)
+				  size_t len, long *res)
 {
 	struct ks_args a = { .kind = KS_RECV, .buf = buf, .len = len };
 
-	return ks_await_io(task, ks, op, &a, !len, ret, __func__);
+	return ks_await_io(task, ks, op, &a, !len, res, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_recv);
 
@@ -1092,7 +1077,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_recv);
  * @task: the task being polled
  * @ks: the socket
  * @op: the operation's state, in the task's state
- * @err: 0 once a receive would not block, or -EINVAL
+ * @res: the result, set only when this reports %KASYNC_READY: 0 once a
+ *	receive would not block, or -EINVAL
  *
  * For KASYNC_AWAIT().  Finishes when data, the peer's EOF or an error is
  * there (what poll(2) reports as readable), so that the receive that
@@ -1103,26 +1089,22 @@ EXPORT_SYMBOL_GPL(kasync_sock_recv);
  * Aborting the task leaves nothing queued.
  *
  * Context: the task's poll function.
- * Return: %KASYNC_READY with *@err set: 0, or -EINVAL for a %NULL
- * argument; %KASYNC_PENDING otherwise.
+ * Return: %KASYNC_READY with *@res set: 0, or -EINVAL for a %NULL
+ * argument; %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_readable(struct kasync_task *task,
 				      struct kasync_sock *ks,
-				      struct kasync_sock_op *op, int *err)
+				      struct kasync_sock_op *op, long *res)
 {
 	struct ks_args a = { .kind = KS_READABLE };
-	long res = 0;
 
-	if (ks_bad(err, __func__))
+	if (ks_bad(res, __func__))
 		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, err, __func__)) {
-		*err = -EINVAL;
+	if (!ks_args_ok(task, ks, op, res, __func__)) {
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
-	if (ks_drive(task, ks, op, &a, &res) == KASYNC_PENDING)
-		return KASYNC_PENDING;
-	*err = res;
-	return KASYNC_READY;
+	return ks_drive(task, ks, op, &a, res);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_readable);
 
@@ -1134,22 +1116,23 @@ EXPORT_SYMBOL_GPL(kasync_sock_readable);
  * @buf: where the datagram goes, until the await ends
  * @len: its size; the rest of a longer datagram is dropped
  * @from: where the sender's address goes, or %NULL
- * @ret: bytes received, or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: bytes
+ *	received, or -errno
  *
  * For KASYNC_AWAIT().  Aborting the task leaves nothing queued.
  *
  * Context: the task's poll function; may sleep briefly.
- * Return: %KASYNC_READY with *@ret set, errors being -ECONNREFUSED (an
+ * Return: %KASYNC_READY with *@res set, errors being -ECONNREFUSED (an
  * ICMP error for an earlier datagram of a connected socket), -EINVAL for
  * a %NULL argument or a @len of 0, or another error of recvfrom(2);
- * %KASYNC_PENDING otherwise.
+ * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_recvfrom(struct kasync_task *task,
 				      struct kasync_sock *ks,
 				      struct kasync_sock_op *op, void *buf,
 				      size_t len,
 				      struct sockaddr_storage *from,
-				      ssize_t *ret)
+				      long *res)
 {
 	struct ks_args a = {
 		.kind = KS_RECVFROM,
@@ -1158,7 +1141,7 @@ enum kasync_poll kasync_sock_recvfrom(struct kasync_task *task,
 		.addr = (struct sockaddr *)from,
 	};
 
-	return ks_await_io(task, ks, op, &a, !len, ret, __func__);
+	return ks_await_io(task, ks, op, &a, !len, res, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_recvfrom);
 
@@ -1169,26 +1152,27 @@ EXPORT_SYMBOL_GPL(kasync_sock_recvfrom);
  * @op: the operation's state, in the task's state
  * @buf: the data; stays untouched until the await ends
  * @len: its length; 0 finishes at once
- * @ret: bytes sent (1 to @len: as much as fitted), or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: bytes sent
+ *	(1 to @len: as much as fitted; 0 for a @len of 0), or -errno
  *
  * For KASYNC_AWAIT().  Waits until the socket has send space (the peer
  * reading and acknowledging is what frees it: backpressure), then sends
  * what fits.  Aborting the task leaves nothing queued.
  *
  * Context: the task's poll function; may sleep briefly.
- * Return: %KASYNC_READY with *@ret set, errors being -EPIPE (this side
+ * Return: %KASYNC_READY with *@res set, errors being -EPIPE (this side
  * was shut down for writing, or the connection is gone), -ECONNRESET,
  * -ETIMEDOUT, -ENOTCONN, -EINVAL for a %NULL argument, or another error
- * of sendmsg(2); %KASYNC_PENDING otherwise.
+ * of sendmsg(2); %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_send(struct kasync_task *task,
 				  struct kasync_sock *ks,
 				  struct kasync_sock_op *op, const void *buf,
-				  size_t len, ssize_t *ret)
+				  size_t len, long *res)
 {
 	struct ks_args a = { .kind = KS_SEND, .buf = (void *)buf, .len = len };
 
-	return ks_await_io(task, ks, op, &a, false, ret, __func__);
+	return ks_await_io(task, ks, op, &a, false, res, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_send);
 
@@ -1200,7 +1184,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_send);
  *	bytes sent so far, and after an error how many went out
  * @buf: the data; stays untouched until the await ends
  * @len: its length; 0 finishes at once
- * @ret: @len once everything was sent, or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: @len once
+ *	everything was sent, or -errno (@op->done tells how much went out)
  *
  * For KASYNC_AWAIT().  Sends as much as fits, waits for send space, and
  * so on until all of @buf is queued on the socket (not necessarily
@@ -1208,14 +1193,14 @@ EXPORT_SYMBOL_GPL(kasync_sock_send);
  * part of the data may have been sent.
  *
  * Context: the task's poll function; may sleep briefly.
- * Return: %KASYNC_READY with *@ret set, errors as for kasync_sock_send();
- * %KASYNC_PENDING otherwise.
+ * Return: %KASYNC_READY with *@res set, errors as for kasync_sock_send();
+ * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_send_all(struct kasync_task *task,
 				      struct kasync_sock *ks,
 				      struct kasync_sock_op *op,
 				      const void *buf, size_t len,
-				      ssize_t *ret)
+				      long *res)
 {
 	struct ks_args a = {
 		.kind = KS_SEND_ALL,
@@ -1223,7 +1208,7 @@ enum kasync_poll kasync_sock_send_all(struct kasync_task *task,
 		.len = len,
 	};
 
-	return ks_await_io(task, ks, op, &a, false, ret, __func__);
+	return ks_await_io(task, ks, op, &a, false, res, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_send_all);
 
@@ -1237,23 +1222,24 @@ EXPORT_SYMBOL_GPL(kasync_sock_send_all);
  * @to: the destination, or %NULL for a connected socket's peer; read on
  *	every poll until the await ends
  * @tolen: its length
- * @ret: @len once sent, or -errno
+ * @res: the result, set only when this reports %KASYNC_READY: @len once
+ *	sent, or -errno
  *
  * For KASYNC_AWAIT().  Waits only while the socket's send buffer is full.
  * Aborting the task leaves nothing queued.
  *
  * Context: the task's poll function; may sleep briefly.
- * Return: %KASYNC_READY with *@ret set, errors being -EMSGSIZE,
+ * Return: %KASYNC_READY with *@res set, errors being -EMSGSIZE,
  * -ENETUNREACH, -EDESTADDRREQ (no @to and not connected), -ENOBUFS,
  * -EINVAL for a %NULL argument or a bad @tolen, or another error of
- * sendto(2); %KASYNC_PENDING otherwise.
+ * sendto(2); %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_sendto(struct kasync_task *task,
 				    struct kasync_sock *ks,
 				    struct kasync_sock_op *op,
 				    const void *buf, size_t len,
 				    const struct sockaddr *to, int tolen,
-				    ssize_t *ret)
+				    long *res)
 {
 	struct ks_args a = {
 		.kind = KS_SENDTO,
@@ -1264,7 +1250,7 @@ enum kasync_poll kasync_sock_sendto(struct kasync_task *task,
 	};
 
 	return ks_await_io(task, ks, op, &a, to && !ks_addr_ok(to, tolen),
-			   ret, __func__);
+			   res, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_sendto);
 

@@ -30,7 +30,6 @@
  *     cleanup   P
  *     n         P while idle; Q while queued (a notify grant writes it)
  *     seq       Q
- *     err       P
  *     state     Q for every write; read without the lock by the task's
  *               own poll only (sync rule S2)
  *
@@ -234,14 +233,12 @@ static enum kasync_poll kasync_sync_await(struct kasync_task *t,
 		WRITE_ONCE(w->state, KASYNC_SYNC_IDLE);
 		spin_unlock_irqrestore(&q->lock, flags);
 		kasync_cleanup_del(t, &w->cleanup);
-		w->err = 0;
 		return KASYNC_READY;
 	}
 
 	w->q = q;
 	w->task = t;
 	w->n = n;
-	w->err = 0;
 	spin_lock_irqsave(&q->lock, flags);
 	w->seq = q->seq++;
 	if (kasync_syncq_take(q, n)) {
@@ -262,26 +259,48 @@ static enum kasync_poll kasync_sync_await(struct kasync_task *t,
 }
 
 /*
- * Misuse checks shared by the awaits.  Return: false (with w->err set
- * when possible) if the await must report READY without acquiring.
+ * Misuse checks shared by the awaits.  Return: false (with *@res set to
+ * -EINVAL when there is a @res) if the await must report READY without
+ * acquiring.
  */
 static bool kasync_sync_check(struct kasync_task *t, struct kasync_syncq *q,
-			      struct kasync_sync_wait *w, const char *fn)
+			      struct kasync_sync_wait *w, long *res,
+			      const char *fn)
 {
-	if (unlikely(!t || !w)) {
-		pr_err_once("kasync: %s() without a task or wait\n", fn);
-		if (w)
-			w->err = -EINVAL;
-		return false;
+	if (unlikely(!t || !w || !res)) {
+		pr_err_once("kasync: %s() without a task, wait or result\n", fn);
+		goto inval;
 	}
 	if (unlikely(kasync_sync_waiting(w) && (w->q != q || w->task != t))) {
 		/* Leave it be: its own cleanup hook still covers it. */
 		pr_err_once("kasync: %s() with a wait in use by another await\n",
 			    fn);
-		w->err = -EINVAL;
-		return false;
+		goto inval;
 	}
 	return true;
+
+inval:
+	if (res)
+		*res = -EINVAL;
+	return false;
+}
+
+/*
+ * The await proper, under the cooperative budget: what it reports, with
+ * *@res = 0 when that is %KASYNC_READY (the only outcome once the checks
+ * passed).
+ */
+static enum kasync_poll kasync_sync_finish(struct kasync_task *t,
+					   struct kasync_syncq *q,
+					   unsigned long n,
+					   struct kasync_sync_wait *w,
+					   long *res)
+{
+	enum kasync_poll r = kasync_coop(t, kasync_sync_await(t, q, n, w));
+
+	if (r == KASYNC_READY)
+		*res = 0;
+	return r;
 }
 
 static void kasync_sync_cancel(struct kasync_task *t, struct kasync_syncq *q,
@@ -338,6 +357,8 @@ EXPORT_SYMBOL_GPL(kasync_sem_init);
  * @n: permits wanted, 1 .. @sem's maximum
  * @w: the task's wait, in its state: idle (zeroed, finished or cancelled)
  *	when the await starts
+ * @res: the result, set only when this reports %KASYNC_READY: 0 once the
+ *	permits are the task's; -EINVAL, acquiring nothing, on misuse
  *
  * For KASYNC_AWAIT().  Takes the permits at once if nobody is queued and
  * enough are available; else queues @w and reports %KASYNC_PENDING until
@@ -349,25 +370,25 @@ EXPORT_SYMBOL_GPL(kasync_sem_init);
  * task that held permits must release them in its drop callback.
  *
  * Context: the task's poll function; takes @sem's spinlock (irq-safe).
- * Return: %KASYNC_READY with @w->err = 0 once the permits are the task's;
- * %KASYNC_READY with @w->err = -EINVAL, acquiring nothing, if @sem is
- * %NULL or uninitialised, @n is 0 or above the maximum, or @w is in use
- * by another await (a %NULL @w is only logged); %KASYNC_PENDING
- * otherwise.
+ * Return: %KASYNC_READY with *@res = 0 once the permits are the task's;
+ * %KASYNC_READY with *@res = -EINVAL, acquiring nothing, if @sem is
+ * %NULL or uninitialised, @n is 0 or above the maximum, @task or @w is
+ * %NULL, or @w is in use by another await (a %NULL @res is only logged);
+ * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sem_acquire(struct kasync_task *task,
 				    struct kasync_sem *sem, unsigned long n,
-				    struct kasync_sync_wait *w)
+				    struct kasync_sync_wait *w, long *res)
 {
 	struct kasync_syncq *q = sem ? &sem->q : NULL;
 
-	if (!kasync_sync_check(task, q, w, __func__))
+	if (!kasync_sync_check(task, q, w, res, __func__))
 		return KASYNC_READY;
 	if (!kasync_sync_waiting(w) && !kasync_sem_ok(sem, n, __func__)) {
-		w->err = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
-	return kasync_coop(task, kasync_sync_await(task, q, n, w));
+	return kasync_sync_finish(task, q, n, w, res);
 }
 EXPORT_SYMBOL_GPL(kasync_sem_acquire);
 
@@ -485,6 +506,8 @@ EXPORT_SYMBOL_GPL(kasync_mutex_init);
  * @task: the task being polled
  * @m: the mutex
  * @w: the task's wait, in its state: idle when the await starts
+ * @res: the result, set only when this reports %KASYNC_READY: 0 once the
+ *	task holds @m; -EINVAL, locking nothing, on misuse
  *
  * For KASYNC_AWAIT().  Locks @m at once if it is unlocked (then nobody
  * is queued); else queues @w and reports %KASYNC_PENDING until an unlock
@@ -495,25 +518,26 @@ EXPORT_SYMBOL_GPL(kasync_mutex_init);
  * drop callback: keep a flag in the state.
  *
  * Context: the task's poll function; takes @m's spinlock (irq-safe).
- * Return: %KASYNC_READY with @w->err = 0 once the task holds @m;
- * %KASYNC_READY with @w->err = -EINVAL, locking nothing, if @m is %NULL
- * or uninitialised or @w is in use by another await (a %NULL @w is only
- * logged); %KASYNC_PENDING otherwise.
+ * Return: %KASYNC_READY with *@res = 0 once the task holds @m;
+ * %KASYNC_READY with *@res = -EINVAL, locking nothing, if @m is %NULL or
+ * uninitialised, @task or @w is %NULL, or @w is in use by another await
+ * (a %NULL @res is only logged); %KASYNC_PENDING otherwise, *@res
+ * untouched.
  */
 enum kasync_poll kasync_mutex_lock(struct kasync_task *task,
 				   struct kasync_mutex *m,
-				   struct kasync_sync_wait *w)
+				   struct kasync_sync_wait *w, long *res)
 {
 	struct kasync_syncq *q = m ? &m->sem.q : NULL;
 
-	if (!kasync_sync_check(task, q, w, __func__))
+	if (!kasync_sync_check(task, q, w, res, __func__))
 		return KASYNC_READY;
 	if (!kasync_sync_waiting(w) &&
 	    !kasync_sem_ok(m ? &m->sem : NULL, 1, __func__)) {
-		w->err = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
-	return kasync_coop(task, kasync_sync_await(task, q, 1, w));
+	return kasync_sync_finish(task, q, 1, w, res);
 }
 EXPORT_SYMBOL_GPL(kasync_mutex_lock);
 
@@ -592,6 +616,8 @@ EXPORT_SYMBOL_GPL(kasync_notify_init);
  * @task: the task being polled
  * @nf: the notify
  * @w: the task's wait, in its state: idle when the await starts
+ * @res: the result, set only when this reports %KASYNC_READY: 0 once
+ *	notified; -EINVAL on misuse
  *
  * For KASYNC_AWAIT().  Consumes the stored permit if there is one;
  * else queues @w until kasync_notify_one() picks it (waiters are picked
@@ -601,25 +627,25 @@ EXPORT_SYMBOL_GPL(kasync_notify_init);
  * permit if there is none; a kasync_notify_all() grant is dropped.
  *
  * Context: the task's poll function; takes @nf's spinlock (irq-safe).
- * Return: %KASYNC_READY with @w->err = 0 once notified; %KASYNC_READY
- * with @w->err = -EINVAL if @nf is %NULL or uninitialised or @w is in use
- * by another await (a %NULL @w is only logged); %KASYNC_PENDING
- * otherwise.
+ * Return: %KASYNC_READY with *@res = 0 once notified; %KASYNC_READY with
+ * *@res = -EINVAL if @nf is %NULL or uninitialised, @task or @w is %NULL,
+ * or @w is in use by another await (a %NULL @res is only logged);
+ * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_notified(struct kasync_task *task,
 				 struct kasync_notify *nf,
-				 struct kasync_sync_wait *w)
+				 struct kasync_sync_wait *w, long *res)
 {
 	struct kasync_syncq *q = nf ? &nf->q : NULL;
 
-	if (!kasync_sync_check(task, q, w, __func__))
+	if (!kasync_sync_check(task, q, w, res, __func__))
 		return KASYNC_READY;
 	if (!kasync_sync_waiting(w) &&
 	    !kasync_syncq_ok(q, KASYNC_SYNCQ_NOTIFY, __func__)) {
-		w->err = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
-	return kasync_coop(task, kasync_sync_await(task, q, 1, w));
+	return kasync_sync_finish(task, q, 1, w, res);
 }
 EXPORT_SYMBOL_GPL(kasync_notified);
 

@@ -881,13 +881,13 @@ EXPORT_SYMBOL_GPL(kasync_detach);
 
 /* kasync_join_poll() without the cooperative budget. */
 static enum kasync_poll kasync_join_once(struct kasync_task *self,
-					 struct kasync_task **handle, long *result)
+					 struct kasync_task **handle, long *res)
 {
 	struct kasync_task *t = kasync_handle(handle, "kasync_join_poll");
 	long old;
 
 	if (!t || !self) {
-		*result = -EINVAL;
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	if (kasync_task_finished(t))
@@ -906,7 +906,7 @@ static enum kasync_poll kasync_join_once(struct kasync_task *self,
 		return KASYNC_PENDING;
 done:
 	kasync_release_awaiter(t, false);
-	*result = kasync_consume(handle);
+	*res = kasync_consume(handle);
 	return KASYNC_READY;
 }
 
@@ -915,7 +915,10 @@ done:
  * @self: the task being polled (the awaiter)
  * @handle: address of the awaited task's handle; set to %NULL once this
  *	returns %KASYNC_READY
- * @result: where the awaited task's result goes (-ECANCELED if cancelled)
+ * @res: the result, set only when this reports %KASYNC_READY: the
+ *	awaited task's result, -ECANCELED if it was cancelled (a task that
+ *	returns -ECANCELED itself cannot be told from that, as with
+ *	kasync_join()), -EINVAL for a %NULL or consumed handle
  *
  * Registers @self to be woken when the task finishes (holding a reference
  * on @self until then).  Meant for KASYNC_AWAIT().  @self may be polled
@@ -924,12 +927,13 @@ done:
  * handle.
  *
  * Context: @self's poll function.
- * Return: %KASYNC_READY with *@result set once the task finished (also for
- * a %NULL or consumed handle, with -EINVAL); %KASYNC_PENDING otherwise.
+ * Return: %KASYNC_READY with *@res set once the task finished (also for
+ * a %NULL or consumed handle, with -EINVAL); %KASYNC_PENDING otherwise,
+ * *@res untouched.
  */
 enum kasync_poll kasync_join_poll(struct kasync_task *self,
-				  struct kasync_task **handle, long *result)
+				  struct kasync_task **handle, long *res)
 {
-	return kasync_coop(self, kasync_join_once(self, handle, result));
+	return kasync_coop(self, kasync_join_once(self, handle, res));
 }
 EXPORT_SYMBOL_GPL(kasync_join_poll);

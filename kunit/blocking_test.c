@@ -159,7 +159,7 @@ struct kb_out {
 	atomic_t drops;
 	atomic_t taken;		/* the watched await reported READY */
 	int armed_at_drop;	/* 1: the await, 2: the timer */
-	int err;		/* KASYNC_AWAIT_TIMEOUT()'s */
+	long err;		/* KASYNC_AWAIT_TIMEOUT()'s */
 	long res2;		/* @again's result */
 };
 
@@ -175,7 +175,7 @@ struct kb_waiter {
 	struct kb_out *out;
 	bool watched;		/* at the await of @arg */
 	long res;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kb_waiter_body(struct kasync_task *t,
@@ -496,7 +496,7 @@ static void kb_timeout_cancel(struct kunit *test)
 	kasync_blocking_stats(&st0);
 	h = kb_spawn(test, NULL, &s);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, o->err, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, o->err, (long)-ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, o->res2, 6L);
 	KUNIT_EXPECT_EQ(test, o->armed_at_drop, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a[0].done), 0);
@@ -939,6 +939,76 @@ static void kb_cancel_every_await(struct kunit *test)
 	kasync_rt_destroy(rt);
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* Three awaits into res, watched (kt_res_watch()). */
+struct kb_res {
+	struct kasync_co co;
+	struct kasync_blocking b;
+	struct kb_arg *args;		/* [0] waits for release, [1] fails */
+	struct kt_res_log *log;
+	long res;
+};
+
+static enum kasync_poll kb_res_poll(struct kasync_task *t, void *p)
+{
+	struct kb_res *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_blocking(t, &s->b, kb_fn,
+							  &s->args[0], &s->res),
+					  &s->res, s->log, 0));
+	s->log->res[0] = s->res;
+	s->res = KT_RES_UNSET;		/* no function: misuse */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_blocking(t, &s->b, NULL,
+							  &s->args[1], &s->res),
+					  &s->res, s->log, 1));
+	s->log->res[1] = s->res;
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_blocking(t, &s->b, kb_fn,
+							  &s->args[1], &s->res),
+					  &s->res, s->log, 2));
+	s->log->res[2] = s->res;
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kb_res_ops = { .poll = kb_res_poll };
+
+/*
+ * The await writes its res only when it finishes: untouched while the
+ * function runs, then its return value, a value or a negative errno
+ * alike; -EINVAL for a missing function, which never ran.
+ */
+static void kb_res_convention(struct kunit *test)
+{
+	struct kb_ctx *c = kb_ctx_new(test);
+	struct kb_arg *a = kb_args(test, c, 2);
+	struct kt_res_log log = {};
+	struct kb_res s = { .args = a, .log = &log };
+	struct kasync_task *h;
+
+	a[0].wait = true;
+	a[0].ret = 11;
+	a[1].ret = -EIO;
+	h = kasync_spawn(NULL, &kb_res_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
+	complete_all(&c->release);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 11L);
+	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, log.res[2], (long)-EIO);
+	KUNIT_EXPECT_GT(test, atomic_read(&log.pending[2]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a[1].ran), 1);
+	if (h) {
+		kasync_abort(h);
+		kasync_join(&h);
+	}
+}
+
 static struct kunit_case kasync_blocking_cases[] = {
 	KUNIT_CASE(kb_sleep_and_mutex),
 	KUNIT_CASE(kb_await_twice),
@@ -950,6 +1020,7 @@ static struct kunit_case kasync_blocking_cases[] = {
 	KUNIT_CASE_SLOW(kb_abort_stress),
 	KUNIT_CASE(kb_misuse),
 	KUNIT_CASE_PARAM(kb_cancel_every_await, kb_cancel_gen_params),
+	KUNIT_CASE(kb_res_convention),
 	{}
 };
 

@@ -97,7 +97,7 @@ struct kc_prod {
 	u32 seq;
 	u32 n;
 	unsigned int yield_every;
-	int err;
+	long res;
 };
 
 static enum kasync_poll kc_prod_poll(struct kasync_task *t, void *p)
@@ -108,14 +108,14 @@ static enum kasync_poll kc_prod_poll(struct kasync_task *t, void *p)
 	while (s->stop ? !atomic_read(s->stop) : s->seq < s->n) {
 		s->item = kc_item(s->id, s->seq);
 		KASYNC_AWAIT(&s->co, kasync_chan_send(t, s->tx, &s->w, &s->item,
-						      &s->err));
-		if (s->err)
+						      &s->res));
+		if (s->res)
 			break;
 		s->seq++;
 		if (s->yield_every && !(s->seq % s->yield_every))
 			KASYNC_YIELD(&s->co);
 	}
-	KASYNC_RETURN(&s->co, t, s->err ?: s->seq);
+	KASYNC_RETURN(&s->co, t, s->res ?: s->seq);
 	KASYNC_END(&s->co);
 }
 
@@ -155,7 +155,7 @@ static struct kasync_task *kc_spawn_prod(struct kunit *test, int cpu,
 struct kc_seen {
 	long count;
 	long bad;		/* out of order, or an unknown producer */
-	int err;		/* what ended the stream */
+	long err;		/* what ended the stream */
 	u32 next[KC_PRODUCERS_MAX];
 };
 
@@ -169,7 +169,7 @@ struct kc_cons {
 	atomic_t *pending;	/* polls that returned PENDING, if set */
 	u64 item;
 	unsigned int yield_every;
-	int err;
+	long res;
 };
 
 static void kc_account(struct kc_seen *seen, u64 item)
@@ -188,14 +188,14 @@ static enum kasync_poll kc_cons_body(struct kasync_task *t, struct kc_cons *s)
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
 		KASYNC_AWAIT(&s->co, kasync_chan_recv(t, s->rx, &s->w, &s->item,
-						      &s->err));
-		if (s->err)
+						      &s->res));
+		if (s->res)
 			break;
 		kc_account(s->seen, s->item);
 		if (s->yield_every && !(s->seen->count % s->yield_every))
 			KASYNC_YIELD(&s->co);
 	}
-	s->seen->err = s->err;
+	s->seen->err = s->res;
 	KASYNC_RETURN(&s->co, t, s->seen->count);
 	KASYNC_END(&s->co);
 }
@@ -661,7 +661,7 @@ struct kc_ptr_prod {
 	struct kasync_chan_wait w;
 	struct kasync_chan *tx;
 	void *buf;
-	int err;
+	long res;
 };
 
 static enum kasync_poll kc_ptr_prod_poll(struct kasync_task *t, void *p)
@@ -670,10 +670,10 @@ static enum kasync_poll kc_ptr_prod_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	KASYNC_AWAIT(&s->co, kasync_chan_send(t, s->tx, &s->w, &s->buf,
-					      &s->err));
-	if (!s->err)
+					      &s->res));
+	if (!s->res)
 		s->buf = NULL;	/* the channel owns it now */
-	KASYNC_RETURN(&s->co, t, s->err ?: 1);
+	KASYNC_RETURN(&s->co, t, s->res ?: 1);
 	KASYNC_END(&s->co);
 }
 
@@ -768,7 +768,7 @@ struct kc_os_recv {
 	bool own_rx;
 	atomic_t *pending;
 	u64 got;
-	int err;
+	long res;
 };
 
 static enum kasync_poll kc_os_recv_body(struct kasync_task *t,
@@ -776,8 +776,8 @@ static enum kasync_poll kc_os_recv_body(struct kasync_task *t,
 {
 	KASYNC_BEGIN(&s->co);
 	KASYNC_AWAIT(&s->co, kasync_oneshot_recv(t, s->rx, &s->w, &s->got,
-						 &s->err));
-	KASYNC_RETURN(&s->co, t, s->err ?: (long)s->got);
+						 &s->res));
+	KASYNC_RETURN(&s->co, t, s->res ?: (long)s->got);
 	KASYNC_END(&s->co);
 }
 
@@ -1056,7 +1056,7 @@ struct kc_canceller {
 	void *got;			/* received (never: aborted first) */
 	atomic_t *pending;
 	int *armed_at_drop;
-	int err;
+	long res;
 };
 
 static enum kasync_poll kc_canceller_body(struct kasync_task *t,
@@ -1065,15 +1065,15 @@ static enum kasync_poll kc_canceller_body(struct kasync_task *t,
 	KASYNC_BEGIN(&s->co);
 	if (s->op == KC_SEND) {
 		KASYNC_AWAIT(&s->co, kasync_chan_send(t, s->ch, &s->w, &s->buf,
-						      &s->err));
-		if (!s->err)
+						      &s->res));
+		if (!s->res)
 			s->buf = NULL;
 	} else if (s->op == KC_RECV) {
 		KASYNC_AWAIT(&s->co, kasync_chan_recv(t, s->ch, &s->w, &s->got,
-						      &s->err));
+						      &s->res));
 	} else {
 		KASYNC_AWAIT(&s->co, kasync_oneshot_recv(t, s->os, &s->w,
-							 &s->got, &s->err));
+							 &s->got, &s->res));
 	}
 	KASYNC_RETURN(&s->co, t, -EINVAL);	/* never: aborted first */
 	KASYNC_END(&s->co);
@@ -1361,6 +1361,71 @@ static void kc_lost_wake_stress(struct kunit *test)
 		   sent[0], sent[1], kt.sent, cpu);
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* Receives twice into res, watched (kt_res_watch()); borrows the receiver. */
+struct kc_res {
+	struct kasync_co co;
+	struct kasync_chan_wait w;
+	struct kasync_chan *rx;
+	struct kt_res_log *log;
+	u64 item;
+	long res;
+};
+
+static enum kasync_poll kc_res_poll(struct kasync_task *t, void *p)
+{
+	struct kc_res *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_chan_recv(t, s->rx, &s->w,
+							   &s->item, &s->res),
+					  &s->res, s->log, 0));
+	s->log->res[0] = s->res;
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_chan_recv(t, s->rx, &s->w,
+							   &s->item, &s->res),
+					  &s->res, s->log, 1));
+	s->log->res[1] = s->res;
+	KASYNC_RETURN(&s->co, t, s->item);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kc_res_ops = {
+	.poll = kc_res_poll,
+};
+
+/*
+ * A receive writes its res only when it finishes: untouched while it
+ * waits, 0 with an item, -EPIPE once every sender is gone.
+ */
+static void kc_res_convention(struct kunit *test)
+{
+	struct kt_res_log log = {};
+	struct kc_res s = { .log = &log };
+	struct kasync_chan *ch, *tx;
+	struct kasync_task *h;
+	u64 item = 42;
+
+	ch = kasync_chan_new(sizeof(u64), 1, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ch));
+	s.rx = ch;
+	h = kasync_spawn(NULL, &kc_res_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
+	KUNIT_EXPECT_EQ(test, kasync_chan_try_send(ch, &item), 0);
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 1));
+	tx = ch;
+	kasync_chan_sender_drop(&tx);	/* the end of the stream */
+	KUNIT_EXPECT_EQ(test, kc_join(test, &h), 42L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 0L);
+	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EPIPE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	kasync_chan_rx_drop(&ch);
+}
+
 static struct kunit_case kasync_chan_cases[] = {
 	KUNIT_CASE(kc_fifo_one_producer),
 	KUNIT_CASE(kc_many_producers),
@@ -1377,6 +1442,7 @@ static struct kunit_case kasync_chan_cases[] = {
 	KUNIT_CASE(kc_misuse),
 	KUNIT_CASE_PARAM(kc_cancel_every_await, kc_cancel_gen_params),
 	KUNIT_CASE_SLOW(kc_lost_wake_stress),
+	KUNIT_CASE(kc_res_convention),
 	{}
 };
 

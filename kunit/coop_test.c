@@ -47,7 +47,7 @@ struct kc_hog {
 	unsigned int joined;
 	bool sent;
 	u64 item;
-	int err;
+	long res;
 };
 
 /* One await of @p's kind; it finds its resource ready. */
@@ -61,26 +61,26 @@ static enum kasync_poll kc_step(struct kasync_task *t, void *p)
 	case KC_WAIT:
 		return kasync_wait_event(t, &s->w, &o->wq, true);
 	case KC_SEM:
-		r = kasync_sem_acquire(t, &o->sem, 1, &s->sw);
+		r = kasync_sem_acquire(t, &o->sem, 1, &s->sw, &s->res);
 		if (r == KASYNC_READY)
 			kasync_sem_release(&o->sem, 1);
 		return r;
 	case KC_MUTEX:
-		r = kasync_mutex_lock(t, &o->mutex, &s->sw);
+		r = kasync_mutex_lock(t, &o->mutex, &s->sw, &s->res);
 		if (r == KASYNC_READY)
 			kasync_mutex_unlock(&o->mutex);
 		return r;
 	case KC_NOTIFY:
 		kasync_notify_one(&o->nf);	/* stored as the permit */
-		return kasync_notified(t, &o->nf, &s->sw);
+		return kasync_notified(t, &o->nf, &s->sw, &s->res);
 	case KC_CHAN:
 		/* A round trip through a channel of our own: two awaits. */
 		if (!s->sent) {
-			r = kasync_chan_send(t, o->ch, &s->tx, &s->item, &s->err);
+			r = kasync_chan_send(t, o->ch, &s->tx, &s->item, &s->res);
 			s->sent = r == KASYNC_READY;
 			return r;
 		}
-		r = kasync_chan_recv(t, o->ch, &s->rx, &s->item, &s->err);
+		r = kasync_chan_recv(t, o->ch, &s->rx, &s->item, &s->res);
 		s->sent = r != KASYNC_READY;
 		return r;
 	case KC_SLEEP:

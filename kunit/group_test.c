@@ -514,7 +514,6 @@ struct kg_collector {
 	long res;
 	long first_error;
 	long sum;
-	int err;
 	bool join_all;		/* await join_all instead of next() */
 	bool destroy_in_drop;
 	long *order;		/* results in the order next() gave them */
@@ -537,8 +536,13 @@ static enum kasync_poll kg_collector_body(struct kasync_task *t,
 	}
 	for (;;) {
 		KASYNC_AWAIT(&s->co, kasync_group_next(t, s->g, &s->gw,
-						       &s->res, &s->err));
-		if (s->err)
+						       &s->res));
+		/*
+		 * The members here return a value, -EIO or -ECANCELED: any
+		 * other errno is the group's own (-ECHILD at the end) and
+		 * ends the loop, also one that next() should not report.
+		 */
+		if (s->res < 0 && s->res != -EIO && s->res != -ECANCELED)
 			break;
 		n = atomic_read(s->got);
 		if (n < s->max)
@@ -547,8 +551,8 @@ static enum kasync_poll kg_collector_body(struct kasync_task *t,
 		/* Publishes order[n] to the test, which reads got first. */
 		atomic_set_release(s->got, n + 1);
 	}
-	/* -ENOENT ends the loop: report the count, or the surprise. */
-	KASYNC_RETURN(&s->co, t, s->err == -ENOENT ? s->sum : s->err);
+	/* -ECHILD ends the loop: report the sum, or the surprise. */
+	KASYNC_RETURN(&s->co, t, s->res == -ECHILD ? s->sum : s->res);
 	KASYNC_END(&s->co);
 }
 
@@ -609,7 +613,7 @@ static void kg_spawn_turns(struct kunit *test, struct kasync_group *g,
 
 /*
  * Members finish one at a time in a chosen order; next() hands out their
- * results in that order, each once, then reports -ENOENT.
+ * results in that order, each once, then reports -ECHILD.
  */
 static void kg_group_next_order(struct kunit *test)
 {
@@ -917,7 +921,6 @@ static void kg_misuse(struct kunit *test)
 	struct kasync_group *g;
 	struct kg_member m = {};
 	long res = 1;
-	int err = 1;
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(kasync_group_new(NULL, 0x80, GFP_KERNEL)),
 			-EINVAL);
@@ -929,9 +932,10 @@ static void kg_misuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_group_spawn(g, &kg_member_ops, NULL,
 						 KASYNC_GROUP_STATE_MAX + 1,
 						 GFP_KERNEL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kasync_group_next(NULL, g, &w, &res, &err),
+	KUNIT_EXPECT_EQ(test, kasync_group_next(NULL, g, &w, &res),
 			KASYNC_READY);
-	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	KUNIT_EXPECT_EQ(test, res, (long)-EINVAL);
+	res = 1;
 	KUNIT_EXPECT_EQ(test, kasync_group_join_all(NULL, g, &w, &res),
 			KASYNC_READY);
 	KUNIT_EXPECT_EQ(test, res, (long)-EINVAL);
@@ -1001,7 +1005,7 @@ struct kg_canceller {
 	struct kasync_group *g;
 	enum kg_kind kind;
 	unsigned int next;
-	int won, err;
+	int won;
 	long gres;
 	atomic_t *pending;	/* polls that returned PENDING */
 	int *armed_at_drop;	/* anything still armed when drop ran */
@@ -1025,7 +1029,7 @@ static enum kasync_poll kg_canceller_select(struct kasync_task *t,
 							kasync_wait_cancel(t, &s->w)));
 	return kasync_select(&s->won,
 			     KASYNC_BRANCH(kasync_group_next(t, s->g, &s->gw,
-							     &s->gres, &s->err),
+							     &s->gres),
 					   kasync_group_wait_cancel(t, &s->gw));
 			     KASYNC_BRANCH(kasync_sleep(t, &s->tm, KG_FAR),
 					   kasync_timer_cancel(t, &s->tm)));
@@ -1039,7 +1043,7 @@ static enum kasync_poll kg_canceller_body(struct kasync_task *t,
 		KASYNC_AWAIT(&s->co, kasync_join_all(t, s->h, KG_CN, s->res));
 	else if (s->kind == KG_C_GROUP_NEXT)
 		KASYNC_AWAIT(&s->co, kasync_group_next(t, s->g, &s->gw,
-						       &s->gres, &s->err));
+						       &s->gres));
 	else if (s->kind == KG_C_GROUP_JOIN_ALL)
 		KASYNC_AWAIT(&s->co, kasync_group_join_all(t, s->g, &s->gw,
 							   &s->gres));
@@ -1142,6 +1146,77 @@ static void kg_cancel_every_await(struct kunit *test)
 		msleep(KG_FAR / NSEC_PER_MSEC + 20);
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* next() three times, then join_all(), each into res, watched. */
+struct kg_res {
+	struct kasync_co co;
+	struct kasync_group_wait gw;
+	struct kasync_group *g;
+	struct kt_res_log *log;
+	long res;
+	int i;
+};
+
+static enum kasync_poll kg_res_poll(struct kasync_task *t, void *p)
+{
+	struct kg_res *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->i = 0; s->i < 3; s->i++) {
+		s->res = KT_RES_UNSET;
+		KASYNC_AWAIT(&s->co, kt_res_watch(kasync_group_next(t, s->g, &s->gw,
+								    &s->res),
+						  &s->res, s->log, s->i));
+		s->log->res[s->i] = s->res;
+	}
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_group_join_all(t, s->g, &s->gw,
+								&s->res),
+					  &s->res, s->log, 3));
+	s->log->res[3] = s->res;
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kg_res_ops = { .poll = kg_res_poll };
+
+/*
+ * next() writes its res only when it finishes: untouched while members
+ * run, then a member's result (a value, or its negative errno), then
+ * -ECHILD once none is left; join_all() of the empty group reports 0.
+ */
+static void kg_res_convention(struct kunit *test)
+{
+	struct kg_shared *sh = kg_shared_new(test);
+	struct kasync_group *g = kg_group(test, 0);
+	struct kt_res_log log = {};
+	struct kg_res s = { .g = g, .log = &log };
+	struct kasync_task *h;
+
+	kg_spawn_member(test, g, sh, KG_TURN, 0, 7);
+	kg_spawn_member(test, g, sh, KG_TURN, 1, -EIO);
+	h = kasync_spawn(NULL, &kg_res_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
+	atomic_set(&sh->turn, 0);
+	wake_up_all(&sh->wq);
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 1));
+	atomic_set(&sh->turn, 1);
+	wake_up_all(&sh->wq);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 7L);
+	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EIO);
+	KUNIT_EXPECT_EQ(test, log.res[2], (long)-ECHILD);
+	KUNIT_EXPECT_EQ(test, log.res[3], 0L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	if (h) {
+		kasync_abort(h);
+		kasync_join(&h);
+	}
+	kasync_group_destroy(g);
+}
+
 static struct kunit_case kasync_group_cases[] = {
 	KUNIT_CASE(kg_select_timer_wins),
 	KUNIT_CASE(kg_select_wait_wins),
@@ -1163,6 +1238,7 @@ static struct kunit_case kasync_group_cases[] = {
 	KUNIT_CASE_SLOW(kg_group_many_destroy),
 	KUNIT_CASE(kg_misuse),
 	KUNIT_CASE_PARAM(kg_cancel_every_await, kg_cancel_gen_params),
+	KUNIT_CASE(kg_res_convention),
 	{}
 };
 

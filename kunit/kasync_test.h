@@ -335,4 +335,55 @@ static inline unsigned int kt_expect_misuse(struct kunit *test)
 #define KT_EXPECT_MISUSE(test, before, n)				\
 	KUNIT_EXPECT_EQ(test, kasync_test_misuse_seen() - (before), (n))
 
+
+/*
+ * The result convention (Documentation/primitives.rst, "What an await
+ * reports"): an await writes its long *res only when it reports
+ * %KASYNC_READY.  A case sets res to KT_RES_UNSET before each await of
+ * a sequence and wraps the await in kt_res_watch(), which counts, per
+ * step, the polls that reported %KASYNC_PENDING and those of them that
+ * wrote res anyway; the step's result goes to log->res[step] afterwards.
+ */
+#define KT_RES_UNSET	LONG_MIN
+#define KT_RES_STEPS	4
+
+struct kt_res_log {
+	atomic_t pending[KT_RES_STEPS];	/* PENDING polls, per step */
+	atomic_t touched;		/* PENDING polls that wrote res */
+	long res[KT_RES_STEPS];		/* each step's result */
+};
+
+static inline enum kasync_poll kt_res_watch(enum kasync_poll r,
+					    const long *res,
+					    struct kt_res_log *log,
+					    unsigned int step)
+{
+	if (r == KASYNC_PENDING) {
+		if (READ_ONCE(*res) != KT_RES_UNSET)
+			atomic_inc(&log->touched);
+		atomic_inc(&log->pending[step]);
+	}
+	return r;
+}
+
+/* Wait (5 s at most) until step @step of @log has reported PENDING. */
+static inline bool kt_res_pending(struct kt_res_log *log, unsigned int step)
+{
+	return kt_wait_for(atomic_read(&log->pending[step]) > 0, 5000);
+}
+
+/*
+ * Wake @h, whose step @step waits, and wait until it was polled again:
+ * a spurious wake, so that the await's later polls are watched too, not
+ * only the one that armed it.  @h is the caller's handle.
+ */
+static inline bool kt_res_spurious(struct kasync_task *h,
+				   struct kt_res_log *log, unsigned int step)
+{
+	int n = atomic_read(&log->pending[step]);
+
+	kasync_wake(h);
+	return kt_wait_for(atomic_read(&log->pending[step]) > n, 5000);
+}
+
 #endif /* _KASYNC_KUNIT_TEST_H */

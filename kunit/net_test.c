@@ -82,14 +82,23 @@ static void kn_set_buf(struct kunit *test, struct kasync_sock *ks, int opt,
 					      sizeof(bytes)), 0);
 }
 
+/* A new socket of @family and @type: never NULL, an ERR_PTR() or a socket. */
+static struct kasync_sock *kn_sock(struct kunit *test, int family, int type)
+{
+	struct kasync_sock *ks = kasync_sock_create(NULL, family, type, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, ks);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ks));
+	return ks;
+}
+
 /* A socket of @family and @type bound to the loopback address, port 0. */
 static struct kasync_sock *kn_bound(struct kunit *test, int family, int type,
 				    struct sockaddr_storage *addr)
 {
-	struct kasync_sock *ks;
+	struct kasync_sock *ks = kn_sock(test, family, type);
 	int len;
 
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, family, type, 0, &ks), 0);
 	len = kn_loopback(family, 0, addr);
 	KUNIT_ASSERT_EQ(test, kasync_sock_bind(ks, (struct sockaddr *)addr, len),
 			0);
@@ -133,7 +142,7 @@ struct kn_acceptor {
 	struct kasync_sock **out;
 	int n;
 	int got;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kn_acceptor_poll(struct kasync_task *t, void *p)
@@ -174,7 +183,7 @@ struct kn_connector {
 	struct kasync_sock *ks;
 	struct sockaddr_storage addr;
 	u64 timeout;
-	int err;
+	long err;
 	bool armed;	/* anything armed after the await */
 };
 
@@ -222,8 +231,7 @@ static void kn_pair(struct kunit *test, int family, int sndbuf, int rcvbuf,
 	struct kasync_task *a, *c;
 
 	lis = kn_listener(test, family, 8, rcvbuf, &addr);
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, family, SOCK_STREAM, 0,
-						 cli), 0);
+	*cli = kn_sock(test, family, SOCK_STREAM);
 	if (sndbuf)
 		kn_set_buf(test, *cli, SO_SNDBUF, sndbuf);
 	a = kn_spawn_acceptor(test, lis, srv, 1);
@@ -271,7 +279,7 @@ struct kn_echo {
 	struct kasync_sock *conn;	/* owned */
 	struct sockaddr_storage *peer;	/* if set: the peer's address */
 	atomic_t *finished;		/* if set: incremented at the end */
-	ssize_t n;
+	long n;
 	long total;
 	u8 buf[1500];
 };
@@ -326,7 +334,7 @@ struct kn_echo_server {
 	atomic_t *finished;
 	int n;
 	int got;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kn_echo_server_poll(struct kasync_task *t, void *p)
@@ -371,8 +379,8 @@ struct kn_echo_client {
 	u8 *rx;
 	size_t len;
 	size_t got;
-	ssize_t n;
-	int err;
+	long n;
+	long err;
 };
 
 static enum kasync_poll kn_echo_client_poll(struct kasync_task *t, void *p)
@@ -429,8 +437,7 @@ static void kn_echo_one(struct kunit *test, int family, size_t len)
 	struct kasync_sock *lis, *ks;
 
 	lis = kn_listener(test, family, 8, 0, &addr);
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, family, SOCK_STREAM, 0,
-						 &ks), 0);
+	ks = kn_sock(test, family, SOCK_STREAM);
 	cli.tx = kunit_kmalloc(test, len, GFP_KERNEL);
 	cli.rx = kunit_kzalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cli.tx);
@@ -500,9 +507,7 @@ static void kn_tcp_many(struct kunit *test)
 
 	cli.addr = addr;
 	for (i = 0; i < KN_MANY; i++) {
-		KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET,
-							 SOCK_STREAM, 0,
-							 &cli.ks), 0);
+		cli.ks = kn_sock(test, AF_INET, SOCK_STREAM);
 		cli.tx = bufs + 2 * i * KN_MANY_LEN;
 		cli.rx = cli.tx + KN_MANY_LEN;
 		kn_fill(cli.tx, KN_MANY_LEN, i);
@@ -536,8 +541,7 @@ static void kn_connect_refused(struct kunit *test)
 	struct kasync_task *h;
 
 	hold = kn_bound(test, AF_INET, SOCK_STREAM, &addr);
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_STREAM, 0,
-						 &ks), 0);
+	ks = kn_sock(test, AF_INET, SOCK_STREAM);
 	h = kn_spawn_connector(test, ks, &addr, 5 * KN_SEC);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-ECONNREFUSED);
 	kasync_sock_close(ks);
@@ -558,13 +562,11 @@ static void kn_connect_timeout(struct kunit *test)
 	u64 t0, ms;
 
 	lis = kn_listener(test, AF_INET, 0, 0, &full);
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_STREAM, 0,
-						 &filler), 0);
+	filler = kn_sock(test, AF_INET, SOCK_STREAM);
 	h = kn_spawn_connector(test, filler, &full, 300 * NSEC_PER_MSEC);
 	kasync_join(&h);	/* queued (0), or dropped too (-ETIMEDOUT) */
 
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_STREAM, 0,
-						 &ks), 0);
+	ks = kn_sock(test, AF_INET, SOCK_STREAM);
 	t0 = ktime_get_ns();
 	h = kn_spawn_connector(test, ks, &full, 300 * NSEC_PER_MSEC);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-ETIMEDOUT);
@@ -591,8 +593,8 @@ struct kn_recv_send {
 	struct kasync_co co;
 	struct kasync_sock_op op;
 	struct kasync_sock *ks;
-	ssize_t r1;
-	ssize_t r2;
+	long r1;
+	long r2;
 	u8 buf[64];
 };
 
@@ -666,8 +668,8 @@ struct kn_readable {
 	struct kasync_sock_op op;
 	struct kasync_sock *ks;
 	atomic_t *stage;	/* 1: readable finished, 2: recv finished */
-	int err;
-	ssize_t n;
+	long err;
+	long n;
 	u8 buf[64];
 };
 
@@ -705,6 +707,16 @@ static int kn_send_now(struct kasync_sock *ks, const void *buf, size_t len,
 	};
 
 	return kernel_sendmsg(kasync_sock_socket(ks), &msg, &iov, 1, len);
+}
+
+/* Receives what is on @ks now, at most @len bytes; -EAGAIN if nothing. */
+static int kn_recv_now(struct kasync_sock *ks, void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {};
+
+	return kernel_recvmsg(kasync_sock_socket(ks), &msg, &iov, 1, len,
+			      MSG_DONTWAIT);
 }
 
 /*
@@ -757,7 +769,7 @@ struct kn_hog {
 	struct kt_hog_stats *st;
 	struct kasync_sock_op tx, rx;
 	bool sent;
-	ssize_t n;
+	long n;
 	u8 byte;
 };
 
@@ -809,7 +821,7 @@ struct kn_counter {
 	struct kasync_sock_op op;
 	struct kasync_sock *ks;		/* owned */
 	u64 total;
-	ssize_t n;
+	long n;
 	u8 buf[512];
 };
 
@@ -851,7 +863,7 @@ struct kn_half {
 	struct kasync_sock *ks;
 	size_t len;
 	size_t got;
-	ssize_t n;
+	long n;
 	u64 reply;
 	u8 buf[1024];
 };
@@ -915,8 +927,8 @@ struct kn_idle {
 	struct kasync_timer tm;
 	struct kasync_sock *ks;
 	atomic_t *timed_out;
-	ssize_t n;
-	int err;
+	long n;
+	long err;
 	u8 buf[16];
 };
 
@@ -973,7 +985,7 @@ struct kn_bp_sender {
 	const u8 *buf;
 	atomic_t *polls;
 	atomic_long_t *progress;
-	ssize_t n;
+	long n;
 };
 
 static enum kasync_poll kn_bp_sender_body(struct kasync_task *t,
@@ -1009,7 +1021,7 @@ struct kn_bp_receiver {
 	struct wait_queue_head *wq;
 	atomic_t *go;
 	size_t got;
-	ssize_t n;
+	long n;
 	size_t i;
 	u8 buf[4096];
 };
@@ -1107,7 +1119,7 @@ struct kn_udp_server {
 	struct kasync_sock *ks;
 	struct sockaddr_storage from;
 	atomic_t *pending;
-	ssize_t n;
+	long n;
 	u8 buf[64];
 	u8 out[64];
 };
@@ -1150,7 +1162,7 @@ struct kn_udp_client {
 	struct kasync_sock *ks;
 	struct sockaddr_storage to;
 	struct sockaddr_storage from;
-	ssize_t n;
+	long n;
 	u8 buf[64];
 };
 
@@ -1299,21 +1311,24 @@ struct kn_misuse {
 	int fails;
 };
 
+/* A bad call reported READY with *@res = -EINVAL; reset it for the next. */
+static void kn_bad(struct kn_misuse *s, enum kasync_poll r, long *res)
+{
+	if (r != KASYNC_READY || *res != -EINVAL)
+		s->fails++;
+	*res = 0;
+}
+
 /* Every bad call reports READY at once with -EINVAL, touching nothing. */
 static enum kasync_poll kn_misuse_poll(struct kasync_task *t, void *p)
 {
 	struct kn_misuse *s = p;
 	struct kasync_sock *nks = NULL;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	ssize_t n = 0;
-	int err = 0;
+	long n = 0, err = 0;
 	u8 b[4];
 
-#define KN_BAD(expr, res)						\
-	do {								\
-		if ((expr) != KASYNC_READY || (res) != -EINVAL)		\
-			s->fails++;					\
-	} while (0)
+#define KN_BAD(expr, res)	kn_bad(s, (expr), &(res))
 	KN_BAD(kasync_sock_recv(t, NULL, &s->op, b, 4, &n), n);
 	KN_BAD(kasync_sock_recv(t, s->ks, &s->op, b, 0, &n), n);
 	KN_BAD(kasync_sock_recv(t, s->ks, NULL, b, 4, &n), n);
@@ -1345,6 +1360,17 @@ static enum kasync_poll kn_misuse_poll(struct kasync_task *t, void *p)
 
 static const struct kasync_task_ops kn_misuse_ops = { .poll = kn_misuse_poll };
 
+/* kasync_sock_create()'s errno, or 0 (and the socket closed) if it worked. */
+static long kn_create_err(int family, int type, int protocol)
+{
+	struct kasync_sock *ks = kasync_sock_create(NULL, family, type, protocol);
+
+	if (IS_ERR_OR_NULL(ks))
+		return ks ? PTR_ERR(ks) : -ENOTSOCK;
+	kasync_sock_close(ks);
+	return 0;
+}
+
 static void kn_misuse(struct kunit *test)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -1352,16 +1378,12 @@ static void kn_misuse(struct kunit *test)
 	struct kasync_sock *ks;
 	struct kasync_task *h;
 
-	KUNIT_EXPECT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_STREAM, 0,
-						 NULL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kasync_sock_create(NULL, AF_UNIX, SOCK_STREAM, 0,
-						 &ks), -EAFNOSUPPORT);
-	KUNIT_EXPECT_NULL(test, ks);
-	KUNIT_EXPECT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_RAW, 0,
-						 &ks), -ESOCKTNOSUPPORT);
-	KUNIT_EXPECT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_STREAM,
-						 IPPROTO_UDP, &ks),
-			-EPROTONOSUPPORT);
+	KUNIT_EXPECT_EQ(test, kn_create_err(AF_UNIX, SOCK_STREAM, 0),
+			(long)-EAFNOSUPPORT);
+	KUNIT_EXPECT_EQ(test, kn_create_err(AF_INET, SOCK_RAW, 0),
+			(long)-ESOCKTNOSUPPORT);
+	KUNIT_EXPECT_EQ(test, kn_create_err(AF_INET, SOCK_STREAM, IPPROTO_UDP),
+			(long)-EPROTONOSUPPORT);
 	KUNIT_EXPECT_EQ(test, kasync_sock_bind(NULL, (struct sockaddr *)&sin,
 					       sizeof(sin)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_sock_listen(NULL, 1), -EINVAL);
@@ -1369,8 +1391,7 @@ static void kn_misuse(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, kasync_sock_socket(NULL));
 	kasync_sock_close(NULL);
 
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_DGRAM, 0,
-						 &ks), 0);
+	ks = kn_sock(test, AF_INET, SOCK_DGRAM);
 	KUNIT_EXPECT_EQ(test, kasync_sock_bind(ks, NULL, sizeof(sin)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_sock_bind(ks, (struct sockaddr *)&sin, 1),
 			-EINVAL);
@@ -1381,8 +1402,7 @@ static void kn_misuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_sock_local_addr(ks, NULL), -EINVAL);
 	kasync_sock_close(ks);
 
-	KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET, SOCK_STREAM, 0,
-						 &s.ks), 0);
+	s.ks = kn_sock(test, AF_INET, SOCK_STREAM);
 	h = kasync_spawn(NULL, &kn_misuse_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
@@ -1442,9 +1462,7 @@ static void kn_memory(struct kunit *test)
 	t0 = ktime_get_ns();
 	a = kn_spawn_acceptor(test, lis, srv, KN_PAIRS);
 	for (i = 0; i < KN_PAIRS; i++) {
-		KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, AF_INET,
-							 SOCK_STREAM, 0,
-							 &cli[i]), 0);
+		cli[i] = kn_sock(test, AF_INET, SOCK_STREAM);
 		h = kn_spawn_connector(test, cli[i], &addr, 10 * KN_SEC);
 		ok += kasync_join(&h) == 0;
 	}
@@ -1527,8 +1545,8 @@ struct kn_canceller {
 	atomic_t *pending;		/* polls that returned PENDING */
 	atomic_t *armed;		/* the await was armed after the poll */
 	int *armed_at_drop;
-	ssize_t n;
-	int err;
+	long n;
+	long err;
 };
 
 static enum kasync_poll kn_canceller_body(struct kasync_task *t,
@@ -1624,15 +1642,11 @@ static void kn_cancel_every_await(struct kunit *test)
 	case KN_CONNECT_TIMEOUT:
 		/* As kn_connect_timeout: SYNs to a full backlog are dropped. */
 		lis = kn_listener(test, c->family, 0, 0, &s.addr);
-		KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, c->family,
-							 SOCK_STREAM, 0,
-							 &filler), 0);
+		filler = kn_sock(test, c->family, SOCK_STREAM);
 		h = kn_spawn_connector(test, filler, &s.addr,
 				       200 * NSEC_PER_MSEC);
 		kasync_join(&h);
-		KUNIT_ASSERT_EQ(test, kasync_sock_create(NULL, c->family,
-							 SOCK_STREAM, 0,
-							 &s.ks), 0);
+		s.ks = kn_sock(test, c->family, SOCK_STREAM);
 		break;
 	case KN_RECV:
 	case KN_READABLE:
@@ -1694,6 +1708,83 @@ static int kn_suite_init(struct kunit_suite *suite)
 	return err;
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* recv, send_all, then a recv on an unconnected socket, into res, watched. */
+struct kn_res {
+	struct kasync_co co;
+	struct kasync_sock_op op;
+	struct kasync_sock *ks;		/* connected */
+	struct kasync_sock *idle;	/* never connected */
+	struct kt_res_log *log;
+	long res;
+	u8 buf[64];
+};
+
+static enum kasync_poll kn_res_poll(struct kasync_task *t, void *p)
+{
+	struct kn_res *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;		/* waits for the test's bytes */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_sock_recv(t, s->ks, &s->op, s->buf,
+							   sizeof(s->buf), &s->res),
+					  &s->res, s->log, 0));
+	s->log->res[0] = s->res;
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_sock_send_all(t, s->ks, &s->op,
+							       s->buf, 3, &s->res),
+					  &s->res, s->log, 1));
+	s->log->res[1] = s->res;
+	s->res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_sock_recv(t, s->idle, &s->op,
+							   s->buf, sizeof(s->buf),
+							   &s->res),
+					  &s->res, s->log, 2));
+	s->log->res[2] = s->res;
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kn_res_ops = { .poll = kn_res_poll };
+
+/*
+ * A socket await writes its res only when it finishes: untouched while a
+ * receive waits, then the bytes received, the bytes sent, and -ENOTCONN
+ * for a receive on a socket that is not connected.
+ */
+static void kn_res_convention(struct kunit *test)
+{
+	struct kt_res_log log = {};
+	struct kn_res s = { .log = &log };
+	struct kasync_sock *cli, *srv;
+	struct kasync_task *h;
+	u8 got[8] = {};
+
+	kn_pair(test, AF_INET, 0, 0, &cli, &srv);
+	s.ks = cli;
+	s.idle = kn_sock(test, AF_INET, SOCK_STREAM);
+	h = kasync_spawn(NULL, &kn_res_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
+	KUNIT_ASSERT_EQ(test, kn_send_now(srv, "hello", 5, NULL), 5);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 5L);
+	KUNIT_EXPECT_EQ(test, log.res[1], 3L);
+	KUNIT_EXPECT_EQ(test, log.res[2], (long)-ENOTCONN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(kn_recv_now(srv, got, sizeof(got)) == 3,
+					    5000));
+	KUNIT_EXPECT_EQ(test, memcmp(got, "hel", 3), 0);
+	if (h) {
+		kasync_abort(h);
+		kasync_join(&h);
+	}
+	kasync_sock_close(s.idle);
+	kasync_sock_close(srv);
+	kasync_sock_close(cli);
+}
+
 static struct kunit_case kasync_net_cases[] = {
 	KUNIT_CASE(kn_tcp_echo_v4),
 	KUNIT_CASE(kn_tcp_echo_v6),
@@ -1715,6 +1806,7 @@ static struct kunit_case kasync_net_cases[] = {
 	KUNIT_CASE(kn_accept_stop),
 	KUNIT_CASE_SLOW(kn_memory),
 	KUNIT_CASE_PARAM(kn_cancel_every_await, kn_cancel_gen_params),
+	KUNIT_CASE(kn_res_convention),
 	{}
 };
 

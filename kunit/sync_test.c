@@ -111,13 +111,13 @@ enum ks_prim {
 
 static enum kasync_poll ks_acquire(struct kasync_task *t, struct ks_prims *p,
 				   enum ks_prim prim, unsigned long n,
-				   struct kasync_sync_wait *w)
+				   struct kasync_sync_wait *w, long *res)
 {
 	if (prim == KS_MUTEX)
-		return kasync_mutex_lock(t, &p->m, w);
+		return kasync_mutex_lock(t, &p->m, w, res);
 	if (prim == KS_SEM)
-		return kasync_sem_acquire(t, &p->sem, n, w);
-	return kasync_notified(t, &p->nf, w);
+		return kasync_sem_acquire(t, &p->sem, n, w, res);
+	return kasync_notified(t, &p->nf, w, res);
 }
 
 static void ks_release(struct ks_prims *p, enum ks_prim prim, unsigned long n)
@@ -139,6 +139,7 @@ struct ks_user {
 	bool release;		/* release what it got before returning */
 	atomic_t polls;
 	long id;
+	long res;
 };
 
 static enum kasync_poll ks_user_poll(struct kasync_task *t, void *state)
@@ -147,9 +148,10 @@ static enum kasync_poll ks_user_poll(struct kasync_task *t, void *state)
 
 	atomic_inc(&s->polls);
 	KASYNC_BEGIN(&s->co);
-	KASYNC_AWAIT(&s->co, ks_acquire(t, s->p, s->prim, s->n, &s->w));
-	if (s->w.err)
-		KASYNC_RETURN(&s->co, t, s->w.err);
+	KASYNC_AWAIT(&s->co, ks_acquire(t, s->p, s->prim, s->n, &s->w,
+					&s->res));
+	if (s->res)
+		KASYNC_RETURN(&s->co, t, s->res);
 	if (s->release)
 		ks_release(s->p, s->prim, s->n);
 	KASYNC_RETURN(&s->co, t, s->id);
@@ -260,7 +262,8 @@ struct ks_reuse {
 	struct kasync_sync_wait w;
 	struct ks_prims *p;
 	atomic_t polls;
-	int second;		/* w->err after the second await */
+	long res;
+	long second;		/* res after the second await */
 	u8 state_after;		/* w's state after the second await */
 };
 
@@ -271,10 +274,10 @@ static enum kasync_poll ks_reuse_poll(struct kasync_task *t, void *state)
 
 	if (atomic_inc_return(&s->polls) > 1)
 		return KASYNC_PENDING;
-	if (kasync_mutex_lock(t, &s->p->m, &s->w) != KASYNC_PENDING)
+	if (kasync_mutex_lock(t, &s->p->m, &s->w, &s->res) != KASYNC_PENDING)
 		return KASYNC_READY;
-	if (kasync_notified(t, &s->p->nf, &s->w) == KASYNC_READY)
-		s->second = s->w.err;
+	if (kasync_notified(t, &s->p->nf, &s->w, &s->res) == KASYNC_READY)
+		s->second = s->res;
 	/* Publishes second: pairs with the test's smp_load_acquire(). */
 	smp_store_release(&s->state_after, READ_ONCE(s->w.state));
 	return KASYNC_PENDING;
@@ -332,7 +335,7 @@ static void ks_misuse(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(smp_load_acquire(&rs->state_after),
 					    5000));
 	KUNIT_EXPECT_EQ(test, rs->state_after, KASYNC_SYNC_QUEUED);
-	KUNIT_EXPECT_EQ(test, rs->second, -EINVAL);
+	KUNIT_EXPECT_EQ(test, rs->second, (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, ks_queued(&p->m.sem.q), 1U);
 	KUNIT_EXPECT_EQ(test, ks_queued(&p->nf.q), 0U);
 	KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
@@ -365,6 +368,7 @@ struct ks_racer {
 	struct ks_race *r;
 	enum ks_prim prim;
 	unsigned long n;
+	long res;
 	int round;
 	u8 id;
 };
@@ -376,9 +380,10 @@ static enum kasync_poll ks_racer_poll(struct kasync_task *t, void *state)
 	int held;
 
 	KASYNC_BEGIN(&s->co);
-	KASYNC_AWAIT(&s->co, kasync_notified(t, &r->gate, &s->w));
+	KASYNC_AWAIT(&s->co, kasync_notified(t, &r->gate, &s->w, &s->res));
 	for (s->round = 0; s->round < KS_ROUNDS; s->round++) {
-		KASYNC_AWAIT(&s->co, ks_acquire(t, r->p, s->prim, s->n, &s->w));
+		KASYNC_AWAIT(&s->co, ks_acquire(t, r->p, s->prim, s->n, &s->w,
+						&s->res));
 		held = atomic_add_return(s->n, &r->in_cs);
 		if (held > (s->prim == KS_MUTEX ? 1 : (int)r->p->sem.max))
 			atomic_inc(&r->excl_bad);
@@ -535,6 +540,7 @@ struct ks_taker {
 	struct kasync_co co;
 	struct kasync_sync_wait w;
 	struct ks_prims *p;
+	long res;
 	int round;
 };
 
@@ -544,9 +550,10 @@ static enum kasync_poll ks_taker_poll(struct kasync_task *t, void *state)
 
 	KASYNC_BEGIN(&s->co);
 	for (s->round = 0; s->round < KS_IRQ_ROUNDS; s->round++) {
-		KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &s->p->sem, 3, &s->w));
-		if (s->w.err)
-			KASYNC_RETURN(&s->co, t, s->w.err);
+		KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &s->p->sem, 3, &s->w,
+							&s->res));
+		if (s->res)
+			KASYNC_RETURN(&s->co, t, s->res);
 	}
 	KASYNC_RETURN(&s->co, t, s->round);
 	KASYNC_END(&s->co);
@@ -837,7 +844,8 @@ struct ks_victim {
 	atomic_t *pending;	/* polls that returned PENDING */
 	atomic_t *cancel_now;	/* call the *_cancel() function */
 	int *armed_at_drop;
-	int err;
+	long err;		/* the time limit's */
+	long res;		/* the acquire's */
 };
 
 static void ks_victim_cancel(struct kasync_task *t, struct ks_victim *s)
@@ -863,12 +871,14 @@ static enum kasync_poll ks_victim_body(struct kasync_task *t,
 	KASYNC_BEGIN(&s->co);
 	if (s->mode == KS_TIMEOUT)
 		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, KS_SHORT,
-				     ks_acquire(t, s->p, s->prim, 2, &s->w),
+				     ks_acquire(t, s->p, s->prim, 2, &s->w,
+						&s->res),
 				     ks_victim_cancel(t, s), &s->err);
 	else
-		KASYNC_AWAIT(&s->co, ks_acquire(t, s->p, s->prim, 2, &s->w));
+		KASYNC_AWAIT(&s->co, ks_acquire(t, s->p, s->prim, 2, &s->w,
+						&s->res));
 	/* Got it: not expected in any mode; report it without releasing. */
-	KASYNC_RETURN(&s->co, t, s->err ? s->err : 1);
+	KASYNC_RETURN(&s->co, t, s->err ?: s->res ?: 1);
 	KASYNC_END(&s->co);
 }
 
@@ -1115,6 +1125,7 @@ struct ks_stress_task {
 	struct kasync_co co;
 	struct kasync_sync_wait w;
 	struct ks_stress *sh;
+	long res;
 	int seen;
 };
 
@@ -1126,13 +1137,16 @@ static enum kasync_poll ks_stress_poll(struct kasync_task *t, void *state)
 	KASYNC_BEGIN(&s->co);
 	while (!atomic_read(&s->sh->stop)) {
 		if ((s->seen + 1) % 3 == 0)
-			KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &p->sem, 1, &s->w));
+			KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &p->sem, 1, &s->w,
+								&s->res));
 		else if ((s->seen + 1) % 3 == 1)
-			KASYNC_AWAIT(&s->co, kasync_notified(t, &p->nf, &s->w));
+			KASYNC_AWAIT(&s->co, kasync_notified(t, &p->nf, &s->w,
+							     &s->res));
 		else
-			KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &p->m, &s->w));
-		if (s->w.err)
-			KASYNC_RETURN(&s->co, t, s->w.err);
+			KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &p->m, &s->w,
+							       &s->res));
+		if (s->res)
+			KASYNC_RETURN(&s->co, t, s->res);
 		atomic_set(&s->sh->pp.ack, ++s->seen);
 	}
 	KASYNC_RETURN(&s->co, t, s->seen);
@@ -1184,6 +1198,79 @@ static void ks_lost_wake_stress(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ks_queued(&sh->p->m.sem.q), 0U);
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* One await of each primitive into res, watched (kt_res_watch()). */
+struct ks_res {
+	struct kasync_co co;
+	struct kasync_sync_wait w;
+	struct ks_prims *p;
+	struct kt_res_log *log;
+	long res;
+};
+
+static enum kasync_poll ks_res_poll(struct kasync_task *t, void *state)
+{
+	struct ks_res *s = state;
+	struct ks_prims *p = s->p;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;		/* waits for the test's release */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_sem_acquire(t, &p->sem, 2, &s->w,
+							     &s->res),
+					  &s->res, s->log, 0));
+	s->log->res[0] = s->res;
+	if (!s->res)
+		kasync_sem_release(&p->sem, 2);
+	s->res = KT_RES_UNSET;		/* more than the maximum */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_sem_acquire(t, &p->sem, 3, &s->w,
+							     &s->res),
+					  &s->res, s->log, 1));
+	s->log->res[1] = s->res;
+	s->res = KT_RES_UNSET;		/* no wait */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_mutex_lock(t, &p->m, NULL,
+							    &s->res),
+					  &s->res, s->log, 2));
+	s->log->res[2] = s->res;
+	s->res = KT_RES_UNSET;		/* waits for the test's notify */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_notified(t, &p->nf, &s->w,
+							  &s->res),
+					  &s->res, s->log, 3));
+	s->log->res[3] = s->res;
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops ks_res_ops = { .poll = ks_res_poll };
+
+/*
+ * The awaits write their res only when they finish: untouched while they
+ * wait, 0 once acquired or notified, -EINVAL on misuse (a request above
+ * the maximum, a NULL wait) without acquiring anything.
+ */
+static void ks_res_convention(struct kunit *test)
+{
+	struct ks_prims *p = ks_prims_new(test, 0, 2);
+	struct kt_res_log log = {};
+	struct ks_res s = { .p = p, .log = &log };
+	struct kasync_task *h;
+
+	h = kasync_spawn(NULL, &ks_res_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
+	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 2), 0);
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 3));
+	kasync_notify_one(&p->nf);
+	KUNIT_EXPECT_EQ(test, ks_join(&h), 0L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 0L);
+	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, log.res[2], (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, log.res[3], 0L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 2UL);
+	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
+}
+
 static struct kunit_case kasync_sync_cases[] = {
 	KUNIT_CASE(ks_static_init),
 	KUNIT_CASE(ks_mutex_basic),
@@ -1197,6 +1284,7 @@ static struct kunit_case kasync_sync_cases[] = {
 	KUNIT_CASE(ks_notify_from_irq),
 	KUNIT_CASE_PARAM(ks_cancel_every_await, ks_cancel_gen_params),
 	KUNIT_CASE_SLOW(ks_lost_wake_stress),
+	KUNIT_CASE(ks_res_convention),
 	{}
 };
 

@@ -149,7 +149,7 @@ struct kt_timeout {
 	long *elapsed_us;
 	int *left;		/* anything still armed after the await */
 	struct kasync_timer **tm_out;	/* optional: where the timer lives */
-	int err;
+	long err;
 };
 
 static enum kasync_poll kt_timeout_poll(struct kasync_task *t, void *p)
@@ -506,6 +506,97 @@ static void kt_many_sleepers(struct kunit *test)
 		kunit_skip(test, "spawning overran the deadline: not all %u were asleep at once", n);
 }
 
+/* ---- the result convention ------------------------------------------------ */
+
+/* Two awaits with a time limit, its res watched (kt_res_watch()). */
+struct kt_res_to {
+	struct kasync_co co;
+	struct kasync_wait w;
+	struct kasync_timer tm;
+	struct kasync_sync_wait sw;
+	struct kasync_sem *sem;		/* no permit: the acquire waits */
+	struct wait_queue_head *wq;
+	atomic_t *flag;
+	struct kt_res_log *log;
+	long res;			/* the time limit's */
+	long op_res;			/* the acquire's own */
+};
+
+/* KASYNC_AWAIT_TIMEOUT()'s expression, for kt_res_watch() to wrap. */
+static enum kasync_poll kt_res_to_event(struct kasync_task *t,
+					struct kt_res_to *s)
+{
+	return __kasync_timeout(t, &s->tm, 10ULL * NSEC_PER_SEC,
+				kasync_wait_event(t, &s->w, s->wq,
+						  atomic_read(s->flag)),
+				kasync_wait_cancel(t, &s->w), &s->res);
+}
+
+static enum kasync_poll kt_res_to_acquire(struct kasync_task *t,
+					  struct kt_res_to *s)
+{
+	return __kasync_timeout(t, &s->tm, 20 * NSEC_PER_MSEC,
+				kasync_sem_acquire(t, s->sem, 1, &s->sw,
+						   &s->op_res),
+				kasync_sem_acquire_cancel(t, s->sem, &s->sw),
+				&s->res);
+}
+
+static enum kasync_poll kt_res_to_poll(struct kasync_task *t, void *p)
+{
+	struct kt_res_to *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;		/* finishes: the test sets the flag */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kt_res_to_event(t, s), &s->res,
+					  s->log, 0));
+	s->log->res[0] = s->res;
+	s->res = KT_RES_UNSET;		/* runs out */
+	s->op_res = KT_RES_UNSET;
+	KASYNC_AWAIT(&s->co, kt_res_watch(kt_res_to_acquire(t, s), &s->res,
+					  s->log, 1));
+	s->log->res[1] = s->res;
+	s->log->res[2] = s->op_res;
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kt_res_to_ops = { .poll = kt_res_to_poll };
+
+/*
+ * A time limit writes its res only when the await finishes: 0 when the
+ * operation did, -ETIMEDOUT when the time ran out; then the operation's
+ * own res is not written either.
+ */
+static void kt_res_convention(struct kunit *test)
+{
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	atomic_t flag = ATOMIC_INIT(0);
+	struct kt_res_log log = {};
+	struct kasync_sem sem;
+	struct kt_res_to s = { .sem = &sem, .wq = &wq, .flag = &flag,
+			       .log = &log };
+	struct kasync_task *h;
+
+	KUNIT_ASSERT_EQ(test, kasync_sem_init(&sem, 0, 1), 0);
+	h = kasync_spawn(NULL, &kt_res_to_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_TRUE(test, kt_res_pending(&log, 0));
+	KUNIT_EXPECT_TRUE(test, kt_res_spurious(h, &log, 0));
+	atomic_set(&flag, 1);
+	wake_up(&wq);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
+	KUNIT_EXPECT_EQ(test, log.res[0], 0L);
+	KUNIT_EXPECT_EQ(test, log.res[1], (long)-ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, log.res[2], KT_RES_UNSET);
+	KUNIT_EXPECT_GT(test, atomic_read(&log.pending[1]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
+	KUNIT_EXPECT_EQ(test, kasync_sem_available(&sem), 0UL);
+	if (h) {
+		kasync_abort(h);
+		kasync_join(&h);
+	}
+}
+
 static struct kunit_case kasync_timer_cases[] = {
 	KUNIT_CASE(kt_sleep_not_early),
 	KUNIT_CASE(kt_sleep_until_deadline),
@@ -518,6 +609,7 @@ static struct kunit_case kasync_timer_cases[] = {
 	KUNIT_CASE(kt_timeout_none),
 	KUNIT_CASE_PARAM(kt_interval_policy, kt_policy_gen_params),
 	KUNIT_CASE_SLOW(kt_many_sleepers),
+	KUNIT_CASE(kt_res_convention),
 	{}
 };
 

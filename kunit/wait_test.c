@@ -519,7 +519,7 @@ struct kw_canceller {
 	atomic_t *pending;	/* polls that returned PENDING */
 	int *armed_at_drop;	/* anything still armed when drop ran */
 	__poll_t rev;
-	int err;
+	long err;
 };
 
 static enum kasync_poll kw_canceller_body(struct kasync_task *t,

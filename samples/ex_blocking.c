@@ -96,8 +96,8 @@ struct ex_waiter {
 	struct kasync_timer tm;
 	struct ex_slow_req *req;	/* the task's, unless lent to the job */
 	bool lent;
-	long res;
-	int err;
+	long res;		/* the function's */
+	long err;		/* the time limit's */
 };
 
 static enum kasync_poll ex_waiter_poll(struct kasync_task *t, void *p)

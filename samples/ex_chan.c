@@ -21,7 +21,7 @@ struct producer {
 	struct kasync_chan *tx;
 	u32 next;
 	u32 n;
-	int err;
+	long res;
 };
 
 static enum kasync_poll producer_poll(struct kasync_task *t, void *p)
@@ -32,11 +32,11 @@ static enum kasync_poll producer_poll(struct kasync_task *t, void *p)
 	for (s->next = 1; s->next <= s->n; s->next++) {
 		/* Waits while the channel is full (backpressure). */
 		KASYNC_AWAIT(&s->co, kasync_chan_send(t, s->tx, &s->w, &s->next,
-						      &s->err));
-		if (s->err)	/* -EPIPE: the receiver is gone */
+						      &s->res));
+		if (s->res)	/* -EPIPE: the receiver is gone */
 			break;
 	}
-	KASYNC_RETURN(&s->co, t, s->err);
+	KASYNC_RETURN(&s->co, t, s->res);
 	KASYNC_END(&s->co);
 }
 
@@ -62,7 +62,7 @@ struct consumer {
 	u32 count;
 	u32 limit;
 	long sum;
-	int err;
+	long res;
 };
 
 static enum kasync_poll consumer_poll(struct kasync_task *t, void *p)
@@ -72,8 +72,8 @@ static enum kasync_poll consumer_poll(struct kasync_task *t, void *p)
 	KASYNC_BEGIN(&s->co);
 	while (!s->limit || s->count < s->limit) {
 		KASYNC_AWAIT(&s->co, kasync_chan_recv(t, s->rx, &s->w, &s->item,
-						      &s->err));
-		if (s->err)	/* -EPIPE: drained, and every sender is gone */
+						      &s->res));
+		if (s->res)	/* -EPIPE: drained, and every sender is gone */
 			break;
 		s->sum += s->item;
 		s->count++;
@@ -284,7 +284,7 @@ struct asker {
 	struct kasync_chan_wait w;
 	struct kasync_oneshot *rx;
 	u64 answer;
-	int err;
+	long res;
 };
 
 static enum kasync_poll asker_poll(struct kasync_task *t, void *p)
@@ -293,8 +293,8 @@ static enum kasync_poll asker_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	KASYNC_AWAIT(&s->co, kasync_oneshot_recv(t, s->rx, &s->w, &s->answer,
-						 &s->err));
-	KASYNC_RETURN(&s->co, t, s->err ?: (long)s->answer);
+						 &s->res));
+	KASYNC_RETURN(&s->co, t, s->res ?: (long)s->answer);
 	KASYNC_END(&s->co);
 }
 

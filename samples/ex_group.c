@@ -171,7 +171,6 @@ struct ex_collector {
 	struct kasync_group_wait gw;
 	struct kasync_group *g;
 	long res, sum;
-	int err;
 };
 
 static enum kasync_poll ex_collector_poll(struct kasync_task *t, void *p)
@@ -181,9 +180,11 @@ static enum kasync_poll ex_collector_poll(struct kasync_task *t, void *p)
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
 		KASYNC_AWAIT(&s->co, kasync_group_next(t, s->g, &s->gw,
-						       &s->res, &s->err));
-		if (s->err)		/* -ENOENT: every result collected */
+						       &s->res));
+		if (s->res == -ECHILD)	/* every result collected */
 			break;
+		if (s->res < 0)		/* a job failed */
+			KASYNC_RETURN(&s->co, t, s->res);
 		s->sum += s->res;	/* in order of completion */
 	}
 	KASYNC_RETURN(&s->co, t, s->sum);

@@ -51,6 +51,7 @@ struct ex_depositor {
 	struct kasync_timer tm;
 	struct ex_account *acct;
 	u64 seen;
+	long res;
 	int i;
 	bool locked;		/* for the drop callback */
 };
@@ -61,7 +62,10 @@ static enum kasync_poll ex_depositor_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	for (s->i = 0; s->i < EX_DEPOSITS; s->i++) {
-		KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &s->acct->lock, &s->w));
+		KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &s->acct->lock, &s->w,
+						       &s->res));
+		if (s->res)	/* -EINVAL: misuse, not locked */
+			KASYNC_RETURN(&s->co, t, s->res);
 		s->locked = true;
 		s->seen = s->acct->balance;
 		/* Held across an await: a spinlock could not be. */
@@ -140,6 +144,7 @@ struct ex_job {
 	struct kasync_timer tm;
 	unsigned long need;	/* channels this job uses at once */
 	unsigned long held;	/* for the drop callback */
+	long res;
 };
 
 static enum kasync_poll ex_job_poll(struct kasync_task *t, void *p)
@@ -148,9 +153,10 @@ static enum kasync_poll ex_job_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	/* FIFO: a job that needs all channels is not starved by small ones. */
-	KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &ex_channels, s->need, &s->w));
-	if (s->w.err)
-		KASYNC_RETURN(&s->co, t, s->w.err);
+	KASYNC_AWAIT(&s->co, kasync_sem_acquire(t, &ex_channels, s->need, &s->w,
+						&s->res));
+	if (s->res)	/* -EINVAL: more than the semaphore's maximum */
+		KASYNC_RETURN(&s->co, t, s->res);
 	s->held = s->need;
 	ex_note_busy(&ex_busy_max, atomic_add_return(s->need, &ex_busy));
 	KASYNC_AWAIT(&s->co, kasync_sleep(t, &s->tm, 200 * NSEC_PER_USEC));
@@ -213,6 +219,7 @@ struct ex_consumer {
 	struct kasync_co co;
 	struct kasync_sync_wait w;
 	struct ex_inbox *in;
+	long res;
 	int want;
 	int got;
 };
@@ -223,7 +230,8 @@ static enum kasync_poll ex_consumer_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	while (s->got < s->want) {
-		KASYNC_AWAIT(&s->co, kasync_notified(t, &s->in->bell, &s->w));
+		KASYNC_AWAIT(&s->co, kasync_notified(t, &s->in->bell, &s->w,
+						     &s->res));
 		s->got += atomic_xchg(&s->in->items, 0);
 	}
 	KASYNC_RETURN(&s->co, t, s->got);
@@ -273,7 +281,8 @@ struct ex_impatient {
 	struct kasync_sync_wait w;
 	struct kasync_timer tm;
 	struct kasync_mutex *m;
-	int err;
+	long res;		/* the lock's */
+	long err;		/* the time limit's */
 };
 
 static enum kasync_poll ex_impatient_poll(struct kasync_task *t, void *p)
@@ -282,10 +291,12 @@ static enum kasync_poll ex_impatient_poll(struct kasync_task *t, void *p)
 
 	KASYNC_BEGIN(&s->co);
 	KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, 5 * NSEC_PER_MSEC,
-			     kasync_mutex_lock(t, s->m, &s->w),
+			     kasync_mutex_lock(t, s->m, &s->w, &s->res),
 			     kasync_mutex_lock_cancel(t, s->m, &s->w), &s->err);
 	if (s->err)	/* -ETIMEDOUT: not locked, no longer queued */
 		KASYNC_RETURN(&s->co, t, s->err);
+	if (s->res)	/* -EINVAL: misuse, not locked */
+		KASYNC_RETURN(&s->co, t, s->res);
 	kasync_mutex_unlock(s->m);
 	KASYNC_END(&s->co);
 }

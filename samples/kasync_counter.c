@@ -35,8 +35,8 @@ struct counter_conn {
 	struct kasync_timer tm;		/* the limit of the await that waits */
 	ktime_t due;			/* the request's deadline */
 	struct khttp_req req;
-	ssize_t n;
-	int err;
+	long n;				/* the socket awaits' result */
+	long err;			/* the time limits' */
 	int parsed;
 	size_t len;
 	size_t out_len;

@@ -22,6 +22,7 @@
  * Read-only results: fetched (pages with status 200), failed (pages that
  * ended with an error) and received (body bytes counted, all pages).
  */
+#include <linux/err.h>
 #include <linux/module.h>
 #include <kasync.h>
 
@@ -68,8 +69,8 @@ struct fetch {
 	struct page_result *res;
 	struct sockaddr_storage addr;
 	int addrlen;
-	int err;
-	ssize_t n;
+	long err;		/* the connect's result */
+	long n;			/* the last receive's or send's */
 	size_t len;		/* bytes in buf */
 	size_t head;		/* head length, once parsed */
 	long long cl;		/* announced body length, or -1 */
@@ -156,15 +157,17 @@ static size_t fetch_room(const struct fetch *f)
 static enum kasync_poll fetch_poll(struct kasync_task *t, void *p)
 {
 	struct fetch *f = p;
+	struct kasync_sock *ks;
 	int ret;
 
 	KASYNC_BEGIN(&f->co);
 	/* Ends with the task: the timer's cleanup hook cancels it. */
 	kasync_timer_start(t, &f->tm, f->deadline, 0);
-	f->err = kasync_sock_create(&init_net, f->addr.ss_family, SOCK_STREAM,
-				    IPPROTO_TCP, &f->ks);
-	if (f->err)
-		KASYNC_RETURN(&f->co, t, f->err);
+	ks = kasync_sock_create(&init_net, f->addr.ss_family, SOCK_STREAM,
+				IPPROTO_TCP);
+	if (IS_ERR(ks))
+		KASYNC_RETURN(&f->co, t, PTR_ERR(ks));
+	f->ks = ks;
 	KASYNC_AWAIT(&f->co, fetch_connect(t, f));
 	if (f->err)
 		KASYNC_RETURN(&f->co, t, f->err);

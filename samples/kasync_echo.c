@@ -36,11 +36,11 @@ MODULE_PARM_DESC(send_ms, "drop a connection whose peer has not taken an echo (u
 struct echo_conn {
 	struct kserver_conn c;		/* the socket; first */
 	struct kasync_co co;
-	int err;
+	long err;			/* the time limits' */
 	struct kasync_sock_op op;
 	struct kasync_timer tm;		/* idle_ms, or send_ms: never both */
 	char *buf;			/* only while data is in flight */
-	ssize_t n;
+	long n;				/* the socket awaits' result */
 };
 
 static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
@@ -51,9 +51,9 @@ static enum kasync_poll echo_conn_poll(struct kasync_task *t, void *p)
 	for (;;) {
 		/* Idle: no buffer, until there is something to read. */
 		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_idle_ns(idle_ms),
-				     kasync_sock_readable(t, s->c.ks, &s->op, &s->err),
+				     kasync_sock_readable(t, s->c.ks, &s->op, &s->n),
 				     kasync_sock_cancel(t, &s->op), &s->err);
-		if (s->err)			/* idle too long */
+		if (s->err || s->n)		/* idle too long, or misuse */
 			break;
 		s->buf = kmalloc(ECHO_BUF, GFP_KERNEL);
 		if (!s->buf)

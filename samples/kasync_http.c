@@ -37,6 +37,7 @@
  *	insmod kasync_http.ko port=8080 counter=127.0.0.1:8081
  *	wrk -c 1000 -d 5s http://127.0.0.1:8080/
  */
+#include <linux/err.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/slab.h>
@@ -179,8 +180,8 @@ struct visit {
 	struct kasync_sock *ks;		/* to the counter, kept alive */
 	bool fresh;			/* ks was connected for this visit */
 	bool ok;			/* the result */
-	int err;
-	ssize_t n;
+	long err;			/* the connect's, a time limit's, or the reply's */
+	long n;				/* the socket awaits' result */
 	size_t len;
 	char buf[160];
 };
@@ -213,20 +214,26 @@ static int visit_reply(struct visit *v)
 static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 				   ktime_t due)
 {
+	struct kasync_sock *ks;
+
 	KASYNC_BEGIN(&v->co);
 	v->ok = false;
 	for (;;) {
 		v->fresh = !v->ks;
 		if (!v->ks) {
-			v->err = kasync_sock_create(&init_net, counter_addr.ss_family,
-						    SOCK_STREAM, IPPROTO_TCP, &v->ks);
-			if (v->err)
+			ks = kasync_sock_create(&init_net, counter_addr.ss_family,
+						SOCK_STREAM, IPPROTO_TCP);
+			if (IS_ERR(ks)) {
+				v->err = PTR_ERR(ks);
 				break;
+			}
+			v->ks = ks;
 			KASYNC_AWAIT(&v->co, kasync_sock_connect(t, v->ks, &v->conn,
 								 (struct sockaddr *)&counter_addr,
 								 counter_addrlen,
 								 http_connect_ns(due),
-								 &v->err));
+								 &v->n));
+			v->err = v->n;
 			if (v->err)
 				break;
 		}
@@ -271,14 +278,14 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 struct http_conn {
 	struct kserver_conn c;		/* first */
 	struct kasync_co co;
-	int err;
+	long err;			/* the time limits' */
 	struct kasync_sock_op op;
 	struct kasync_timer tm;		/* the limit of the await that waits */
 	ktime_t req_due;		/* the request's deadline (request_ms) */
 	ktime_t due;			/* its step's: head, visit or answer */
 	struct khttp_req req;
 	struct visit visit;
-	ssize_t n;
+	long n;				/* the socket awaits' result */
 	size_t len;
 	char *in;			/* HTTP_BUF bytes, while a request is in */
 	int parsed;
@@ -308,9 +315,9 @@ static enum kasync_poll http_conn_poll(struct kasync_task *t, void *p)
 			KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm,
 					     kserver_idle_ns(idle_ms),
 					     kasync_sock_readable(t, s->c.ks, &s->op,
-								  &s->err),
+								  &s->n),
 					     kasync_sock_cancel(t, &s->op), &s->err);
-			if (s->err)		/* idle too long */
+			if (s->err || s->n)	/* idle too long, or misuse */
 				break;
 			s->in = kmalloc(HTTP_BUF, GFP_KERNEL);
 			if (!s->in)

@@ -131,7 +131,7 @@ struct kserver_listener {
 	struct kasync_sock *nks;
 	struct kserver *srv;
 	unsigned int backoff_ms;	/* 0 after a success */
-	int err;
+	long res;
 };
 
 static inline void kserver_listener_drop(void *p)
@@ -176,13 +176,13 @@ static inline enum kasync_poll kserver_listener_poll(struct kasync_task *t,
 	KASYNC_BEGIN(&l->co);
 	for (;;) {
 		KASYNC_AWAIT(&l->co, kasync_sock_accept(t, l->ls, &l->op,
-							&l->nks, &l->err));
+							&l->nks, &l->res));
 		/*
 		 * A burst of connections is accepted in one poll only up
 		 * to kasync's cooperative budget: then the new tasks, and
 		 * everything else on this CPU, run first.
 		 */
-		if (!l->err) {
+		if (!l->res) {
 			kserver_serve(l->srv, l->nks);
 			l->backoff_ms = 0;
 			continue;
@@ -191,7 +191,7 @@ static inline enum kasync_poll kserver_listener_poll(struct kasync_task *t,
 		 * Out of memory or descriptors: retrying at once would find
 		 * the same, so wait, longer each time it happens again.
 		 */
-		pr_warn_ratelimited("%s: accept: %d\n", l->srv->name, l->err);
+		pr_warn_ratelimited("%s: accept: %ld\n", l->srv->name, l->res);
 		l->backoff_ms = clamp_t(unsigned int, l->backoff_ms * 2,
 					 KSERVER_BACKOFF_MIN_MS,
 					 KSERVER_BACKOFF_MAX_MS);
@@ -206,8 +206,11 @@ static const struct kasync_task_ops kserver_listener_ops __maybe_unused = {
 	.drop = kserver_listener_drop,
 };
 
-/* A listening socket on @port: IPv6 and IPv4 (dual stack), else IPv4. */
-static inline int kserver_listen(struct kserver *srv, struct kasync_sock **out)
+/*
+ * A listening socket on @port: IPv6 and IPv4 (dual stack), else IPv4.
+ * Return: the socket, or an ERR_PTR().
+ */
+static inline struct kasync_sock *kserver_listen(struct kserver *srv)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(srv->port) };
@@ -216,27 +219,25 @@ static inline int kserver_listen(struct kserver *srv, struct kasync_sock **out)
 	struct kasync_sock *ks;
 	int err;
 
-	err = kasync_sock_create(&init_net, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
-				 &ks);
-	if (!err) {
+	ks = kasync_sock_create(&init_net, AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+	if (!IS_ERR(ks)) {
 		err = kasync_sock_bind(ks, (struct sockaddr *)&a6, sizeof(a6));
-	} else if (err == -EAFNOSUPPORT) {
-		err = kasync_sock_create(&init_net, AF_INET, SOCK_STREAM,
-					 IPPROTO_TCP, &ks);
-		if (err)
-			return err;
+	} else if (PTR_ERR(ks) == -EAFNOSUPPORT) {
+		ks = kasync_sock_create(&init_net, AF_INET, SOCK_STREAM,
+					IPPROTO_TCP);
+		if (IS_ERR(ks))
+			return ks;
 		err = kasync_sock_bind(ks, (struct sockaddr *)&a4, sizeof(a4));
 	} else {
-		return err;
+		return ks;
 	}
 	if (!err)
 		err = kasync_sock_listen(ks, srv->backlog);
 	if (err) {
 		kasync_sock_close(ks);
-		return err;
+		return ERR_PTR(err);
 	}
-	*out = ks;
-	return 0;
+	return ks;
 }
 
 /**
@@ -262,9 +263,11 @@ static inline int kserver_start(struct kserver *srv)
 		err = PTR_ERR(srv->rt);
 		goto free_tmpl;
 	}
-	err = kserver_listen(srv, &l.ls);
-	if (err)
+	l.ls = kserver_listen(srv);
+	if (IS_ERR(l.ls)) {
+		err = PTR_ERR(l.ls);
 		goto destroy_rt;
+	}
 	h = kasync_spawn(srv->rt, &kserver_listener_ops, &l, sizeof(l),
 			 GFP_KERNEL);
 	if (IS_ERR(h)) {

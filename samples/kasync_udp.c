@@ -28,6 +28,7 @@
  *	echo hello | socat - UDP:127.0.0.1:7007
  *	cat /sys/module/kasync_udp/parameters/echoed
  */
+#include <linux/err.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
@@ -112,8 +113,8 @@ struct udp_echo {
 	struct sockaddr_storage from;
 	char *buf;			/* max_len + 1 bytes; owned */
 	size_t max;			/* max_len */
-	ssize_t len;			/* the datagram's length, or -errno */
-	ssize_t sent;
+	long len;			/* the datagram's length, or -errno */
+	long sent;
 };
 
 static int udp_addrlen(const struct sockaddr_storage *a)
@@ -165,8 +166,11 @@ static const struct kasync_task_ops udp_echo_ops = {
 
 /* --- udp-echo-end --- */
 
-/* A UDP socket on @port: IPv6 and IPv4 (dual stack), else IPv4. */
-static int udp_bind(int port, struct kasync_sock **out)
+/*
+ * A UDP socket on @port: IPv6 and IPv4 (dual stack), else IPv4.
+ * Return: the socket, or an ERR_PTR().
+ */
+static struct kasync_sock *udp_bind(int port)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(port) };
@@ -175,21 +179,22 @@ static int udp_bind(int port, struct kasync_sock **out)
 	struct kasync_sock *ks;
 	int err;
 
-	err = kasync_sock_create(&init_net, AF_INET6, SOCK_DGRAM, 0, &ks);
-	if (!err) {
+	ks = kasync_sock_create(&init_net, AF_INET6, SOCK_DGRAM, 0);
+	if (!IS_ERR(ks)) {
 		err = kasync_sock_bind(ks, (struct sockaddr *)&a6, sizeof(a6));
-	} else if (err == -EAFNOSUPPORT) {
-		err = kasync_sock_create(&init_net, AF_INET, SOCK_DGRAM, 0, &ks);
-		if (err)
-			return err;
+	} else if (PTR_ERR(ks) == -EAFNOSUPPORT) {
+		ks = kasync_sock_create(&init_net, AF_INET, SOCK_DGRAM, 0);
+		if (IS_ERR(ks))
+			return ks;
 		err = kasync_sock_bind(ks, (struct sockaddr *)&a4, sizeof(a4));
+	} else {
+		return ks;
 	}
 	if (err) {
 		kasync_sock_close(ks);
-		return err;
+		return ERR_PTR(err);
 	}
-	*out = ks;
-	return 0;
+	return ks;
 }
 
 static void udp_close(void)
@@ -217,9 +222,11 @@ static int __init udp_init(void)
 	udp_rt = kasync_rt_create("udp", 0);
 	if (IS_ERR(udp_rt))
 		return PTR_ERR(udp_rt);
-	err = udp_bind(port, &ks);
-	if (err)
+	ks = udp_bind(port);
+	if (IS_ERR(ks)) {
+		err = PTR_ERR(ks);
 		goto destroy_rt;
+	}
 	kernel_param_lock(THIS_MODULE);
 	udp_ks = ks;
 	kernel_param_unlock(THIS_MODULE);

@@ -84,7 +84,7 @@ enum kasync_poll __kasync_blocking(struct kasync_task *task,
 				   struct kasync_blocking *b,
 				   long (*fn)(void *arg), void *arg,
 				   void (*discard)(void *arg, long res),
-				   long *result, struct module *owner);
+				   long *res, struct module *owner);
 void kasync_blocking_cancel(struct kasync_task *task,
 			    struct kasync_blocking *b);
 int __kasync_blocking_drain(struct module *owner);
@@ -97,17 +97,19 @@ void kasync_blocking_stats(struct kasync_blocking_stats *out);
  * @fn: the function; may sleep; returns the result
  * @arg: passed to @fn; must stay valid until @fn returns, which can be
  *	after the task ended: never a pointer into the task's state
- * @result: where @fn's return value (or kasync's error) goes
+ * @res: the result, set only when this reports %KASYNC_READY: @fn's
+ *	return value, or kasync's error
  *
  * See __kasync_blocking(); the job is owned by the calling module, whose
  * unload waits for it.  For KASYNC_AWAIT().
  *
  * Context: the task's poll function; does not sleep.
- * Return: %KASYNC_PENDING, or %KASYNC_READY with *@result set: @fn's
- * return value, or -ENOMEM, -ESHUTDOWN or -EINVAL if @fn was not queued.
+ * Return: %KASYNC_PENDING (*@res untouched), or %KASYNC_READY with *@res
+ * set: @fn's return value, or -ENOMEM, -ESHUTDOWN or -EINVAL if @fn was
+ * not queued.
  */
-#define kasync_blocking(task, b, fn, arg, result) \
-	__kasync_blocking(task, b, fn, arg, NULL, result, THIS_MODULE)
+#define kasync_blocking(task, b, fn, arg, res) \
+	__kasync_blocking(task, b, fn, arg, NULL, res, THIS_MODULE)
 
 /**
  * kasync_blocking_owned - kasync_blocking() that hands @arg back if abandoned
@@ -119,7 +121,8 @@ void kasync_blocking_stats(struct kasync_blocking_stats *out);
  *	await is abandoned: with @fn's return value, or with -ECANCELED if
  *	@fn never ran.  Releases @arg (and whatever @fn's result owns).  Must
  *	not sleep.
- * @result: where @fn's return value (or kasync's error) goes
+ * @res: the result, set only when this reports %KASYNC_READY: @fn's
+ *	return value, or kasync's error
  *
  * For results that own memory or references: exactly one of the task
  * (when this reports %KASYNC_READY) and @discard gets @arg back.
@@ -127,8 +130,8 @@ void kasync_blocking_stats(struct kasync_blocking_stats *out);
  * Context: the task's poll function; does not sleep.
  * Return: as kasync_blocking().
  */
-#define kasync_blocking_owned(task, b, fn, arg, discard, result) \
-	__kasync_blocking(task, b, fn, arg, discard, result, THIS_MODULE)
+#define kasync_blocking_owned(task, b, fn, arg, discard, res) \
+	__kasync_blocking(task, b, fn, arg, discard, res, THIS_MODULE)
 
 /**
  * kasync_blocking_drain - wait until no blocking job of this module is left

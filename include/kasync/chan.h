@@ -17,11 +17,11 @@
  *		struct kasync_chan_wait w;
  *		struct kasync_chan *tx;		(a sender reference)
  *		u32 item;
- *		int err;
+ *		long res;
  *	};
  *
  *	KASYNC_AWAIT(&s->co, kasync_chan_send(t, s->tx, &s->w, &s->item,
- *					      &s->err));
+ *					      &s->res));
  *
  *	(and in the task's drop callback: kasync_chan_sender_drop(&s->tx))
  *
@@ -128,7 +128,7 @@ void kasync_chan_rx_drop(struct kasync_chan **rx);
 enum kasync_poll kasync_chan_send(struct kasync_task *task,
 				  struct kasync_chan *ch,
 				  struct kasync_chan_wait *w, const void *item,
-				  int *err);
+				  long *res);
 void kasync_chan_send_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w);
 int kasync_chan_try_send(struct kasync_chan *ch, const void *item);
@@ -137,7 +137,7 @@ int kasync_chan_send_wait(struct kasync_chan *ch, const void *item);
 enum kasync_poll kasync_chan_recv(struct kasync_task *task,
 				  struct kasync_chan *ch,
 				  struct kasync_chan_wait *w, void *item,
-				  int *err);
+				  long *res);
 void kasync_chan_recv_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w);
 int kasync_chan_try_recv(struct kasync_chan *ch, void *item);
@@ -154,7 +154,7 @@ void kasync_oneshot_sender_drop(struct kasync_oneshot **tx);
 enum kasync_poll kasync_oneshot_recv(struct kasync_task *task,
 				     struct kasync_oneshot *os,
 				     struct kasync_chan_wait *w, void *item,
-				     int *err);
+				     long *res);
 void kasync_oneshot_recv_cancel(struct kasync_task *task,
 				struct kasync_chan_wait *w);
 int kasync_oneshot_try_recv(struct kasync_oneshot *os, void *item);

@@ -43,6 +43,12 @@
  * - KASYNC_AWAIT(co, expr) re-evaluates @expr on every resume until it
  *   yields %KASYNC_READY; @expr must arrange a wake before it reports
  *   %KASYNC_PENDING.
+ * - An await that has an outcome (kasync_join_poll() above, a socket
+ *   receive, a lock, ...) reports it through a long *res, its last
+ *   parameter, in the state: written only when the await reports
+ *   %KASYNC_READY, a value (bytes, a task's result, 0) or a negative
+ *   errno (Documentation/primitives.rst, "What an await reports").
+ *   KASYNC_AWAIT_TIMEOUT() adds a long *res of its own: 0, or -ETIMEDOUT.
  * - break and continue outside a loop of your own end the function.
  *
  * checkpatch flags the macros that return ("Macros with flow control

@@ -20,8 +20,8 @@
  *	g = kasync_group_new(NULL, 0, GFP_KERNEL);
  *	kasync_group_spawn(g, &worker_ops, &init, sizeof(init), GFP_KERNEL);
  *	...
- *	KASYNC_AWAIT(&s->co, kasync_group_next(t, g, &s->gw, &s->res,
- *					       &s->err));
+ *	KASYNC_AWAIT(&s->co, kasync_group_next(t, g, &s->gw, &s->res));
+ *	(s->res: a member's result, or -ECHILD once none is left)
  *
  * Concurrency contract of a group (g->lock orders everything):
  *
@@ -227,12 +227,10 @@ int __kasync_group_spawn(struct kasync_group *g,
 
 enum kasync_poll kasync_group_next(struct kasync_task *self,
 				   struct kasync_group *g,
-				   struct kasync_group_wait *w, long *result,
-				   int *err);
+				   struct kasync_group_wait *w, long *res);
 enum kasync_poll kasync_group_join_all(struct kasync_task *self,
 				       struct kasync_group *g,
-				       struct kasync_group_wait *w,
-				       long *first_error);
+				       struct kasync_group_wait *w, long *res);
 void kasync_group_wait_cancel(struct kasync_task *self,
 			      struct kasync_group_wait *w);
 void kasync_group_cancel(struct kasync_group *g);

@@ -16,14 +16,15 @@
  *		struct kasync_sock_op op;
  *		struct kasync_sock *ks;
  *		char buf[512];
- *		ssize_t n;
+ *		long res;
  *	};
  *
  *	KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->ks, &s->op, s->buf,
- *					      sizeof(s->buf), &s->n));
- *	if (s->n > 0)
+ *					      sizeof(s->buf), &s->res));
+ *	if (s->res > 0)			(bytes; 0 at EOF, or -errno)
  *		KASYNC_AWAIT(&s->co, kasync_sock_send_all(t, s->ks, &s->op,
- *							  s->buf, s->n, &s->n));
+ *							  s->buf, s->res,
+ *							  &s->res));
  *
  * Concurrency contract:
  *
@@ -86,8 +87,8 @@ struct kasync_sock_connect {
 	struct kasync_timer tm;
 };
 
-int kasync_sock_create(struct net *net, int family, int type, int protocol,
-		       struct kasync_sock **out);
+struct kasync_sock *kasync_sock_create(struct net *net, int family, int type,
+				       int protocol);
 int kasync_sock_bind(struct kasync_sock *ks, const struct sockaddr *addr,
 		     int addrlen);
 int kasync_sock_listen(struct kasync_sock *ks, int backlog);
@@ -102,40 +103,40 @@ struct socket *kasync_sock_socket(struct kasync_sock *ks);
 enum kasync_poll kasync_sock_accept(struct kasync_task *task,
 				    struct kasync_sock *ks,
 				    struct kasync_sock_op *op,
-				    struct kasync_sock **newks, int *err);
+				    struct kasync_sock **newks, long *res);
 enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 				     struct kasync_sock *ks,
 				     struct kasync_sock_connect *c,
 				     const struct sockaddr *addr, int addrlen,
-				     u64 timeout_ns, int *err);
+				     u64 timeout_ns, long *res);
 enum kasync_poll kasync_sock_readable(struct kasync_task *task,
 				      struct kasync_sock *ks,
-				      struct kasync_sock_op *op, int *err);
+				      struct kasync_sock_op *op, long *res);
 enum kasync_poll kasync_sock_recv(struct kasync_task *task,
 				  struct kasync_sock *ks,
 				  struct kasync_sock_op *op, void *buf,
-				  size_t len, ssize_t *ret);
+				  size_t len, long *res);
 enum kasync_poll kasync_sock_send(struct kasync_task *task,
 				  struct kasync_sock *ks,
 				  struct kasync_sock_op *op, const void *buf,
-				  size_t len, ssize_t *ret);
+				  size_t len, long *res);
 enum kasync_poll kasync_sock_send_all(struct kasync_task *task,
 				      struct kasync_sock *ks,
 				      struct kasync_sock_op *op,
 				      const void *buf, size_t len,
-				      ssize_t *ret);
+				      long *res);
 enum kasync_poll kasync_sock_recvfrom(struct kasync_task *task,
 				      struct kasync_sock *ks,
 				      struct kasync_sock_op *op, void *buf,
 				      size_t len,
 				      struct sockaddr_storage *from,
-				      ssize_t *ret);
+				      long *res);
 enum kasync_poll kasync_sock_sendto(struct kasync_task *task,
 				    struct kasync_sock *ks,
 				    struct kasync_sock_op *op,
 				    const void *buf, size_t len,
 				    const struct sockaddr *to, int tolen,
-				    ssize_t *ret);
+				    long *res);
 void kasync_sock_cancel(struct kasync_task *task, struct kasync_sock_op *op);
 void kasync_sock_connect_cancel(struct kasync_task *task,
 				struct kasync_sock *ks,

@@ -9,10 +9,13 @@
  *	struct worker {
  *		struct kasync_co co;
  *		struct kasync_sync_wait w;
+ *		long res;
  *		bool locked;
  *	};
  *
- *	KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &dev->lock, &s->w));
+ *	KASYNC_AWAIT(&s->co, kasync_mutex_lock(t, &dev->lock, &s->w, &s->res));
+ *	if (s->res)			(-EINVAL: misuse, not locked)
+ *		...
  *	s->locked = true;
  *	...
  *	s->locked = false;
@@ -88,8 +91,6 @@ struct kasync_syncq {
  *	from kasync_notify_one() (passed on if not consumed), 0 if from
  *	kasync_notify_all()
  * @seq: arrival number (&kasync_syncq.seq), for debugging and tests
- * @err: after the await reported %KASYNC_READY: 0 if it got what it asked
- *	for, -EINVAL on misuse (nothing was acquired; the log says why)
  * @state: %KASYNC_SYNC_IDLE, %KASYNC_SYNC_QUEUED or %KASYNC_SYNC_GRANTED
  *
  * Zero it (a zero-filled state does) before the first await.  It can be
@@ -103,7 +104,6 @@ struct kasync_sync_wait {
 	struct kasync_cleanup cleanup;
 	unsigned long n;
 	u32 seq;
-	int err;
 	u8 state;
 };
 
@@ -163,7 +163,7 @@ int kasync_sem_init(struct kasync_sem *sem, unsigned long permits,
 		    unsigned long max);
 enum kasync_poll kasync_sem_acquire(struct kasync_task *task,
 				    struct kasync_sem *sem, unsigned long n,
-				    struct kasync_sync_wait *w);
+				    struct kasync_sync_wait *w, long *res);
 void kasync_sem_acquire_cancel(struct kasync_task *task,
 			       struct kasync_sem *sem,
 			       struct kasync_sync_wait *w);
@@ -210,7 +210,7 @@ struct kasync_mutex {
 void kasync_mutex_init(struct kasync_mutex *m);
 enum kasync_poll kasync_mutex_lock(struct kasync_task *task,
 				   struct kasync_mutex *m,
-				   struct kasync_sync_wait *w);
+				   struct kasync_sync_wait *w, long *res);
 void kasync_mutex_lock_cancel(struct kasync_task *task,
 			      struct kasync_mutex *m,
 			      struct kasync_sync_wait *w);
@@ -254,7 +254,7 @@ struct kasync_notify {
 void kasync_notify_init(struct kasync_notify *nf);
 enum kasync_poll kasync_notified(struct kasync_task *task,
 				 struct kasync_notify *nf,
-				 struct kasync_sync_wait *w);
+				 struct kasync_sync_wait *w, long *res);
 void kasync_notified_cancel(struct kasync_task *task,
 			    struct kasync_notify *nf,
 			    struct kasync_sync_wait *w);

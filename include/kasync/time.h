@@ -13,7 +13,7 @@
  *
  *	KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, 50 * NSEC_PER_MSEC,
  *			     kasync_wait_event(t, &s->w, &wq, cond),
- *			     kasync_wait_cancel(t, &s->w), &s->err);
+ *			     kasync_wait_cancel(t, &s->w), &s->res);
  */
 #ifndef _KASYNC_TIME_H
 #define _KASYNC_TIME_H
@@ -92,21 +92,21 @@ static inline ktime_t kasync_deadline_ns(u64 ns)
 			      ns_to_ktime(min_t(u64, ns, KTIME_MAX)));
 }
 
-#define __kasync_timeout(task, tm, ns, expr, cancel, ret)		\
+#define __kasync_timeout(task, tm, ns, expr, cancel, res)		\
 ({									\
 	struct kasync_task *__kt_t = (task);				\
 	struct kasync_timer *__kt_tm = (tm);				\
 	u64 __kt_ns = (ns);						\
-	int *__kt_ret = (ret);						\
+	long *__kt_res = (res);						\
 	enum kasync_poll __kt_r = KASYNC_READY;				\
 									\
 	if ((expr) == KASYNC_READY) {					\
 		kasync_timer_cancel(__kt_t, __kt_tm);			\
-		*__kt_ret = 0;						\
+		*__kt_res = 0;						\
 	} else if (kasync_timer_expired(__kt_tm)) {			\
 		cancel;							\
 		kasync_timer_cancel(__kt_t, __kt_tm);			\
-		*__kt_ret = -ETIMEDOUT;					\
+		*__kt_res = -ETIMEDOUT;					\
 	} else {							\
 		/* Armed once @expr waits: never on a fast path */	\
 		if (!kasync_timer_armed(__kt_tm) &&			\
@@ -131,16 +131,21 @@ static inline ktime_t kasync_deadline_ns(u64 ns)
  * @cancel: a statement that abandons @expr cleanly, such as
  *	kasync_wait_cancel(task, &s->w) or kasync_pollfd_cancel(task, &s->p)
  *	(a helper's state must also get its co reset)
- * @ret: an int pointer: 0 if @expr finished, -ETIMEDOUT if the time ran out
- *	(then @cancel was executed and @expr is not queued anywhere)
+ * @res: a long pointer, in the task's state, for the time limit's own
+ *	result: 0 if @expr finished (@expr's result, if it has one, is
+ *	wherever @expr put it), -ETIMEDOUT if the time ran out (then @cancel
+ *	was executed, @expr is not queued anywhere and its own result was
+ *	not set).  Give it a variable of its own: not @expr's result, which
+ *	it would overwrite with 0.
  *
  * @expr is tried first on every resume, so an operation ready at the same
  * time as the deadline counts as done, and one that finishes without
  * waiting never touches the timer.  Aborting the task cancels the timer
- * and (through its own hook) the operation.
+ * and (through its own hook) the operation.  *@res is written only when
+ * the await reports %KASYNC_READY, as for every kasync await.
  */
-#define KASYNC_AWAIT_TIMEOUT(co, task, tm, ns, expr, cancel, ret)	\
-	KASYNC_AWAIT(co, __kasync_timeout(task, tm, ns, expr, cancel, ret))
+#define KASYNC_AWAIT_TIMEOUT(co, task, tm, ns, expr, cancel, res)	\
+	KASYNC_AWAIT(co, __kasync_timeout(task, tm, ns, expr, cancel, res))
 
 /**
  * enum kasync_missed - what an interval does after missed ticks
