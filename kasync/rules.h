@@ -21,7 +21,8 @@
  *   L: kasync_cpu.live_lock (irq-safe spinlock)
  *   G: kasync_rt.inject.lock (irq-safe spinlock)
  *   M: kasync_rt_mutex
- *   S: per-CPU statistics, this_cpu_*() on the owning CPU, racy reads
+ *   S: per-CPU statistics (stats.h): kasync_stat_*() on the owning CPU;
+ *      readers get whole values (u64_stats_sync), not a snapshot
  *
  * Lock order: kasync_rt_mutex -> kasync_cpu.live_lock -> inject.lock.
  * No kasync lock is held across a poll, a drop or a cleanup hook.

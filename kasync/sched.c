@@ -112,7 +112,7 @@ static unsigned int kasync_ring_depth(struct kasync_cpu *q)
 /* Place what a full local queue could not take (kind's choice). */
 static void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 {
-	this_cpu_inc(q->rt->cpus->st.overflows);
+	kasync_stat_inc(q->rt, KASYNC_STAT_OVERFLOWS);
 	q->rt->kind->spill(q, c);
 }
 
@@ -203,7 +203,7 @@ static int kasync_rehome(struct kasync_rt *rt, struct kasync_task *t,
 		return from;	/* nowhere to go: park until @from is back */
 	if (!rt->kind->steals) {
 		WRITE_ONCE(t->cpu, to);
-		this_cpu_inc(rt->cpus->st.rehomed);
+		kasync_stat_inc(rt, KASYNC_STAT_REHOMED);
 	}
 	return to;
 }
@@ -286,7 +286,7 @@ static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
 	if (t) {
 		if (kasync_lifo_allowed(q->lifo_run)) {
 			q->lifo_run++;
-			this_cpu_inc(q->rt->cpus->st.lifo_hits);
+			kasync_stat_inc(q->rt, KASYNC_STAT_LIFO_HITS);
 			goto out;
 		}
 		/* Enough in a row: the LIFO task goes behind the others. */
@@ -407,8 +407,8 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 		if (smp_call_function_single(cpu, kasync_steal_ipi, &req, 1) ||
 		    !req.n)
 			continue;
-		this_cpu_inc(rt->cpus->st.steals);
-		this_cpu_add(rt->cpus->st.stolen, req.n);
+		kasync_stat_inc(rt, KASYNC_STAT_STEALS);
+		kasync_stat_add(rt, KASYNC_STAT_STOLEN, req.n);
 		t = kasync_link(req.buf, req.n);
 		kasync_local_fill(&q->w, kt_next(t));
 		/* Found work: let the next searcher ramp up if more is left. */
@@ -465,7 +465,7 @@ static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
 
 	while (now < end && single_task_running() && !need_resched()) {
 		if (lq_pending(&q->lq) || k->remote_pending(q)) {
-			this_cpu_inc(q->rt->cpus->st.lingers);
+			kasync_stat_inc(q->rt, KASYNC_STAT_LINGERS);
 			return true;
 		}
 		cpu_relax();
@@ -480,7 +480,7 @@ static bool kasync_lq_idle_or_linger(struct kasync_worker *w, u64 start)
 
 	if (kasync_lq_linger(q, start))
 		return false;
-	this_cpu_inc(q->rt->cpus->st.idles);
+	kasync_stat_inc(q->rt, KASYNC_STAT_IDLES);
 	return kasync_lq_idle(q);
 }
 
@@ -506,10 +506,8 @@ static u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
 {
 	u64 now = local_clock(), d = now - start;
 
-	this_cpu_inc(rt->cpus->st.polls);
-	/* Racy max, but only this CPU's workers write it. */
-	if (d > this_cpu_read(rt->cpus->st.longest_poll_ns))
-		this_cpu_write(rt->cpus->st.longest_poll_ns, d);
+	kasync_stat_inc(rt, KASYNC_STAT_POLLS);
+	kasync_stat_max(rt, KASYNC_STAT_LONGEST_POLL_NS, d);
 	return now;
 }
 
@@ -604,7 +602,7 @@ void kasync_worker_fn(struct work_struct *work)
 	if (w->reap.first)
 		kasync_reap(rt, &w->reap);
 	/* Budget spent: stay active and go to the back of the queue. */
-	this_cpu_inc(rt->cpus->st.budget_yields);
+	kasync_stat_inc(rt, KASYNC_STAT_BUDGET_YIELDS);
 	WRITE_ONCE(w->poller, NULL);
 	k->resume(w);
 	return;
@@ -963,6 +961,7 @@ void kasync_sched_init(struct kasync_rt *rt)
 		q = kasync_cpu_of(rt, cpu);
 		on = queues && cpu_online(cpu);
 		memset(q, 0, sizeof(*q));
+		u64_stats_init(&q->st.syncp);
 		q->cpu = cpu;
 		q->rt = rt;
 		q->online = on;

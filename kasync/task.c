@@ -261,7 +261,7 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 	err = kasync_live_add(rt, t);
 	if (err)
 		goto free_task;
-	this_cpu_inc(rt->cpus->st.spawned);
+	kasync_stat_inc(rt, KASYNC_STAT_SPAWNED);
 	kasync_enqueue_spawned(t);
 	return t;
 
@@ -305,7 +305,7 @@ void kasync_wake(struct kasync_task *task)
 		/* Ordering rule 1: pairs with the cmpxchg setting RUNNING. */
 	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
 
-	this_cpu_inc(task->rt->cpus->st.wakes);
+	kasync_stat_inc(task->rt, KASYNC_STAT_WAKES);
 	/* Ordering rule 1: RUNNING means the worker re-queues it. */
 	if (!(old & KT_RUNNING))
 		kasync_enqueue(task);
@@ -344,7 +344,7 @@ bool kasync_coop_proceed(struct kasync_task *task)
 		return true;
 	if (!task->coop_yielded) {
 		task->coop_yielded = true;
-		this_cpu_inc(task->rt->cpus->st.coop_yields);
+		kasync_stat_inc(task->rt, KASYNC_STAT_COOP_YIELDS);
 		/* Running: only sets SCHEDULED; re-queued behind the others. */
 		kasync_wake(task);
 	}
@@ -476,9 +476,9 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
 	if (t->ops->drop)
 		t->ops->drop(t->data);
 	if (cancelled)
-		this_cpu_inc(rt->cpus->st.cancelled);
+		kasync_stat_inc(rt, KASYNC_STAT_CANCELLED);
 	else
-		this_cpu_inc(rt->cpus->st.completed);
+		kasync_stat_inc(rt, KASYNC_STAT_COMPLETED);
 
 	/* Ordering rule 4: publishes result; full barrier for wake_up_var. */
 	old = atomic_long_fetch_or(KT_FINAL, &t->state);
