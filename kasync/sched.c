@@ -970,8 +970,6 @@ void kasync_sched_init(struct kasync_rt *rt)
 		atomic_set(&q->w.active, !on);
 		init_llist_head(&q->remote);
 		q->rng = 0x9e3779b9u ^ (cpu * 0x85ebca6bu);
-		spin_lock_init(&q->live_lock);
-		INIT_LIST_HEAD(&q->live);
 	}
 }
 

@@ -83,7 +83,7 @@ static void kasync_stats_cpu(struct kasync_rt *rt, int cpu,
 			*kasync_stat_ptr(s, c) = v[c->item];
 	}
 	s->queue_depth = kasync_cpu_depth(rt, cpu);
-	s->alive = READ_ONCE(kasync_cpu_of(rt, cpu)->nr_live);
+	s->alive = kasync_live_count(rt, cpu);
 }
 
 /* Add one CPU's row @s to @sum; the total's alive is computed at the end. */

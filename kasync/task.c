@@ -5,8 +5,8 @@
  *
  * Locking and ordering: fields are tagged with the legend of rules.h; every state-word
  * transition follows "kasync ordering rules" 1, 4 and 5 there.  The live
- * lists use kasync_cpu.live_lock (rule 7).  Nothing here sleeps except
- * the kasync_join*() family.
+ * lists (rule 7) are live.c's.  Nothing here sleeps except the
+ * kasync_join*() family.
  */
 #include <linux/err.h>
 #include <linux/module.h>
@@ -138,64 +138,6 @@ struct kasync_task *kasync_task_of(void *state)
 long kasync_task_result(struct kasync_task *task)
 {
 	return task->result;
-}
-
-static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
-{
-	int cpu = raw_smp_processor_id();
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-	unsigned long flags;
-	int err = 0;
-
-	spin_lock_irqsave(&q->live_lock, flags);
-	/* Ordering rule 7: destroy sets dying under this lock. */
-	if (rt->dying) {
-		err = -ESHUTDOWN;
-	} else {
-		t->live_cpu = cpu;
-		list_add_tail(&t->live, &q->live);
-		q->nr_live++;
-	}
-	spin_unlock_irqrestore(&q->live_lock, flags);
-	return err;
-}
-
-/**
- * kasync_reap - take finalized tasks off their live lists and release them
- * @rt: the runtime of every task in @r
- * @r: tasks collected by kasync_task_run(); emptied
- *
- * Drops the runtime's reference of each task, which may free it.  Tasks of
- * one live list in a row share one lock section (ordering rule 7).
- *
- * Context: the worker that ran the tasks; takes kasync_cpu.live_lock.
- */
-void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
-{
-	struct kasync_task *t = r->first, *u, *next;
-	struct kasync_cpu *q;
-	unsigned long flags;
-	int cpu;
-
-	r->first = NULL;
-	r->n = 0;
-	while (t) {
-		cpu = t->live_cpu;
-		q = kasync_cpu_of(rt, cpu);
-		spin_lock_irqsave(&q->live_lock, flags);
-		for (u = t; u && u->live_cpu == cpu; u = kt_next(u)) {
-			list_del(&u->live);
-			q->nr_live--;
-		}
-		spin_unlock_irqrestore(&q->live_lock, flags);
-		/* Ordering rule 7: the lock orders this after a drainer's inc. */
-		if (atomic_read(&rt->drainers))
-			wake_up(&rt->drain_wq);
-		for (; t != u; t = next) {
-			next = kt_next(t);
-			kasync_task_put(t);
-		}
-	}
 }
 
 /**
