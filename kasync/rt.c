@@ -173,9 +173,9 @@ EXPORT_SYMBOL_GPL(kasync_rt_destroy);
  * kasync_cancel_owner - cancel and drain every task of a module
  * @owner: the module
  *
- * What the module notifier does on %MODULE_STATE_GOING, exported for
- * kasync's own KUnit suites only (KASYNC_INTERNAL): on return no code of
- * @owner runs for any kasync task.
+ * What the module notifier does on %MODULE_STATE_GOING: on return no code
+ * of @owner runs for any kasync task.  Exported only to KUnit suites
+ * (namespace EXPORTED_FOR_KUNIT_TESTING, kernels with KUnit only).
  *
  * Context: process context; sleeps.
  * Return: the number of tasks this call cancelled.
@@ -194,7 +194,7 @@ unsigned int kasync_cancel_owner(struct module *owner)
 	mutex_unlock(&kasync_rt_mutex);
 	return n;
 }
-EXPORT_SYMBOL_GPL(kasync_cancel_owner);
+EXPORT_SYMBOL_IF_KUNIT(kasync_cancel_owner);
 
 static int kasync_module_notify(struct notifier_block *nb,
 				unsigned long action, void *data)
