@@ -6,6 +6,8 @@
 #ifndef _KASYNC_COMPAT_H
 #define _KASYNC_COMPAT_H
 
+#include <linux/module.h>
+#include <linux/stringify.h>
 #include <linux/version.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
@@ -44,5 +46,32 @@ static inline void kasync_sk_hold_net(struct sock *sk)
 	sock_inuse_add(net, 1);
 #endif
 }
+
+/*
+ * Exports for kasync's KUnit suites only (kasync_cancel_owner()):
+ * EXPORT_SYMBOL_IF_KUNIT() puts them in namespace
+ * EXPORTED_FOR_KUNIT_TESTING on kernels with KUnit, and exports nothing
+ * on the others.  <kunit/visibility.h> has it since 6.2 (Debian's 6.1 has
+ * it too); a kernel without the header takes a namespace as a bare token.
+ */
+#if __has_include("kunit/visibility.h")
+#include <kunit/visibility.h>
+#elif IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_IF_KUNIT(sym)					\
+	EXPORT_SYMBOL_NS(sym, EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define EXPORT_SYMBOL_IF_KUNIT(...)
+#endif
+
+/*
+ * MODULE_IMPORT_NS() takes the namespace as a string since 6.13 and as a
+ * bare token before (which it stringified itself: a string there would
+ * import a namespace with quotes in its name).  Give it a token.
+ */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define KASYNC_MODULE_IMPORT_NS(ns)	MODULE_IMPORT_NS(__stringify(ns))
+#else
+#define KASYNC_MODULE_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)
+#endif
 
 #endif /* _KASYNC_COMPAT_H */

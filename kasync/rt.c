@@ -11,10 +11,10 @@
  *   drain while they walk it.  kasync_current() walks the list under
  *   rcu_read_lock_sched(); kasync_rt_destroy() waits for a grace period
  *   after removing.
- *   Order: cpus_read_lock -> kasync_rt_mutex -> kasync_cpu.live_lock.
+ *   Order: cpus_read_lock -> kasync_rt_mutex -> kasync_live.lock.
  *
- *   A runtime's live lists (L) are walked under each CPU's live_lock;
- *   kasync_abort() may be called under it ("kasync ordering rules" 7).
+ *   Finding a runtime's tasks to cancel them is live.c's ("kasync
+ *   ordering rules" 7).
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -27,6 +27,7 @@
 
 #include <kasync/testing.h>
 #include "compat.h"
+#include "live.h"
 #include "pool.h"
 #include "rt.h"
 #include "sched.h"
@@ -100,7 +101,6 @@ struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 	strscpy(rt->name, name, sizeof(rt->name));
 	rt->flags = flags;
 	rt->kind = kasync_kind_of(flags);
-	init_waitqueue_head(&rt->drain_wq);
 
 	err = -ENOMEM;
 	rt->cpus = alloc_percpu(struct kasync_cpu);
@@ -116,6 +116,7 @@ struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 	if (kasync_rt_find(name))
 		goto unlock;
 	kasync_sched_init(rt);
+	kasync_live_init(rt);
 	list_add_tail_rcu(&rt->node, &kasync_rt_list);
 	mutex_unlock(&kasync_rt_mutex);
 	cpus_read_unlock();
@@ -135,99 +136,6 @@ free_rt:
 }
 EXPORT_SYMBOL_GPL(kasync_rt_create);
 
-/*
- * Abort the live tasks of @rt owned by @owner (all if %NULL).  Return how
- * many this call cancelled; *@alive gets how many are still listed.
- */
-static unsigned int kasync_rt_cancel(struct kasync_rt *rt,
-				     struct module *owner,
-				     unsigned int *alive)
-{
-	unsigned int n = 0, left = 0;
-	struct kasync_task *t;
-	struct kasync_cpu *q;
-	unsigned long flags;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		q = kasync_cpu_of(rt, cpu);
-		spin_lock_irqsave(&q->live_lock, flags);
-		list_for_each_entry(t, &q->live, live) {
-			if (owner && t->owner != owner)
-				continue;
-			left++;
-			/* Listed, so the runtime's reference keeps t alive. */
-			if (!kasync_abort(t))
-				n++;
-		}
-		spin_unlock_irqrestore(&q->live_lock, flags);
-	}
-	if (alive)
-		*alive = left;
-	return n;
-}
-
-static bool kasync_rt_has(struct kasync_rt *rt, struct module *owner)
-{
-	struct kasync_task *t;
-	struct kasync_cpu *q;
-	unsigned long flags;
-	bool found = false;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		q = kasync_cpu_of(rt, cpu);
-		spin_lock_irqsave(&q->live_lock, flags);
-		list_for_each_entry(t, &q->live, live) {
-			if (!owner || t->owner == owner) {
-				found = true;
-				break;
-			}
-		}
-		spin_unlock_irqrestore(&q->live_lock, flags);
-		if (found)
-			break;
-	}
-	return found;
-}
-
-/*
- * Cancel @owner's tasks in @rt (all tasks if %NULL) and wait until their
- * last poll, cleanup hooks and drop callback have returned.  Tasks spawned
- * meanwhile by the ones being cancelled are caught by the next round.
- */
-static unsigned int kasync_rt_drain(struct kasync_rt *rt, struct module *owner)
-{
-	unsigned int n = 0, alive;
-
-	/* Ordering rule 7: before the walks below. */
-	atomic_inc(&rt->drainers);
-	for (;;) {
-		n += kasync_rt_cancel(rt, owner, &alive);
-		if (!alive)
-			break;
-		wait_event_timeout(rt->drain_wq, !kasync_rt_has(rt, owner),
-				   HZ / 10);
-	}
-	atomic_dec(&rt->drainers);
-	return n;
-}
-
-static void kasync_rt_set_dying(struct kasync_rt *rt)
-{
-	struct kasync_cpu *q;
-	unsigned long flags;
-	int cpu;
-
-	/* Ordering rule 7: a spawn either sees dying or is on a list. */
-	for_each_possible_cpu(cpu) {
-		q = kasync_cpu_of(rt, cpu);
-		spin_lock_irqsave(&q->live_lock, flags);
-		rt->dying = true;
-		spin_unlock_irqrestore(&q->live_lock, flags);
-	}
-}
-
 /**
  * kasync_rt_destroy - cancel all tasks of a runtime and free it
  * @rt: runtime from kasync_rt_create(); %NULL or an ERR_PTR() is ignored
@@ -245,8 +153,8 @@ void kasync_rt_destroy(struct kasync_rt *rt)
 	might_sleep();
 	if (IS_ERR_OR_NULL(rt))
 		return;
-	kasync_rt_set_dying(rt);
-	kasync_rt_drain(rt, NULL);
+	kasync_live_set_dying(rt);
+	kasync_live_drain(rt, NULL);
 	kasync_stats_del_rt(rt);
 
 	mutex_lock(&kasync_rt_mutex);
@@ -265,9 +173,9 @@ EXPORT_SYMBOL_GPL(kasync_rt_destroy);
  * kasync_cancel_owner - cancel and drain every task of a module
  * @owner: the module
  *
- * What the module notifier does on %MODULE_STATE_GOING, exported for
- * kasync's own KUnit suites only (KASYNC_INTERNAL): on return no code of
- * @owner runs for any kasync task.
+ * What the module notifier does on %MODULE_STATE_GOING: on return no code
+ * of @owner runs for any kasync task.  Exported only to KUnit suites
+ * (namespace EXPORTED_FOR_KUNIT_TESTING, kernels with KUnit only).
  *
  * Context: process context; sleeps.
  * Return: the number of tasks this call cancelled.
@@ -282,11 +190,11 @@ unsigned int kasync_cancel_owner(struct module *owner)
 		return 0;
 	mutex_lock(&kasync_rt_mutex);
 	list_for_each_entry(rt, &kasync_rt_list, node)
-		n += kasync_rt_drain(rt, owner);
+		n += kasync_live_drain(rt, owner);
 	mutex_unlock(&kasync_rt_mutex);
 	return n;
 }
-EXPORT_SYMBOL_GPL(kasync_cancel_owner);
+EXPORT_SYMBOL_IF_KUNIT(kasync_cancel_owner);
 
 static int kasync_module_notify(struct notifier_block *nb,
 				unsigned long action, void *data)

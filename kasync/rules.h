@@ -18,12 +18,13 @@
  *      work item does not run concurrently with itself on one workqueue)
  *   P: serialised with polls: written by the poll function or by the
  *      worker around it, never concurrently
- *   L: kasync_cpu.live_lock (irq-safe spinlock)
+ *   L: kasync_live.lock, one per CPU and runtime (irq-safe spinlock)
  *   G: kasync_rt.inject.lock (irq-safe spinlock)
  *   M: kasync_rt_mutex
- *   S: per-CPU statistics, this_cpu_*() on the owning CPU, racy reads
+ *   S: per-CPU statistics (stats.h): kasync_stat_*() on the owning CPU;
+ *      readers get whole values (u64_stats_sync), not a snapshot
  *
- * Lock order: kasync_rt_mutex -> kasync_cpu.live_lock -> inject.lock.
+ * Lock order: kasync_rt_mutex -> kasync_live.lock -> inject.lock.
  * No kasync lock is held across a poll, a drop or a cleanup hook.
  *
  * ======================== kasync ordering rules ========================
@@ -87,13 +88,14 @@
  *    task to be finalized, then synchronize_rcu(), and only then destroys
  *    the workqueue: no late queue_work() can hit a dead one.
  *
- * 7. Live lists.  A task is added to a live list under live_lock after
- *    checking kasync_rt.dying under that lock; destroy sets dying and then
- *    takes every live_lock, so a spawn either sees dying or is seen by the
- *    cancel walk.  A finalized task stays listed (holding the runtime's
- *    reference) until its worker reaps it: kasync_reap() removes it under
- *    the same lock and then reads kasync_rt.drainers: the lock orders it
- *    after a drainer's atomic_inc() that preceded the drainer's own walk.
+ * 7. Live lists, all in live.c.  A task is added to a live list under
+ *    its lock after checking kasync_rt.dying under that lock; destroy
+ *    sets dying under every CPU's lock, so a spawn either sees dying or
+ *    is seen by the cancel walk.  A finalized task stays listed (holding
+ *    the runtime's reference) until its worker reaps it: kasync_reap()
+ *    removes it under the same lock and then reads kasync_rt.drainers:
+ *    the lock orders it after a drainer's atomic_inc() that preceded the
+ *    drainer's own walk.
  *    A worker reaps at most kasync_tune.reap_max tasks late and always before
  *    it returns, so a drain waiting for an empty list is not left waiting.
  *

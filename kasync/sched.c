@@ -114,7 +114,7 @@ static unsigned int kasync_ring_depth(struct kasync_cpu *q)
 /* Place what a full local queue could not take (kind's choice). */
 static void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 {
-	this_cpu_inc(q->rt->cpus->st.overflows);
+	kasync_stat_inc(q->rt, KASYNC_STAT_OVERFLOWS);
 	q->rt->kind->spill(q, c);
 }
 
@@ -205,7 +205,7 @@ static int kasync_rehome(struct kasync_rt *rt, struct kasync_task *t,
 		return from;	/* nowhere to go: park until @from is back */
 	if (!rt->kind->steals) {
 		WRITE_ONCE(t->cpu, to);
-		this_cpu_inc(rt->cpus->st.rehomed);
+		kasync_stat_inc(rt, KASYNC_STAT_REHOMED);
 	}
 	return to;
 }
@@ -288,7 +288,7 @@ static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
 	if (t) {
 		if (kasync_lifo_allowed(q->lifo_run)) {
 			q->lifo_run++;
-			this_cpu_inc(q->rt->cpus->st.lifo_hits);
+			kasync_stat_inc(q->rt, KASYNC_STAT_LIFO_HITS);
 			goto out;
 		}
 		/* Enough in a row: the LIFO task goes behind the others. */
@@ -413,8 +413,8 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 			continue;
 		/* No longer searching: the kicks below count the others. */
 		atomic_dec(&rt->searching);
-		this_cpu_inc(rt->cpus->st.steals);
-		this_cpu_add(rt->cpus->st.stolen, req.n);
+		kasync_stat_inc(rt, KASYNC_STAT_STEALS);
+		kasync_stat_add(rt, KASYNC_STAT_STOLEN, req.n);
 		t = kasync_link(req.buf, req.n);
 		kasync_local_fill(&q->w, kt_next(t));
 		/* Found work: let the next searcher ramp up if more is left. */
@@ -470,7 +470,7 @@ static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
 
 	while (now < end && single_task_running() && !need_resched()) {
 		if (lq_pending(&q->lq) || k->remote_pending(q)) {
-			this_cpu_inc(q->rt->cpus->st.lingers);
+			kasync_stat_inc(q->rt, KASYNC_STAT_LINGERS);
 			return true;
 		}
 		cpu_relax();
@@ -485,7 +485,7 @@ static bool kasync_lq_idle_or_linger(struct kasync_worker *w, u64 start)
 
 	if (kasync_lq_linger(q, start))
 		return false;
-	this_cpu_inc(q->rt->cpus->st.idles);
+	kasync_stat_inc(q->rt, KASYNC_STAT_IDLES);
 	return kasync_lq_idle(q);
 }
 
@@ -511,10 +511,8 @@ static u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
 {
 	u64 now = local_clock(), d = now - start;
 
-	this_cpu_inc(rt->cpus->st.polls);
-	/* Racy max, but only this CPU's workers write it. */
-	if (d > this_cpu_read(rt->cpus->st.longest_poll_ns))
-		this_cpu_write(rt->cpus->st.longest_poll_ns, d);
+	kasync_stat_inc(rt, KASYNC_STAT_POLLS);
+	kasync_stat_max(rt, KASYNC_STAT_LONGEST_POLL_NS, d);
 	return now;
 }
 
@@ -610,7 +608,7 @@ void kasync_worker_fn(struct work_struct *work)
 	if (w->reap.first)
 		kasync_reap(rt, &w->reap);
 	/* Budget spent: stay active and go to the back of the queue. */
-	this_cpu_inc(rt->cpus->st.budget_yields);
+	kasync_stat_inc(rt, KASYNC_STAT_BUDGET_YIELDS);
 	WRITE_ONCE(w->poller, NULL);
 	k->resume(w);
 	return;
@@ -795,8 +793,7 @@ static void kasync_ws_cpu_down(struct kasync_rt *rt, int cpu)
 
 /* ---- the per-CPU kind ------------------------------------------------------------ */
 
-INDIRECT_CALLABLE_SCOPE void kasync_pcpu_enqueue(struct kasync_task *t,
-						 bool spawned)
+static void kasync_pcpu_enqueue(struct kasync_task *t, bool spawned)
 {
 	struct kasync_rt *rt = t->rt;
 	int cpu = READ_ONCE(t->cpu);
@@ -973,6 +970,7 @@ void kasync_sched_init(struct kasync_rt *rt)
 		q = kasync_cpu_of(rt, cpu);
 		on = queues && cpu_online(cpu);
 		memset(q, 0, sizeof(*q));
+		u64_stats_init(&q->st.syncp);
 		q->cpu = cpu;
 		q->rt = rt;
 		q->online = on;
@@ -981,8 +979,6 @@ void kasync_sched_init(struct kasync_rt *rt)
 		atomic_set(&q->w.active, !on);
 		init_llist_head(&q->remote);
 		q->rng = 0x9e3779b9u ^ (cpu * 0x85ebca6bu);
-		spin_lock_init(&q->live_lock);
-		INIT_LIST_HEAD(&q->live);
 	}
 }
 

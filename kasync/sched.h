@@ -22,6 +22,7 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
+#include "live.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -101,9 +102,7 @@ struct kasync_cpu {
 	u32 rng;			/* W: victim choice */
 	int cpu;			/* I */
 	struct kasync_rt *rt;		/* I */
-	spinlock_t live_lock;		/* I */
-	struct list_head live;		/* L: tasks spawned here */
-	unsigned int nr_live;		/* L: listed, reaped or not */
+	struct kasync_live live;	/* tasks spawned here (live.c) */
 	struct kasync_pcpu_stats st;	/* S */
 	struct kasync_task *steal_buf[KASYNC_RING_SIZE / 2];	/* W */
 };
@@ -120,9 +119,9 @@ struct kasync_rt {
 	struct kasync_fifo inject;	/* G: global FIFO */
 	atomic_t searching;		/* A: workers stealing now */
 	struct kasync_worker ord;	/* ordered runtimes' worker */
-	bool dying;			/* L: all live_locks to set */
+	bool dying;			/* L: every CPU's, to set (live.c) */
 	atomic_t drainers;		/* A: waiters on drain_wq (rule 7) */
-	wait_queue_head_t drain_wq;	/* I */
+	wait_queue_head_t drain_wq;	/* I: live.c's */
 	struct list_head node;		/* M: kasync_rt_list */
 	struct dentry *dbg;		/* I */
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kasync statistics: per-runtime, per-CPU counters (S in the legend of
- * rules.h: this_cpu_*() on the owning CPU, read racily here) shown in
+ * rules.h; the table and the writers are in stats.h) shown in
  * /sys/kernel/debug/kasync/<runtime>/stats, and kasync_rt_stats().
  *
  * The debugfs file is removed before its runtime is freed; debugfs waits
@@ -15,50 +15,94 @@
 
 static struct dentry *kasync_dbg_root;
 
+/*
+ * The columns of the debugfs file, from stat_items.h: where each goes in
+ * &struct kasync_stats (a u64, checked here), how it combines over the
+ * CPUs, and for a counter, its index.
+ */
+struct kasync_stat_col {
+	const char *name;
+	u16 off;			/* in struct kasync_stats */
+	u8 width;
+	u8 how;				/* enum kasync_stat_how */
+	u8 item;			/* enum kasync_stat_item, if counted */
+};
+
+#define KASYNC_STAT_OFF(field)						\
+	(offsetof(struct kasync_stats, field) +				\
+	 BUILD_BUG_ON_ZERO(!__same_type(((struct kasync_stats *)NULL)->field, u64)))
+
+static const struct kasync_stat_col kasync_stat_cols[] = {
+#define KASYNC_STAT(i, h, field, col, w)				\
+	{ .name = col, .off = KASYNC_STAT_OFF(field), .width = w,	\
+	  .how = KASYNC_STAT_HOW_##h, .item = KASYNC_STAT_##i },
+#define KASYNC_STAT_CALC(field, col, w)					\
+	{ .name = col, .off = KASYNC_STAT_OFF(field), .width = w,	\
+	  .how = KASYNC_STAT_HOW_CALC },
+#include "stat_items.h"
+};
+
+/* Every member of struct kasync_stats is a column. */
+static_assert(sizeof(struct kasync_stats) ==
+	      ARRAY_SIZE(kasync_stat_cols) * sizeof(u64));
+
+static u64 *kasync_stat_ptr(struct kasync_stats *s,
+			    const struct kasync_stat_col *c)
+{
+	return (u64 *)((char *)s + c->off);
+}
+
+static u64 kasync_stat_get(const struct kasync_stats *s,
+			   const struct kasync_stat_col *c)
+{
+	return *(const u64 *)((const char *)s + c->off);
+}
+
+/*
+ * One CPU's counters of @rt: each a whole value, though not a snapshot of
+ * them all (a counter may be read before one it depends on).
+ */
 static void kasync_stats_cpu(struct kasync_rt *rt, int cpu,
 			     struct kasync_stats *s)
 {
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-	const struct kasync_pcpu_stats *p = &q->st;
+	const struct kasync_pcpu_stats *p = &kasync_cpu_of(rt, cpu)->st;
+	const struct kasync_stat_col *c;
+	u64 v[KASYNC_STAT_NR];
+	unsigned int seq;
+	int i;
 
-	s->spawned = READ_ONCE(p->spawned);
-	s->completed = READ_ONCE(p->completed);
-	s->cancelled = READ_ONCE(p->cancelled);
-	s->polls = READ_ONCE(p->polls);
-	s->wakes = READ_ONCE(p->wakes);
-	s->steals = READ_ONCE(p->steals);
-	s->stolen = READ_ONCE(p->stolen);
-	s->overflows = READ_ONCE(p->overflows);
-	s->budget_yields = READ_ONCE(p->budget_yields);
-	s->lifo_hits = READ_ONCE(p->lifo_hits);
+	do {
+		seq = u64_stats_fetch_begin(&p->syncp);
+		for (i = 0; i < KASYNC_STAT_NR; i++)
+			v[i] = READ_ONCE(p->v[i]);
+	} while (u64_stats_fetch_retry(&p->syncp, seq));
+
+	for (i = 0; i < ARRAY_SIZE(kasync_stat_cols); i++) {
+		c = &kasync_stat_cols[i];
+		if (c->how != KASYNC_STAT_HOW_CALC)
+			*kasync_stat_ptr(s, c) = v[c->item];
+	}
 	s->queue_depth = kasync_cpu_depth(rt, cpu);
-	s->alive = READ_ONCE(q->nr_live);
-	s->longest_poll_ns = READ_ONCE(p->longest_poll_ns);
-	s->rehomed = READ_ONCE(p->rehomed);
-	s->idles = READ_ONCE(p->idles);
-	s->lingers = READ_ONCE(p->lingers);
-	s->coop_yields = READ_ONCE(p->coop_yields);
+	s->alive = kasync_live_count(rt, cpu);
 }
 
+/* Add one CPU's row @s to @sum; the total's alive is computed at the end. */
 static void kasync_stats_add(struct kasync_stats *sum,
 			     const struct kasync_stats *s)
 {
-	sum->spawned += s->spawned;
-	sum->completed += s->completed;
-	sum->cancelled += s->cancelled;
-	sum->polls += s->polls;
-	sum->wakes += s->wakes;
-	sum->steals += s->steals;
-	sum->stolen += s->stolen;
-	sum->overflows += s->overflows;
-	sum->budget_yields += s->budget_yields;
-	sum->lifo_hits += s->lifo_hits;
+	const struct kasync_stat_col *c;
+	u64 *acc;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kasync_stat_cols); i++) {
+		c = &kasync_stat_cols[i];
+		acc = kasync_stat_ptr(sum, c);
+		if (c->how == KASYNC_STAT_HOW_SUM)
+			*acc += kasync_stat_get(s, c);
+		else if (c->how == KASYNC_STAT_HOW_MAX)
+			*acc = max(*acc, kasync_stat_get(s, c));
+	}
 	sum->queue_depth += s->queue_depth;
-	sum->longest_poll_ns = max(sum->longest_poll_ns, s->longest_poll_ns);
-	sum->rehomed += s->rehomed;
-	sum->idles += s->idles;
-	sum->lingers += s->lingers;
-	sum->coop_yields += s->coop_yields;
 }
 
 /*
@@ -106,12 +150,13 @@ EXPORT_SYMBOL_GPL(kasync_rt_stats);
 static void kasync_stats_row(struct seq_file *m, const char *label,
 			     const struct kasync_stats *s)
 {
-	seq_printf(m, "%-6s %10llu %10llu %9llu %11llu %10llu %7llu %7llu %9llu %8llu %9llu %6llu %6llu %11llu %7llu %9llu %8llu %9llu\n",
-		   label, s->spawned, s->completed, s->cancelled, s->polls,
-		   s->wakes, s->steals, s->stolen, s->overflows,
-		   s->budget_yields, s->lifo_hits, s->queue_depth, s->alive,
-		   s->longest_poll_ns, s->rehomed, s->idles, s->lingers,
-		   s->coop_yields);
+	int i;
+
+	seq_printf(m, "%-6s", label);
+	for (i = 0; i < ARRAY_SIZE(kasync_stat_cols); i++)
+		seq_printf(m, " %*llu", kasync_stat_cols[i].width,
+			   kasync_stat_get(s, &kasync_stat_cols[i]));
+	seq_putc(m, '\n');
 }
 
 static int kasync_stats_show(struct seq_file *m, void *v)
@@ -119,16 +164,16 @@ static int kasync_stats_show(struct seq_file *m, void *v)
 	struct kasync_rt *rt = m->private;
 	struct kasync_stats s, sum = {};
 	char label[16];
-	int cpu;
+	int cpu, i;
 
 	seq_printf(m, "runtime %s flags %#x inject %d searching %d\n",
 		   rt->name, rt->flags, fifo_len(&rt->inject),
 		   atomic_read(&rt->searching));
-	seq_printf(m, "%-6s %10s %10s %9s %11s %10s %7s %7s %9s %8s %9s %6s %6s %11s %7s %9s %8s %9s\n",
-		   "cpu", "spawned", "completed", "cancelled", "polls",
-		   "wakes", "steals", "stolen", "overflows", "budget",
-		   "lifo_hits", "depth", "alive", "longest_ns", "rehomed",
-		   "idles", "lingers", "coop");
+	seq_printf(m, "%-6s", "cpu");
+	for (i = 0; i < ARRAY_SIZE(kasync_stat_cols); i++)
+		seq_printf(m, " %*s", kasync_stat_cols[i].width,
+			   kasync_stat_cols[i].name);
+	seq_putc(m, '\n');
 	for_each_possible_cpu(cpu) {
 		kasync_stats_cpu(rt, cpu, &s);
 		kasync_stats_add(&sum, &s);

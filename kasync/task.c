@@ -5,8 +5,8 @@
  *
  * Locking and ordering: fields are tagged with the legend of rules.h; every state-word
  * transition follows "kasync ordering rules" 1, 4 and 5 there.  The live
- * lists use kasync_cpu.live_lock (rule 7).  Nothing here sleeps except
- * the kasync_join*() family.
+ * lists (rule 7) are live.c's.  Nothing here sleeps except the
+ * kasync_join*() family.
  */
 #include <linux/err.h>
 #include <linux/module.h>
@@ -139,71 +139,6 @@ struct kasync_task *kasync_task_of(void *state)
 long kasync_task_result(struct kasync_task *task)
 {
 	return task->result;
-}
-
-/*
- * List @t on this CPU's live list of @rt (ordering rule 7) and count it
- * as spawned, or fail with -ESHUTDOWN if @rt is dying.  Counted under the
- * lock: once it is dropped, a task from kasync_task_alloc() can be
- * cancelled, finalized and reaped, and @rt freed, without the caller.
- */
-static int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
-{
-	int cpu = raw_smp_processor_id();
-	struct kasync_cpu *q = kasync_cpu_of(rt, cpu);
-	unsigned long flags;
-	int err = 0;
-
-	spin_lock_irqsave(&q->live_lock, flags);
-	/* Ordering rule 7: destroy sets dying under this lock. */
-	if (rt->dying) {
-		err = -ESHUTDOWN;
-	} else {
-		t->live_cpu = cpu;
-		list_add_tail(&t->live, &q->live);
-		q->nr_live++;
-		this_cpu_inc(rt->cpus->st.spawned);
-	}
-	spin_unlock_irqrestore(&q->live_lock, flags);
-	return err;
-}
-
-/**
- * kasync_reap - take finalized tasks off their live lists and release them
- * @rt: the runtime of every task in @r
- * @r: tasks collected by kasync_task_run(); emptied
- *
- * Drops the runtime's reference of each task, which may free it.  Tasks of
- * one live list in a row share one lock section (ordering rule 7).
- *
- * Context: the worker that ran the tasks; takes kasync_cpu.live_lock.
- */
-void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
-{
-	struct kasync_task *t = r->first, *u, *next;
-	struct kasync_cpu *q;
-	unsigned long flags;
-	int cpu;
-
-	r->first = NULL;
-	r->n = 0;
-	while (t) {
-		cpu = t->live_cpu;
-		q = kasync_cpu_of(rt, cpu);
-		spin_lock_irqsave(&q->live_lock, flags);
-		for (u = t; u && u->live_cpu == cpu; u = kt_next(u)) {
-			list_del(&u->live);
-			q->nr_live--;
-		}
-		spin_unlock_irqrestore(&q->live_lock, flags);
-		/* Ordering rule 7: the lock orders this after a drainer's inc. */
-		if (atomic_read(&rt->drainers))
-			wake_up(&rt->drain_wq);
-		for (; t != u; t = next) {
-			next = kt_next(t);
-			kasync_task_put(t);
-		}
-	}
 }
 
 /*
@@ -496,7 +431,7 @@ void kasync_wake(struct kasync_task *task)
 		/* Ordering rule 1: pairs with the cmpxchg setting RUNNING. */
 	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
 
-	this_cpu_inc(task->rt->cpus->st.wakes);
+	kasync_stat_inc(task->rt, KASYNC_STAT_WAKES);
 	/* Ordering rule 1: RUNNING means the worker re-queues it. */
 	if (!(old & KT_RUNNING))
 		kasync_enqueue(task);
@@ -535,7 +470,7 @@ bool kasync_coop_proceed(struct kasync_task *task)
 		return true;
 	if (!task->coop_yielded) {
 		task->coop_yielded = true;
-		this_cpu_inc(task->rt->cpus->st.coop_yields);
+		kasync_stat_inc(task->rt, KASYNC_STAT_COOP_YIELDS);
 		/* Running: only sets SCHEDULED; re-queued behind the others. */
 		kasync_wake(task);
 	}
@@ -683,15 +618,15 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
 		t->result = -ECANCELED;
 	if (unlikely(cancelled && kasync_task_orphan(t))) {
 		/* No handle yet, so no joiner to wake; start runs the drop. */
-		this_cpu_inc(rt->cpus->st.cancelled);
+		kasync_stat_inc(rt, KASYNC_STAT_CANCELLED);
 		goto reap;
 	}
 	if (t->ops->drop)
 		t->ops->drop(t->data);
 	if (cancelled)
-		this_cpu_inc(rt->cpus->st.cancelled);
+		kasync_stat_inc(rt, KASYNC_STAT_CANCELLED);
 	else
-		this_cpu_inc(rt->cpus->st.completed);
+		kasync_stat_inc(rt, KASYNC_STAT_COMPLETED);
 
 	/* Ordering rule 4: publishes result; full barrier for wake_up_var. */
 	old = atomic_long_fetch_or(KT_FINAL, &t->state);

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync live lists (live.h): the one owner of "kasync ordering rules" 7
+ * in rules.h.
+ *
+ * A task is listed from kasync_live_add(), in its spawn, until
+ * kasync_reap(), after its worker finalized it, on the list of the CPU it
+ * was spawned on (kasync_task.live_cpu); while listed it holds the
+ * runtime's reference.  Destroying a runtime (kasync_live_set_dying(),
+ * then kasync_live_drain() of all tasks) and unloading a module
+ * (kasync_live_drain() of the module's tasks) cancel what they find on
+ * the lists and wait until it has been reaped.
+ *
+ * Locking: each list, its count and kasync_rt.dying are under the list's
+ * kasync_live.lock (L), irq-safe since tasks are spawned from any context.
+ * kasync_abort() is called under it: it only queues the task.
+ * Order: kasync_rt_mutex -> L -> kasync_rt.inject.lock.
+ */
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+
+#include "live.h"
+#include "sched.h"
+
+static struct kasync_live *kasync_live_of(struct kasync_rt *rt, int cpu)
+{
+	return &kasync_cpu_of(rt, cpu)->live;
+}
+
+/**
+ * kasync_live_init - initialise a new runtime's live lists
+ * @rt: runtime being created, its per-CPU state zeroed
+ */
+void kasync_live_init(struct kasync_rt *rt)
+{
+	struct kasync_live *l;
+	int cpu;
+
+	init_waitqueue_head(&rt->drain_wq);
+	for_each_possible_cpu(cpu) {
+		l = kasync_live_of(rt, cpu);
+		spin_lock_init(&l->lock);
+		INIT_LIST_HEAD(&l->tasks);
+		l->nr = 0;
+	}
+}
+
+/**
+ * kasync_live_add - list a task being spawned
+ * @rt: its runtime
+ * @t: the task, not yet queued
+ *
+ * Context: any; takes the current CPU's kasync_live.lock.
+ * Return: 0, or -ESHUTDOWN if @rt is being destroyed.
+ */
+int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
+{
+	int cpu = raw_smp_processor_id();
+	struct kasync_live *l = kasync_live_of(rt, cpu);
+	unsigned long flags;
+	int err = 0;
+
+	spin_lock_irqsave(&l->lock, flags);
+	/* Ordering rule 7: destroy sets dying under this lock. */
+	if (rt->dying) {
+		err = -ESHUTDOWN;
+	} else {
+		t->live_cpu = cpu;
+		list_add_tail(&t->live, &l->tasks);
+		l->nr++;
+		/*
+		 * Counted under the lock: once it is dropped, a task from
+		 * kasync_task_alloc() can be cancelled, finalized and reaped,
+		 * and @rt freed, without its spawner.
+		 */
+		kasync_stat_inc(rt, KASYNC_STAT_SPAWNED);
+	}
+	spin_unlock_irqrestore(&l->lock, flags);
+	return err;
+}
+
+/**
+ * kasync_reap - take finalized tasks off their live lists and release them
+ * @rt: the runtime of every task in @r
+ * @r: tasks collected by kasync_task_run(); emptied
+ *
+ * Drops the runtime's reference of each task, which may free it.  Tasks of
+ * one live list in a row share one lock section (ordering rule 7).
+ *
+ * Context: the worker that ran the tasks; takes kasync_live.lock.
+ */
+void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
+{
+	struct kasync_task *t = r->first, *u, *next;
+	struct kasync_live *l;
+	unsigned long flags;
+	int cpu;
+
+	r->first = NULL;
+	r->n = 0;
+	while (t) {
+		cpu = t->live_cpu;
+		l = kasync_live_of(rt, cpu);
+		spin_lock_irqsave(&l->lock, flags);
+		for (u = t; u && u->live_cpu == cpu; u = kt_next(u)) {
+			list_del(&u->live);
+			l->nr--;
+		}
+		spin_unlock_irqrestore(&l->lock, flags);
+		/* Ordering rule 7: the lock orders this after a drainer's inc. */
+		if (atomic_read(&rt->drainers))
+			wake_up(&rt->drain_wq);
+		for (; t != u; t = next) {
+			next = kt_next(t);
+			kasync_task_put(t);
+		}
+	}
+}
+
+/*
+ * Abort the live tasks of @rt owned by @owner (all if %NULL).  Return how
+ * many this call cancelled; *@alive gets how many are still listed.
+ */
+static unsigned int kasync_live_cancel(struct kasync_rt *rt,
+				       struct module *owner,
+				       unsigned int *alive)
+{
+	unsigned int n = 0, left = 0;
+	struct kasync_live *l;
+	struct kasync_task *t;
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		l = kasync_live_of(rt, cpu);
+		spin_lock_irqsave(&l->lock, flags);
+		list_for_each_entry(t, &l->tasks, live) {
+			if (owner && t->owner != owner)
+				continue;
+			left++;
+			/* Listed, so the runtime's reference keeps t alive. */
+			if (!kasync_abort(t))
+				n++;
+		}
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
+	if (alive)
+		*alive = left;
+	return n;
+}
+
+/* Is any task of @rt owned by @owner (any task if %NULL) still listed? */
+static bool kasync_live_has(struct kasync_rt *rt, struct module *owner)
+{
+	struct kasync_live *l;
+	struct kasync_task *t;
+	unsigned long flags;
+	bool found = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		l = kasync_live_of(rt, cpu);
+		spin_lock_irqsave(&l->lock, flags);
+		list_for_each_entry(t, &l->tasks, live) {
+			if (!owner || t->owner == owner) {
+				found = true;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&l->lock, flags);
+		if (found)
+			break;
+	}
+	return found;
+}
+
+/**
+ * kasync_live_drain - cancel tasks of a runtime and wait until they are gone
+ * @rt: runtime
+ * @owner: cancel this module's tasks, or all if %NULL
+ *
+ * Waits until their last poll, cleanup hooks and drop callback have
+ * returned and they were reaped.  Tasks spawned meanwhile by the ones
+ * being cancelled are caught by the next round.
+ *
+ * Context: process context; sleeps.
+ * Return: the number of tasks this call cancelled.
+ */
+unsigned int kasync_live_drain(struct kasync_rt *rt, struct module *owner)
+{
+	unsigned int n = 0, alive;
+
+	might_sleep();
+	/* Ordering rule 7: before the walks below. */
+	atomic_inc(&rt->drainers);
+	for (;;) {
+		n += kasync_live_cancel(rt, owner, &alive);
+		if (!alive)
+			break;
+		wait_event_timeout(rt->drain_wq, !kasync_live_has(rt, owner),
+				   HZ / 10);
+	}
+	atomic_dec(&rt->drainers);
+	return n;
+}
+
+/**
+ * kasync_live_set_dying - make every later spawn on a runtime fail
+ * @rt: runtime about to be destroyed
+ *
+ * On return, a spawn either failed with -ESHUTDOWN or listed its task
+ * where kasync_live_drain() will find it (ordering rule 7).
+ *
+ * Context: any; takes every CPU's kasync_live.lock in turn.
+ */
+void kasync_live_set_dying(struct kasync_rt *rt)
+{
+	struct kasync_live *l;
+	unsigned long flags;
+	int cpu;
+
+	/* Ordering rule 7: a spawn either sees dying or is on a list. */
+	for_each_possible_cpu(cpu) {
+		l = kasync_live_of(rt, cpu);
+		spin_lock_irqsave(&l->lock, flags);
+		rt->dying = true;
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
+}
+
+/**
+ * kasync_live_count - tasks on one CPU's live list (a racy read)
+ * @rt: runtime
+ * @cpu: CPU
+ *
+ * Return: tasks spawned on @cpu and not yet reaped, finalized or not.
+ */
+unsigned int kasync_live_count(struct kasync_rt *rt, int cpu)
+{
+	return READ_ONCE(kasync_live_of(rt, cpu)->nr);
+}
