@@ -793,7 +793,8 @@ static void kasync_ws_cpu_down(struct kasync_rt *rt, int cpu)
 
 /* ---- the per-CPU kind ------------------------------------------------------------ */
 
-static void kasync_pcpu_enqueue(struct kasync_task *t, bool spawned)
+INDIRECT_CALLABLE_SCOPE void kasync_pcpu_enqueue(struct kasync_task *t,
+						 bool spawned)
 {
 	struct kasync_rt *rt = t->rt;
 	int cpu = READ_ONCE(t->cpu);
