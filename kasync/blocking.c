@@ -76,7 +76,7 @@
 #include <linux/workqueue.h>
 
 #include "pool.h"
-#include "task.h"
+#include "task_access.h"
 
 enum kasync_blocking_state {
 	KB_QUEUED,	/* on the pool's queue, or popped and not yet running */

@@ -2,12 +2,12 @@
 /*
  * kasync core: the task header and its state word, shared by task.c and the
  * scheduler.  Not for users of kasync, nor for kasync's primitives (they
- * use task.h).
+ * use task_access.h).
  *
  * The one inherent cycle of kasync's files: a task queues itself through
  * the scheduler (kasync_wake() -> kasync_enqueue()), and the scheduler
  * polls tasks (the worker -> kasync_task_run()).  Everything else is
- * layered: the primitives over task.h and rt.h, the scheduler over
+ * layered: the primitives over task_access.h and rt.h, the scheduler over
  * policy.h and queue.h.  Fields are tagged with the legend of rules.h.
  */
 #ifndef _KASYNC_CORE_H

@@ -49,7 +49,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "task.h"
+#include "task_access.h"
 
 /* Members aborted per lock section by kasync_group_abort_members(). */
 #define KASYNC_GROUP_BATCH	32

@@ -17,7 +17,7 @@
 #include "misuse.h"
 #include "rt.h"
 #include "sched.h"
-#include "task.h"
+#include "task_access.h"
 
 static inline long kt_refs(long state)
 {

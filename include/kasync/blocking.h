@@ -42,6 +42,10 @@
 
 #include <linux/types.h>
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+
 struct kasync_task;
 struct kasync_blocking_job;
 struct module;

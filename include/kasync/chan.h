@@ -51,6 +51,10 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+
 struct kasync_task;
 struct kasync_chan;
 struct kasync_oneshot;

@@ -57,6 +57,9 @@
 #ifndef _KASYNC_CO_H
 #define _KASYNC_CO_H
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+
 /**
  * struct kasync_co - resume point of a resumable function
  * @line: source line to resume at; 0 = start

@@ -43,6 +43,12 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+#include <kasync/wait.h>
+#include <kasync/time.h>
+
 struct kasync_task;
 struct kasync_group;
 

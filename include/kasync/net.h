@@ -45,11 +45,18 @@
 #ifndef _KASYNC_NET_H
 #define _KASYNC_NET_H
 
+#include <linux/err.h>
+#include <linux/kconfig.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/types.h>
 
-/* Needs struct kasync_wait and struct kasync_timer: include <kasync.h>. */
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+#include <kasync/wait.h>
+#include <kasync/time.h>
+
 
 struct net;
 struct kasync_task;
@@ -86,6 +93,8 @@ struct kasync_sock_connect {
 	struct kasync_sock_op op;
 	struct kasync_timer tm;
 };
+
+#if IS_ENABLED(CONFIG_NET)
 
 struct kasync_sock *kasync_sock_create(struct net *net, int family, int type,
 				       int protocol);
@@ -141,6 +150,133 @@ void kasync_sock_cancel(struct kasync_task *task, struct kasync_sock_op *op);
 void kasync_sock_connect_cancel(struct kasync_task *task,
 				struct kasync_sock *ks,
 				struct kasync_sock_connect *c);
+
+#else /* !CONFIG_NET: no sockets; every call reports -EOPNOTSUPP */
+
+static inline struct kasync_sock *
+kasync_sock_create(struct net *net, int family, int type, int protocol)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline int kasync_sock_bind(struct kasync_sock *ks,
+				   const struct sockaddr *addr, int addrlen)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kasync_sock_listen(struct kasync_sock *ks, int backlog)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kasync_sock_shutdown(struct kasync_sock *ks, int how)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kasync_sock_close(struct kasync_sock *ks)
+{
+}
+
+static inline int kasync_sock_local_addr(struct kasync_sock *ks,
+					 struct sockaddr_storage *addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kasync_sock_peer_addr(struct kasync_sock *ks,
+					struct sockaddr_storage *addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct socket *kasync_sock_socket(struct kasync_sock *ks)
+{
+	return NULL;
+}
+
+/* Every await finishes at once with -EOPNOTSUPP. */
+static inline enum kasync_poll kasync_sock_nonet(long *res)
+{
+	*res = -EOPNOTSUPP;
+	return KASYNC_READY;
+}
+
+static inline enum kasync_poll
+kasync_sock_accept(struct kasync_task *task, struct kasync_sock *ks,
+		   struct kasync_sock_op *op, struct kasync_sock **newks,
+		   long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_connect(struct kasync_task *task, struct kasync_sock *ks,
+		    struct kasync_sock_connect *c, const struct sockaddr *addr,
+		    int addrlen, u64 timeout_ns, long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_readable(struct kasync_task *task, struct kasync_sock *ks,
+		     struct kasync_sock_op *op, long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_recv(struct kasync_task *task, struct kasync_sock *ks,
+		 struct kasync_sock_op *op, void *buf, size_t len, long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_send(struct kasync_task *task, struct kasync_sock *ks,
+		 struct kasync_sock_op *op, const void *buf, size_t len,
+		 long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_send_all(struct kasync_task *task, struct kasync_sock *ks,
+		     struct kasync_sock_op *op, const void *buf, size_t len,
+		     long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_recvfrom(struct kasync_task *task, struct kasync_sock *ks,
+		     struct kasync_sock_op *op, void *buf, size_t len,
+		     struct sockaddr_storage *from, long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline enum kasync_poll
+kasync_sock_sendto(struct kasync_task *task, struct kasync_sock *ks,
+		   struct kasync_sock_op *op, const void *buf, size_t len,
+		   const struct sockaddr *to, int tolen, long *res)
+{
+	return kasync_sock_nonet(res);
+}
+
+static inline void kasync_sock_cancel(struct kasync_task *task,
+				      struct kasync_sock_op *op)
+{
+}
+
+static inline void kasync_sock_connect_cancel(struct kasync_task *task,
+					      struct kasync_sock *ks,
+					      struct kasync_sock_connect *c)
+{
+}
+
+#endif /* CONFIG_NET */
 
 /**
  * kasync_sock_op_armed - is the operation waiting for a socket event?

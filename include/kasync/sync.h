@@ -51,6 +51,11 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+#include <kasync/time.h>
+
 struct kasync_task;
 
 /* What a &struct kasync_syncq belongs to; keep 0 unused (not initialised). */

@@ -8,6 +8,8 @@
 
 #include <linux/types.h>
 
+#include <kasync/types.h>
+
 struct module;
 
 unsigned int kasync_cancel_owner(struct module *owner);

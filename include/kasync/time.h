@@ -23,6 +23,11 @@
 #include <linux/ktime.h>
 #include <linux/types.h>
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+#include <kasync/wait.h>
+
 struct kasync_task;
 
 /**

@@ -34,6 +34,10 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
+#include <kasync/types.h>
+#include <kasync/task.h>
+#include <kasync/co.h>
+
 struct kasync_task;
 
 /**

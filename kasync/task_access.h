@@ -3,12 +3,12 @@
  * What kasync's primitives may know of a task beyond the public API: its
  * header stays private to task.c and the scheduler (core.h).
  */
-#ifndef _KASYNC_TASK_H
-#define _KASYNC_TASK_H
+#ifndef _KASYNC_TASK_ACCESS_H
+#define _KASYNC_TASK_ACCESS_H
 
 #include <kasync.h>
 
 struct kasync_task *kasync_task_of(void *state);
 long kasync_task_result(struct kasync_task *task);
 
-#endif /* _KASYNC_TASK_H */
+#endif /* _KASYNC_TASK_ACCESS_H */
