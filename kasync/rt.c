@@ -8,9 +8,8 @@
  *
  *   kasync_rt_mutex (M) protects additions to and removals from
  *   kasync_rt_list, and is held by the hotplug callbacks and the owner
- *   drain while they walk it.  kasync_current() walks the list under
- *   rcu_read_lock_sched(); kasync_rt_destroy() waits for a grace period
- *   after removing.
+ *   drain while they walk it.  kasync_rt_destroy() waits for a grace
+ *   period after removing a runtime (ordering rule 6).
  *   Order: cpus_read_lock -> kasync_rt_mutex -> kasync_live.lock.
  *
  *   Finding a runtime's tasks to cancel them is live.c's ("kasync
@@ -160,7 +159,7 @@ void kasync_rt_destroy(struct kasync_rt *rt)
 	mutex_lock(&kasync_rt_mutex);
 	list_del_rcu(&rt->node);
 	mutex_unlock(&kasync_rt_mutex);
-	/* Ordering rule 6, and kasync_current()'s list walk. */
+	/* Ordering rule 6: no late queue_work() reaches the workqueue. */
 	synchronize_rcu();
 	destroy_workqueue(rt->wq);
 	WARN_ON_ONCE(fifo_len(&rt->inject));
