@@ -6,6 +6,7 @@
 #include <linux/printk.h>
 
 #include <kasync/testing.h>
+#include "compat.h"
 #include "misuse.h"
 
 static atomic_t kasync_misuse_expect = ATOMIC_INIT(0);
@@ -44,7 +45,7 @@ void kasync_test_expect_misuse(bool on)
 	else
 		atomic_dec(&kasync_misuse_expect);
 }
-EXPORT_SYMBOL_GPL(kasync_test_expect_misuse);
+EXPORT_SYMBOL_IF_KUNIT(kasync_test_expect_misuse);
 
 /**
  * kasync_test_misuse_seen - misuse reports counted so far
@@ -57,4 +58,4 @@ unsigned int kasync_test_misuse_seen(void)
 {
 	return atomic_read(&kasync_misuse_seen);
 }
-EXPORT_SYMBOL_GPL(kasync_test_misuse_seen);
+EXPORT_SYMBOL_IF_KUNIT(kasync_test_misuse_seen);

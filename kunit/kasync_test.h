@@ -20,6 +20,11 @@
 #include <kasync.h>
 #include <kasync/testing.h>
 
+#include "../kasync/compat.h"
+
+/* kasync's test-only exports (<kasync/testing.h>) are for KUnit only. */
+KASYNC_MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
 /* KUnit marks slow cases since 6.6; on older kernels they are plain. */
 #ifndef KUNIT_CASE_SLOW
 #define KUNIT_CASE_SLOW(test_name) KUNIT_CASE(test_name)

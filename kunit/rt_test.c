@@ -12,7 +12,6 @@
 #include <kasync/testing.h>
 
 #include "kasync_test.h"
-#include "../kasync/compat.h"
 
 static void kr_create_einval(struct kunit *test)
 {
@@ -304,4 +303,3 @@ kunit_test_suite(kasync_rt_suite);
 MODULE_DESCRIPTION("KUnit tests for kasync runtimes");
 MODULE_LICENSE("GPL");
 /* kasync_cancel_owner() */
-KASYNC_MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

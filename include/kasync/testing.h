@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kasync internals exported for kasync's own KUnit suites only
- * (KASYNC_INTERNAL).  Not an API: do not use from other modules.
+ * kasync internals exported for kasync's own KUnit suites only: on kernels
+ * with KUnit, in namespace EXPORTED_FOR_KUNIT_TESTING (the suites import it
+ * in kunit/kasync_test.h).  Not an API: do not use from other modules.
  */
 #ifndef _KASYNC_TESTING_H
 #define _KASYNC_TESTING_H
