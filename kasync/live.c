@@ -118,15 +118,24 @@ void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
 	}
 }
 
+/* What kasync_live_walk() does under each list's lock. */
+enum kasync_live_op {
+	KASYNC_LIVE_COUNT,	/* count @owner's tasks */
+	KASYNC_LIVE_ABORT,	/* ... and abort them */
+	KASYNC_LIVE_DIE,	/* set kasync_rt.dying (rule 7) */
+};
+
 /*
- * Abort the live tasks of @rt owned by @owner (all if %NULL).  Return how
- * many this call cancelled; *@alive gets how many are still listed.
+ * Visit every live list of @rt under its lock, doing @op to the tasks of
+ * @owner (all if %NULL).  Return how many are listed; *@aborted gets how
+ * many this call cancelled (KASYNC_LIVE_ABORT).
  */
-static unsigned int kasync_live_cancel(struct kasync_rt *rt,
-				       struct module *owner,
-				       unsigned int *alive)
+static unsigned int kasync_live_walk(struct kasync_rt *rt,
+				     struct module *owner,
+				     enum kasync_live_op op,
+				     unsigned int *aborted)
 {
-	unsigned int n = 0, left = 0;
+	unsigned int n = 0, listed = 0;
 	struct kasync_live *l;
 	struct kasync_task *t;
 	unsigned long flags;
@@ -135,44 +144,25 @@ static unsigned int kasync_live_cancel(struct kasync_rt *rt,
 	for_each_possible_cpu(cpu) {
 		l = kasync_live_of(rt, cpu);
 		spin_lock_irqsave(&l->lock, flags);
+		/* Ordering rule 7: a spawn either sees dying or is listed. */
+		if (op == KASYNC_LIVE_DIE) {
+			rt->dying = true;
+			goto unlock;
+		}
 		list_for_each_entry(t, &l->tasks, live) {
 			if (owner && t->owner != owner)
 				continue;
-			left++;
+			listed++;
 			/* Listed, so the runtime's reference keeps t alive. */
-			if (!kasync_abort(t))
+			if (op == KASYNC_LIVE_ABORT && !kasync_abort(t))
 				n++;
 		}
+unlock:
 		spin_unlock_irqrestore(&l->lock, flags);
 	}
-	if (alive)
-		*alive = left;
-	return n;
-}
-
-/* Is any task of @rt owned by @owner (any task if %NULL) still listed? */
-static bool kasync_live_has(struct kasync_rt *rt, struct module *owner)
-{
-	struct kasync_live *l;
-	struct kasync_task *t;
-	unsigned long flags;
-	bool found = false;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		l = kasync_live_of(rt, cpu);
-		spin_lock_irqsave(&l->lock, flags);
-		list_for_each_entry(t, &l->tasks, live) {
-			if (!owner || t->owner == owner) {
-				found = true;
-				break;
-			}
-		}
-		spin_unlock_irqrestore(&l->lock, flags);
-		if (found)
-			break;
-	}
-	return found;
+	if (aborted)
+		*aborted = n;
+	return listed;
 }
 
 /**
@@ -189,16 +179,19 @@ static bool kasync_live_has(struct kasync_rt *rt, struct module *owner)
  */
 unsigned int kasync_live_drain(struct kasync_rt *rt, struct module *owner)
 {
-	unsigned int n = 0, alive;
+	unsigned int n = 0, alive, aborted;
 
 	might_sleep();
 	/* Ordering rule 7: before the walks below. */
 	atomic_inc(&rt->drainers);
 	for (;;) {
-		n += kasync_live_cancel(rt, owner, &alive);
+		alive = kasync_live_walk(rt, owner, KASYNC_LIVE_ABORT, &aborted);
+		n += aborted;
 		if (!alive)
 			break;
-		wait_event_timeout(rt->drain_wq, !kasync_live_has(rt, owner),
+		wait_event_timeout(rt->drain_wq,
+				   !kasync_live_walk(rt, owner, KASYNC_LIVE_COUNT,
+						     NULL),
 				   HZ / 10);
 	}
 	atomic_dec(&rt->drainers);
@@ -216,17 +209,7 @@ unsigned int kasync_live_drain(struct kasync_rt *rt, struct module *owner)
  */
 void kasync_live_set_dying(struct kasync_rt *rt)
 {
-	struct kasync_live *l;
-	unsigned long flags;
-	int cpu;
-
-	/* Ordering rule 7: a spawn either sees dying or is on a list. */
-	for_each_possible_cpu(cpu) {
-		l = kasync_live_of(rt, cpu);
-		spin_lock_irqsave(&l->lock, flags);
-		rt->dying = true;
-		spin_unlock_irqrestore(&l->lock, flags);
-	}
+	kasync_live_walk(rt, NULL, KASYNC_LIVE_DIE, NULL);
 }
 
 /**

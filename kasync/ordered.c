@@ -67,7 +67,6 @@ static void kasync_ord_cpu(struct kasync_rt *rt, int cpu)
 
 const struct kasync_rt_kind kasync_kind_ordered = {
 	.name = "ordered",
-	.steals = false,
 	.enqueue = kasync_ord_enqueue,
 	.requeue = kasync_ord_requeue,
 	.next = kasync_ord_next,

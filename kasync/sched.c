@@ -905,33 +905,27 @@ static void kasync_lq_cpu_up(struct kasync_rt *rt, int cpu)
 		kasync_kick(q);
 }
 
-const struct kasync_rt_kind kasync_kind_ws = {
-	.name = "work-stealing",
-	.steals = true,
-	.enqueue = kasync_ws_enqueue,
-	.requeue = kasync_ws_requeue,
-	.spill = kasync_ws_spill,
-	.next = kasync_lq_next,
-	.remote_pending = kasync_ws_remote_pending,
-	.idle = kasync_lq_idle_or_linger,
-	.resume = kasync_lq_resume,
-	.cpu_down = kasync_ws_down,
-	.cpu_up = kasync_lq_cpu_up,
-};
+/*
+ * The kinds with per-CPU queues: their own placement (kasync_<p>_*()),
+ * the worker's side shared.
+ */
+#define KASYNC_LQ_KIND(p, kind_name, does_steal)			\
+const struct kasync_rt_kind kasync_kind_##p = {				\
+	.name = kind_name,						\
+	.steals = does_steal,						\
+	.enqueue = kasync_##p##_enqueue,				\
+	.requeue = kasync_##p##_requeue,				\
+	.spill = kasync_##p##_spill,					\
+	.remote_pending = kasync_##p##_remote_pending,			\
+	.cpu_down = kasync_##p##_down,					\
+	.next = kasync_lq_next,						\
+	.idle = kasync_lq_idle_or_linger,				\
+	.resume = kasync_lq_resume,					\
+	.cpu_up = kasync_lq_cpu_up,					\
+}
 
-const struct kasync_rt_kind kasync_kind_percpu = {
-	.name = "per-cpu",
-	.steals = false,
-	.enqueue = kasync_pcpu_enqueue,
-	.requeue = kasync_pcpu_requeue,
-	.spill = kasync_pcpu_spill,
-	.next = kasync_lq_next,
-	.remote_pending = kasync_pcpu_remote_pending,
-	.idle = kasync_lq_idle_or_linger,
-	.resume = kasync_lq_resume,
-	.cpu_down = kasync_pcpu_down,
-	.cpu_up = kasync_lq_cpu_up,
-};
+KASYNC_LQ_KIND(ws, "work-stealing", true);
+KASYNC_LQ_KIND(pcpu, "per-cpu", false);
 
 /* ---- setup --------------------------------------------------------------------- */
 
@@ -946,7 +940,7 @@ const struct kasync_rt_kind *kasync_kind_of(unsigned int flags)
 	if (flags & KASYNC_RT_ORDERED)
 		return &kasync_kind_ordered;
 	if (flags & KASYNC_RT_PERCPU)
-		return &kasync_kind_percpu;
+		return &kasync_kind_pcpu;
 	return &kasync_kind_ws;
 }
 

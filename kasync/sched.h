@@ -87,7 +87,7 @@ struct kasync_rt_kind {
 };
 
 extern const struct kasync_rt_kind kasync_kind_ws;
-extern const struct kasync_rt_kind kasync_kind_percpu;
+extern const struct kasync_rt_kind kasync_kind_pcpu;
 extern const struct kasync_rt_kind kasync_kind_ordered;
 
 /*

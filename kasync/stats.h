@@ -52,43 +52,30 @@ struct kasync_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/*
+ * Add @n to counter @item, or with @max raise maximum @item to @n, on the
+ * current CPU.  @max is a constant at every call: one branch is compiled.
+ */
 static __always_inline void
-__kasync_stat_add(struct kasync_pcpu_stats __percpu *st,
-		  enum kasync_stat_item item, u64 n)
+__kasync_stat_update(struct kasync_pcpu_stats __percpu *st,
+		     enum kasync_stat_item item, u64 n, bool max)
 {
 	struct kasync_pcpu_stats *p;
 	unsigned long flags;
 
 	if (BITS_PER_LONG == 64) {
-		this_cpu_add(st->v[item], n);
+		if (!max)
+			this_cpu_add(st->v[item], n);
+		else if (n > this_cpu_read(st->v[item]))
+			/* Racy max, but only this CPU's workers write it. */
+			this_cpu_write(st->v[item], n);
 		return;
 	}
 	local_irq_save(flags);
 	p = this_cpu_ptr(st);
-	u64_stats_update_begin(&p->syncp);
-	p->v[item] += n;
-	u64_stats_update_end(&p->syncp);
-	local_irq_restore(flags);
-}
-
-static __always_inline void
-__kasync_stat_max(struct kasync_pcpu_stats __percpu *st,
-		  enum kasync_stat_item item, u64 val)
-{
-	struct kasync_pcpu_stats *p;
-	unsigned long flags;
-
-	if (BITS_PER_LONG == 64) {
-		/* Racy max, but only this CPU's workers write it. */
-		if (val > this_cpu_read(st->v[item]))
-			this_cpu_write(st->v[item], val);
-		return;
-	}
-	local_irq_save(flags);
-	p = this_cpu_ptr(st);
-	if (val > p->v[item]) {
+	if (!max || n > p->v[item]) {
 		u64_stats_update_begin(&p->syncp);
-		p->v[item] = val;
+		p->v[item] = max ? n : p->v[item] + n;
 		u64_stats_update_end(&p->syncp);
 	}
 	local_irq_restore(flags);
@@ -102,9 +89,12 @@ __kasync_stat_max(struct kasync_pcpu_stats __percpu *st,
  *   kasync_stat_inc(rt, item)		add one
  *   kasync_stat_max(rt, item, val)	raise maximum @item to @val (MAX)
  */
-#define kasync_stat_add(rt, item, n)	__kasync_stat_add(&(rt)->cpus->st, item, n)
-#define kasync_stat_inc(rt, item)	__kasync_stat_add(&(rt)->cpus->st, item, 1)
-#define kasync_stat_max(rt, item, val)	__kasync_stat_max(&(rt)->cpus->st, item, val)
+#define kasync_stat_add(rt, item, n)					\
+	__kasync_stat_update(&(rt)->cpus->st, item, n, false)
+#define kasync_stat_inc(rt, item)					\
+	__kasync_stat_update(&(rt)->cpus->st, item, 1, false)
+#define kasync_stat_max(rt, item, val)					\
+	__kasync_stat_update(&(rt)->cpus->st, item, val, true)
 
 int kasync_stats_init(void);
 void kasync_stats_exit(void);
