@@ -434,10 +434,10 @@ static int __kasync_sem_release(struct kasync_sem *sem, unsigned long n,
 	if (n > sem->max - avail) {
 		spin_unlock_irqrestore(&sem->q.lock, flags);
 		if (sem->max == 1)	/* a mutex */
-			__kasync_misuse(true, fn, "while unlocked");
+			(void)__kasync_misuse(true, fn, "while unlocked");
 		else
-			__kasync_misuse(true, fn,
-					"of %lu with %lu of %lu permits free: more than was acquired",
+			(void)__kasync_misuse(true, fn,
+					      "of %lu with %lu of %lu permits free: more than was acquired",
 					n, avail, sem->max);
 		return -EINVAL;
 	}
