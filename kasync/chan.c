@@ -17,14 +17,14 @@
  * A oneshot is a channel of capacity 1 with one sender that is never
  * cloned and is consumed by the send; everything below holds for it.
  *
- * Fields are tagged in the legend of rules.h, with L for the object's
+ * Fields are tagged in the legend of rules.h, with H for the object's
  * own lock (an irq-safe spinlock); the tags of &struct kasync_chan_wait:
  *
- *   node        L: on ch->sendq
+ *   node        H: on ch->sendq
  *   ch, task, cleanup, armed   P: set before the wait is linked under
- *               L, cleared after it is unlinked
+ *               H, cleared after it is unlinked
  *   thread      I: the sleeper of kasync_chan_send_wait() (on its stack)
- *   state       L
+ *   state       H
  *
  * Lock order: a channel's lock -> what kasync_wake() and wake_up_process()
  * take.  No two channel locks are ever held together,
@@ -96,19 +96,19 @@ enum {
  * Lifetime: freed by whoever drops refs to zero (chan rule C2).
  */
 struct kasync_chan {
-	spinlock_t lock;		/* I: L, irq-safe */
-	unsigned int refs;		/* L: senders + receiver + armed waits */
-	unsigned int senders;		/* L: sender references */
-	bool rx_alive;			/* L: cleared once, by rx_drop */
-	unsigned int head;		/* L: index of the oldest item */
-	unsigned int len;		/* L: items buffered */
-	unsigned int reserved;		/* L: slots granted, unfilled (C4) */
+	spinlock_t lock;		/* I: H, irq-safe */
+	unsigned int refs;		/* H: senders + receiver + armed waits */
+	unsigned int senders;		/* H: sender references */
+	bool rx_alive;			/* H: cleared once, by rx_drop */
+	unsigned int head;		/* H: index of the oldest item */
+	unsigned int len;		/* H: items buffered */
+	unsigned int reserved;		/* H: slots granted, unfilled (C4) */
 	unsigned int capacity;		/* I */
 	unsigned int item_size;		/* I */
 	void (*drop_item)(void *item);	/* I */
-	struct list_head sendq;		/* L: queued senders, oldest first */
-	struct kasync_chan_wait *rxw;	/* L: the armed receive, or NULL */
-	u8 ring[] __aligned(8);		/* L while rx_alive, then C3 */
+	struct list_head sendq;		/* H: queued senders, oldest first */
+	struct kasync_chan_wait *rxw;	/* H: the armed receive, or NULL */
+	u8 ring[] __aligned(8);		/* H while rx_alive, then C3 */
 };
 
 /* A caller's programming error, reported at the call site (misuse.h). */

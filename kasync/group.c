@@ -11,14 +11,14 @@
  * keeps the caller's module as its owner, so unloading that module still
  * cancels the members.
  *
- * Fields, in the legend of rules.h (L: kasync_group.lock, an irq-safe
+ * Fields, in the legend of rules.h (N: kasync_group.lock, an irq-safe
  * spinlock):
  *
  *   kasync_group      rt, flags, lock, wq I; ref A; live, done, waiters,
- *                     nr_live, nr_done, closed, destroyed L
- *   kasync_member     g, ops I; node, result L;
+ *                     nr_live, nr_done, closed, destroyed N
+ *   kasync_member     g, ops I; node, result N;
  *                     data: the caller's state, P (the task's own)
- *   kasync_group_wait node L; g, task, cleanup, err, armed P
+ *   kasync_group_wait node N; g, task, cleanup, err, armed P
  *
  * Lifetime.  The group is reference counted: the creator holds one until
  * kasync_group_destroy(), each member one from the start of its spawn to
@@ -63,13 +63,13 @@ struct kasync_group {
 	refcount_t ref;			/* A */
 	struct kasync_rt *rt;		/* I: NULL = default runtime */
 	unsigned int flags;		/* I: KASYNC_GROUP_* */
-	struct list_head live;		/* L: running members */
-	struct list_head done;		/* L: finished, not collected */
-	struct list_head waiters;	/* L: armed kasync_group_wait */
-	unsigned int nr_live;		/* L: spawning or running */
-	unsigned int nr_done;		/* L: on done */
-	bool closed;			/* L: cancelled: no more spawns */
-	bool destroyed;			/* L: results are discarded */
+	struct list_head live;		/* N: running members */
+	struct list_head done;		/* N: finished, not collected */
+	struct list_head waiters;	/* N: armed kasync_group_wait */
+	unsigned int nr_live;		/* N: spawning or running */
+	unsigned int nr_done;		/* N: on done */
+	bool closed;			/* N: cancelled: no more spawns */
+	bool destroyed;			/* N: results are discarded */
 	wait_queue_head_t wq;		/* I: kasync_group_wait() */
 };
 
@@ -77,10 +77,10 @@ struct kasync_group {
  * struct kasync_member - header of a member's state (legend above)
  */
 struct kasync_member {
-	struct list_head node;		/* L: on live, then on done */
+	struct list_head node;		/* N: on live, then on done */
 	struct kasync_group *g;		/* I */
 	const struct kasync_task_ops *ops;	/* I: the caller's */
-	long result;			/* L: set by the drop */
+	long result;			/* N: set by the drop */
 	u64 data[];			/* P: the caller's state */
 };
 
@@ -470,7 +470,7 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 		*res = -ECHILD;		/* as waitpid() without children */
 		return KASYNC_READY;
 	}
-	*res = m->result;	/* L: written before the drop's unlock */
+	*res = m->result;	/* N: written before the drop's unlock */
 	kasync_task_put(kasync_member_task(m));
 	return KASYNC_READY;
 }

@@ -14,23 +14,23 @@
  * hook of an aborted task) unlinks itself if queued, or gives its grant
  * back if granted, and the grant goes to the next waiter.
  *
- * Fields, in the legend of rules.h (Q: the &kasync_syncq.lock of the
+ * Fields, in the legend of rules.h (Y: the &kasync_syncq.lock of the
  * primitive the wait is on; P: the task's poll and its cleanup hook):
  *
  *   struct kasync_syncq
  *     lock      I
- *     waiters   Q
- *     seq       Q
+ *     waiters   Y
+ *     seq       Y
  *     kind      I
- *   struct kasync_sem: permits Q (READ_ONCE() for racy snapshots); max I
- *   struct kasync_notify: permit Q
+ *   struct kasync_sem: permits Y (READ_ONCE() for racy snapshots); max I
+ *   struct kasync_notify: permit Y
  *   struct kasync_sync_wait
- *     node      Q
- *     q, task   P: set before the wait is queued; read under Q by grants
+ *     node      Y
+ *     q, task   P: set before the wait is queued; read under Y by grants
  *     cleanup   P
- *     n         P while idle; Q while queued (a notify grant writes it)
- *     seq       Q
- *     state     Q for every write; read without the lock by the task's
+ *     n         P while idle; Y while queued (a notify grant writes it)
+ *     seq       Y
+ *     state     Y for every write; read without the lock by the task's
  *               own poll only (sync rule S2)
  *
  * ========================== kasync sync rules ==========================
@@ -39,15 +39,15 @@
  * wake-source rules of wait.c; comments below cite them as "sync rule N".
  *
  * S1. Who touches a waiter.  Anyone but the waiter's own task touches a
- *     &struct kasync_sync_wait only under Q, and only while it is QUEUED;
+ *     &struct kasync_sync_wait only under Y, and only while it is QUEUED;
  *     that includes the critical section that grants it (unlinks it,
  *     stores GRANTED, calls kasync_wake()).  The task leaves QUEUED and
- *     GRANTED under Q too (consuming a grant, cancelling, cleanup hook).
- *     So once the task has dropped Q with its wait IDLE, nobody reaches
+ *     GRANTED under Y too (consuming a grant, cancelling, cleanup hook).
+ *     So once the task has dropped Y with its wait IDLE, nobody reaches
  *     the wait or the task through it: the task's memory may go, as in
- *     wake-source rule W3.  It also makes kasync_wake(w->task) under Q
+ *     wake-source rule W3.  It also makes kasync_wake(w->task) under Y
  *     safe: the task cannot be freed before its cleanup hook, which
- *     waits for Q.
+ *     waits for Y.
  *
  * S2. No lost grant.  The granter stores GRANTED, then calls
  *     kasync_wake(), whose leading smp_mb() orders that store before its
@@ -57,15 +57,15 @@
  *     comes with such a wake.
  *
  * S3. Hand-off.  The releaser's critical section precedes its taking of
- *     Q (acquire); the grant is made under Q; the new owner takes Q
+ *     Y (acquire); the grant is made under Y; the new owner takes Y
  *     (acquire) when it consumes the grant, after the granter released
  *     it.  The releaser's stores thus happen before the new owner's
- *     critical section, as with an uncontended acquire under Q.
+ *     critical section, as with an uncontended acquire under Y.
  *
- * S4. FIFO.  Under Q: a semaphore with waiters has fewer permits than
+ * S4. FIFO.  Under Y: a semaphore with waiters has fewer permits than
  *     its head waiter asks for, and a notify with waiters has no stored
  *     permit.  Every change that can break it (release, a grant given
- *     back, the head unlinked) re-runs the grant before dropping Q, and
+ *     back, the head unlinked) re-runs the grant before dropping Y, and
  *     an acquire only takes permits at once when nobody is queued.
  * =======================================================================
  */
