@@ -830,9 +830,12 @@ static enum kasync_poll kasync_join_once(struct kasync_task *self,
 		return KASYNC_PENDING;	/* registered by an earlier poll */
 
 	kasync_task_get(self);
-	if (WARN_ON_ONCE(cmpxchg(&t->awaiter, NULL, self))) {
+	if (__kasync_misuse(cmpxchg(&t->awaiter, NULL, self),
+			    "kasync_join_poll",
+			    "on a handle another task awaits")) {
 		kasync_task_put(self);
-		return KASYNC_PENDING;
+		*res = -EINVAL;
+		return KASYNC_READY;
 	}
 	/* Ordering rule 5: one of this and the finalizer sees the other. */
 	old = atomic_long_fetch_or(KT_JOIN_WAKER, &t->state);
@@ -852,8 +855,9 @@ done:
  * @res: the result, set only when this reports %KASYNC_READY: the
  *	awaited task's result, -ECANCELED if it was cancelled (a task that
  *	returns -ECANCELED itself cannot be told from that, as with
- *	kasync_join()), -EINVAL for a consumed (%NULL) handle or a task
- *	never started (misuse: warns once at the call site)
+ *	kasync_join()), -EINVAL for a consumed (%NULL) handle, a task
+ *	never started or one another task awaits (misuse: warns once at
+ *	the call site)
  *
  * Registers @self to be woken when the task finishes (holding a reference
  * on @self until then).  Meant for KASYNC_AWAIT().  @self may be polled
