@@ -113,6 +113,8 @@ struct kasync_chan {
 
 /* A caller's programming error, reported at the call site (misuse.h). */
 #define kc_misuse(cond, what) kasync_misuse(cond, "%s", what)
+/* The same from a helper: @fn is the API function's name. */
+#define kc_misuse_in(fn, cond, what) __kasync_misuse(cond, fn, "%s", what)
 
 /* Wake whoever waits on @w (chan rule C1: the object's lock is held). */
 static void kc_wake(struct kasync_chan_wait *w)
@@ -232,10 +234,11 @@ static void kc_pop(struct kasync_chan *ch, void *item)
 }
 
 /* Send now if that needs no waiting: 0, -EPIPE, -EINVAL, or -EAGAIN. */
-static int kc_send_now(struct kasync_chan *ch, const void *item)
+static int kc_send_now(struct kasync_chan *ch, const void *item,
+		       const char *fn)
 {
 	lockdep_assert_held(&ch->lock);
-	if (kc_misuse(!ch->senders, "send with no sender reference left"))
+	if (kc_misuse_in(fn, !ch->senders, "send with no sender reference left"))
 		return -EINVAL;
 	if (!ch->rx_alive)
 		return -EPIPE;
@@ -315,10 +318,10 @@ static void kc_recv_cleanup(struct kasync_cleanup *c)
  */
 static bool kc_await_ok(struct kasync_task *task, struct kasync_chan *ch,
 			struct kasync_chan_wait *w, const void *item, long *res,
-			void (*fn)(struct kasync_cleanup *c))
+			void (*fn)(struct kasync_cleanup *c), const char *api)
 {
-	if (kc_misuse(w->armed && (w->ch != ch || w->cleanup.fn != fn),
-		      "wait armed for another await")) {
+	if (kc_misuse_in(api, w->armed && (w->ch != ch || w->cleanup.fn != fn),
+			 "wait armed for another await")) {
 		*res = -EINVAL;
 		return false;
 	}
@@ -327,11 +330,12 @@ static bool kc_await_ok(struct kasync_task *task, struct kasync_chan *ch,
 
 /* Abandon the await @w is armed for, if it is the one @fn cleans up. */
 static void kc_cancel(struct kasync_task *task, struct kasync_chan_wait *w,
-		      void (*fn)(struct kasync_cleanup *c))
+		      void (*fn)(struct kasync_cleanup *c), const char *api)
 {
 	if (!w->armed)
 		return;
-	if (kc_misuse(w->cleanup.fn != fn, "wait armed for another await"))
+	if (kc_misuse_in(api, w->cleanup.fn != fn,
+			 "wait armed for another await"))
 		return;
 	kasync_cleanup_del(task, &w->cleanup);
 	fn(&w->cleanup);
@@ -508,7 +512,8 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 	unsigned long flags;
 	int ret;
 
-	if (!kc_await_ok(task, ch, w, item, res, kc_send_cleanup))
+	if (!kc_await_ok(task, ch, w, item, res, kc_send_cleanup,
+			 "kasync_chan_send"))
 		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
@@ -521,7 +526,7 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 		kc_unarm_put(task, ch, w, flags);
 		return KASYNC_READY;
 	}
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, "kasync_chan_send");
 	if (ret != -EAGAIN) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		*res = ret;
@@ -579,7 +584,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_send);
 void kasync_chan_send_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w)
 {
-	kc_cancel(task, w, kc_send_cleanup);
+	kc_cancel(task, w, kc_send_cleanup, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_send_cancel);
 
@@ -603,7 +608,7 @@ int kasync_chan_try_send(struct kasync_chan *ch, const void *item)
 	int ret;
 
 	spin_lock_irqsave(&ch->lock, flags);
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, __func__);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return ret;
 }
@@ -630,7 +635,7 @@ int kasync_chan_send_wait(struct kasync_chan *ch, const void *item)
 
 	might_sleep();
 	spin_lock_irq(&ch->lock);
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, __func__);
 	if (ret != -EAGAIN)
 		goto unlock;
 	w.ch = ch;
@@ -660,10 +665,11 @@ unlock:
 EXPORT_SYMBOL_GPL(kasync_chan_send_wait);
 
 /* Receive now: 0 with an item, -EPIPE at the end, -EINVAL, or -EAGAIN. */
-static int kc_recv_now(struct kasync_chan *ch, void *item)
+static int kc_recv_now(struct kasync_chan *ch, void *item, const char *fn)
 {
 	lockdep_assert_held(&ch->lock);
-	if (kc_misuse(!ch->rx_alive, "receive after the receiver was dropped"))
+	if (kc_misuse_in(fn, !ch->rx_alive,
+			 "receive after the receiver was dropped"))
 		return -EINVAL;
 	if (ch->len) {
 		kc_pop(ch, item);
@@ -681,17 +687,19 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
 	unsigned long flags;
 	int ret;
 
-	if (!kc_await_ok(task, ch, w, item, res, kc_recv_cleanup))
+	if (!kc_await_ok(task, ch, w, item, res, kc_recv_cleanup,
+			 "kasync_chan_recv"))
 		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
-	ret = kc_recv_now(ch, item);
+	ret = kc_recv_now(ch, item, "kasync_chan_recv");
 	if (ret == -EAGAIN) {
 		if (w->armed) {
 			spin_unlock_irqrestore(&ch->lock, flags);
 			return KASYNC_PENDING;	/* spurious wake */
 		}
-		if (kc_misuse(ch->rxw, "a second receiver")) {
+		if (kc_misuse_in("kasync_chan_recv", ch->rxw,
+				 "a second receiver")) {
 			spin_unlock_irqrestore(&ch->lock, flags);
 			*res = -EINVAL;
 			return KASYNC_READY;
@@ -756,7 +764,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_recv);
 void kasync_chan_recv_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w)
 {
-	kc_cancel(task, w, kc_recv_cleanup);
+	kc_cancel(task, w, kc_recv_cleanup, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_recv_cancel);
 
@@ -776,7 +784,7 @@ int kasync_chan_try_recv(struct kasync_chan *ch, void *item)
 	int ret;
 
 	spin_lock_irqsave(&ch->lock, flags);
-	ret = kc_recv_now(ch, item);
+	ret = kc_recv_now(ch, item, __func__);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return ret;
 }
@@ -884,7 +892,7 @@ int kasync_oneshot_send(struct kasync_oneshot **tx, const void *item)
 	*tx = NULL;
 	spin_lock_irqsave(&ch->lock, flags);
 	/* One sender, one slot: never -EAGAIN; -EINVAL if it was used. */
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, __func__);
 	if (ret == -EINVAL) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return ret;
