@@ -75,6 +75,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "misuse.h"
 #include "pool.h"
 #include "task_access.h"
 
@@ -302,10 +303,10 @@ static int kasync_blocking_submit(struct kasync_task *task,
  * Return: %KASYNC_PENDING while the job is in flight (*@res untouched);
  * %KASYNC_READY with *@res set to @fn's return value, or to -ENOMEM (the
  * job could not be allocated), -ESHUTDOWN (@owner is being unloaded) or
- * -EINVAL (%NULL @task, @b or @fn, or @b armed by another task); then @fn
- * did not run and @discard is not called.  @fn's own result shares the
- * range: one that returns those errnos cannot be told from them.  Only
- * %KASYNC_READY (nothing written) for a %NULL @res.
+ * -EINVAL (misuse, warns once at the call site: %NULL @fn, or @b armed
+ * by another task); then @fn did not run and @discard is not called.  @fn's own
+ * result shares the range: one that returns those errnos cannot be told
+ * from them.
  */
 enum kasync_poll __kasync_blocking(struct kasync_task *task,
 				   struct kasync_blocking *b,
@@ -316,12 +317,11 @@ enum kasync_poll __kasync_blocking(struct kasync_task *task,
 	struct kasync_blocking_job *job;
 	int err;
 
-	if (!task || !b || !fn || !res ||
-	    (b->job && b->job->task != task)) {
-		pr_err_once("kasync: %s() with a NULL argument or another task's await\n",
-			    __func__);
-		if (res)
-			*res = -EINVAL;
+	/* A NULL @fn would oops in a worker, far from the caller: report. */
+	if (kasync_misuse(!fn, "without a function") ||
+	    kasync_misuse(b->job && b->job->task != task,
+			  "on another task's await")) {
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	job = b->job;
@@ -358,16 +358,10 @@ EXPORT_SYMBOL_GPL(__kasync_blocking);
  */
 void kasync_blocking_cancel(struct kasync_task *task, struct kasync_blocking *b)
 {
-	if (!task || !b) {
-		pr_err_once("kasync: %s() with a NULL argument\n", __func__);
-		return;
-	}
 	if (!b->job)
 		return;
-	if (b->job->task != task) {
-		pr_err_once("kasync: %s() on another task's await\n", __func__);
+	if (kasync_misuse(b->job->task != task, "on another task's await"))
 		return;
-	}
 	kasync_cleanup_del(task, &b->cleanup);
 	kasync_blocking_abandon(b);
 }
@@ -404,17 +398,16 @@ static bool kasync_blocking_busy(struct module *owner)
  * Context: process context; sleeps.  Not from a task's poll function or a
  * blocking job, which could be what it waits for.
  * Return: 0; -EDEADLK if called from a task's poll function or from a
- * blocking job (nothing is done).
+ * blocking job (misuse: warns once at the call site; nothing is done).
  */
 int __kasync_blocking_drain(struct module *owner)
 {
 	struct work_struct *w = current_work();
 
-	if (kasync_current() || (w && w->func == kasync_blocking_work)) {
-		pr_err_once("kasync: %s() from a poll or a blocking job\n",
-			    __func__);
+	if (kasync_misuse(kasync_current() ||
+			  (w && w->func == kasync_blocking_work),
+			  "from a poll or a blocking job"))
 		return -EDEADLK;
-	}
 	might_sleep();
 	wait_event(kasync_blocking_drain_wq, !kasync_blocking_busy(owner));
 	return 0;
@@ -429,10 +422,6 @@ EXPORT_SYMBOL_GPL(__kasync_blocking_drain);
  */
 void kasync_blocking_stats(struct kasync_blocking_stats *out)
 {
-	if (!out) {
-		pr_err_once("kasync: %s() with a NULL argument\n", __func__);
-		return;
-	}
 	out->queued = atomic_long_read(&kasync_blocking_st.queued);
 	out->run = atomic_long_read(&kasync_blocking_st.run);
 	out->cancelled = atomic_long_read(&kasync_blocking_st.cancelled);

@@ -17,14 +17,14 @@
  * A oneshot is a channel of capacity 1 with one sender that is never
  * cloned and is consumed by the send; everything below holds for it.
  *
- * Fields are tagged in the legend of rules.h, with L for the object's
+ * Fields are tagged in the legend of rules.h, with H for the object's
  * own lock (an irq-safe spinlock); the tags of &struct kasync_chan_wait:
  *
- *   node        L: on ch->sendq
+ *   node        H: on ch->sendq
  *   ch, task, cleanup, armed   P: set before the wait is linked under
- *               L, cleared after it is unlinked
+ *               H, cleared after it is unlinked
  *   thread      I: the sleeper of kasync_chan_send_wait() (on its stack)
- *   state       L
+ *   state       H
  *
  * Lock order: a channel's lock -> what kasync_wake() and wake_up_process()
  * take.  No two channel locks are ever held together,
@@ -80,6 +80,8 @@
 #include <linux/string.h>
 #include <kasync.h>
 
+#include "misuse.h"
+
 /* kasync_chan_wait.state */
 enum {
 	KC_IDLE,	/* not linked */
@@ -94,22 +96,25 @@ enum {
  * Lifetime: freed by whoever drops refs to zero (chan rule C2).
  */
 struct kasync_chan {
-	spinlock_t lock;		/* I: L, irq-safe */
-	unsigned int refs;		/* L: senders + receiver + armed waits */
-	unsigned int senders;		/* L: sender references */
-	bool rx_alive;			/* L: cleared once, by rx_drop */
-	unsigned int head;		/* L: index of the oldest item */
-	unsigned int len;		/* L: items buffered */
-	unsigned int reserved;		/* L: slots granted, unfilled (C4) */
+	spinlock_t lock;		/* I: H, irq-safe */
+	unsigned int refs;		/* H: senders + receiver + armed waits */
+	unsigned int senders;		/* H: sender references */
+	bool rx_alive;			/* H: cleared once, by rx_drop */
+	unsigned int head;		/* H: index of the oldest item */
+	unsigned int len;		/* H: items buffered */
+	unsigned int reserved;		/* H: slots granted, unfilled (C4) */
 	unsigned int capacity;		/* I */
 	unsigned int item_size;		/* I */
 	void (*drop_item)(void *item);	/* I */
-	struct list_head sendq;		/* L: queued senders, oldest first */
-	struct kasync_chan_wait *rxw;	/* L: the armed receive, or NULL */
-	u8 ring[] __aligned(8);		/* L while rx_alive, then C3 */
+	struct list_head sendq;		/* H: queued senders, oldest first */
+	struct kasync_chan_wait *rxw;	/* H: the armed receive, or NULL */
+	u8 ring[] __aligned(8);		/* H while rx_alive, then C3 */
 };
 
-#define kc_misuse(what) pr_err_once("kasync: %s(): %s\n", __func__, what)
+/* A caller's programming error, reported at the call site (misuse.h). */
+#define kc_misuse(cond, what) kasync_misuse(cond, "%s", what)
+/* The same from a helper: @fn is the API function's name. */
+#define kc_misuse_in(fn, cond, what) __kasync_misuse(cond, fn, "%s", what)
 
 /* Wake whoever waits on @w (chan rule C1: the object's lock is held). */
 static void kc_wake(struct kasync_chan_wait *w)
@@ -229,13 +234,12 @@ static void kc_pop(struct kasync_chan *ch, void *item)
 }
 
 /* Send now if that needs no waiting: 0, -EPIPE, -EINVAL, or -EAGAIN. */
-static int kc_send_now(struct kasync_chan *ch, const void *item)
+static int kc_send_now(struct kasync_chan *ch, const void *item,
+		       const char *fn)
 {
 	lockdep_assert_held(&ch->lock);
-	if (!ch->senders) {
-		kc_misuse("send with no sender reference left");
+	if (kc_misuse_in(fn, !ch->senders, "send with no sender reference left"))
 		return -EINVAL;
-	}
 	if (!ch->rx_alive)
 		return -EPIPE;
 	/* Chan rule C4: never overtake a queued sender. */
@@ -310,38 +314,29 @@ static void kc_recv_cleanup(struct kasync_cleanup *c)
 
 /*
  * The checks of a task's send or receive (@fn: its cleanup hook); false
- * (misuse reported, *@res set if there is one) ends the await.
+ * (misuse reported, *@res set) ends the await.
  */
 static bool kc_await_ok(struct kasync_task *task, struct kasync_chan *ch,
 			struct kasync_chan_wait *w, const void *item, long *res,
-			void (*fn)(struct kasync_cleanup *c))
+			void (*fn)(struct kasync_cleanup *c), const char *api)
 {
-	if (!task || !ch || !w || !item || !res) {
-		kc_misuse("NULL argument");
-		goto inval;
-	}
-	if (w->armed && (w->ch != ch || w->cleanup.fn != fn)) {
-		kc_misuse("wait armed for another await");
-		goto inval;
+	if (kc_misuse_in(api, w->armed && (w->ch != ch || w->cleanup.fn != fn),
+			 "wait armed for another await")) {
+		*res = -EINVAL;
+		return false;
 	}
 	return true;
-
-inval:
-	if (res)
-		*res = -EINVAL;
-	return false;
 }
 
 /* Abandon the await @w is armed for, if it is the one @fn cleans up. */
 static void kc_cancel(struct kasync_task *task, struct kasync_chan_wait *w,
-		      void (*fn)(struct kasync_cleanup *c))
+		      void (*fn)(struct kasync_cleanup *c), const char *api)
 {
-	if (!w || !w->armed)
+	if (!w->armed)
 		return;
-	if (w->cleanup.fn != fn) {
-		kc_misuse("wait armed for another await");
+	if (kc_misuse_in(api, w->cleanup.fn != fn,
+			 "wait armed for another await"))
 		return;
-	}
 	kasync_cleanup_del(task, &w->cleanup);
 	fn(&w->cleanup);
 }
@@ -362,18 +357,18 @@ static void kc_cancel(struct kasync_task *task, struct kasync_chan_wait *w,
  *
  * Context: any; may sleep if @gfp allows it.
  * Return: the channel, or an ERR_PTR(): -EINVAL for a bad @item_size or
- * @capacity; -ENOMEM if the allocation failed.
+ * @capacity (misuse: warns once at the call site); -ENOMEM if the
+ * allocation failed.
  */
 struct kasync_chan *kasync_chan_new(size_t item_size, unsigned int capacity,
 				    void (*drop_item)(void *item), gfp_t gfp)
 {
 	struct kasync_chan *ch;
 
-	if (!item_size || item_size > KASYNC_CHAN_ITEM_MAX ||
-	    !capacity || capacity > KASYNC_CHAN_CAP_MAX) {
-		kc_misuse("bad item size or capacity");
+	if (kc_misuse(!item_size || item_size > KASYNC_CHAN_ITEM_MAX ||
+		      !capacity || capacity > KASYNC_CHAN_CAP_MAX,
+		      "bad item size or capacity"))
 		return ERR_PTR(-EINVAL);
-	}
 	ch = kmalloc(struct_size(ch, ring, item_size * capacity), gfp);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
@@ -402,21 +397,18 @@ EXPORT_SYMBOL_GPL(kasync_chan_new);
  * with -EPIPE).
  *
  * Context: any.
- * Return: 0; -EINVAL if @ch is %NULL or has no sender reference left (the
- * stream has ended), or the count would overflow.
+ * Return: 0; -EINVAL if @ch has no sender reference left (the stream has
+ * ended), or the count would overflow (misuse: warns once at the call
+ * site).
  */
 int kasync_chan_sender_clone(struct kasync_chan *ch)
 {
 	unsigned long flags;
 	int err = 0;
 
-	if (!ch) {
-		kc_misuse("NULL channel");
-		return -EINVAL;
-	}
 	spin_lock_irqsave(&ch->lock, flags);
-	if (!ch->senders || ch->senders >= INT_MAX) {
-		kc_misuse("no sender reference to clone");
+	if (kc_misuse(!ch->senders || ch->senders >= INT_MAX,
+		      "no sender reference to clone")) {
 		err = -EINVAL;
 	} else {
 		ch->senders++;
@@ -433,8 +425,9 @@ EXPORT_SYMBOL_GPL(kasync_chan_sender_clone);
  *
  * When the last sender is gone, the receiver gets the items still
  * buffered and then -EPIPE (a receiving task is woken for it).  May free
- * the channel.  A %NULL @tx or *@tx is reported once in the log and
- * otherwise ignored, so a second drop through the same pointer is caught.
+ * the channel.  A %NULL *@tx, or a drop with no sender reference left, is
+ * misuse (warns once at the call site) and otherwise ignored, so a second
+ * drop through the same pointer is caught.
  *
  * Context: any.
  */
@@ -443,15 +436,12 @@ void kasync_chan_sender_drop(struct kasync_chan **tx)
 	struct kasync_chan *ch;
 	unsigned long flags;
 
-	if (!tx || !*tx) {
-		kc_misuse("NULL or dropped channel");
+	if (kc_misuse(!*tx, "dropped channel"))
 		return;
-	}
 	ch = *tx;
 	*tx = NULL;
 	spin_lock_irqsave(&ch->lock, flags);
-	if (!ch->senders) {
-		kc_misuse("sender dropped twice");
+	if (kc_misuse(!ch->senders, "sender dropped twice")) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return;
 	}
@@ -466,8 +456,8 @@ EXPORT_SYMBOL_GPL(kasync_chan_sender_drop);
  * Sends fail with -EPIPE from now on: queued senders are woken and get
  * -EPIPE (their items stay theirs).  The items still buffered are passed
  * to the channel's drop_item, in order, from this call and without the
- * channel's lock.  May free the channel.  A %NULL @rx or *@rx, or a second
- * drop, is reported once in the log and otherwise ignored.
+ * channel's lock.  May free the channel.  A %NULL *@rx, or a second drop,
+ * is misuse (warns once at the call site) and otherwise ignored.
  *
  * Context: any context in which drop_item may run; never sleeps itself.
  */
@@ -478,15 +468,12 @@ void kasync_chan_rx_drop(struct kasync_chan **rx)
 	unsigned int i, n, at;
 	unsigned long flags;
 
-	if (!rx || !*rx) {
-		kc_misuse("NULL or dropped channel");
+	if (kc_misuse(!*rx, "dropped channel"))
 		return;
-	}
 	ch = *rx;
 	*rx = NULL;
 	spin_lock_irqsave(&ch->lock, flags);
-	if (!ch->rx_alive) {
-		kc_misuse("receiver dropped twice");
+	if (kc_misuse(!ch->rx_alive, "receiver dropped twice")) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return;
 	}
@@ -525,7 +512,8 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 	unsigned long flags;
 	int ret;
 
-	if (!kc_await_ok(task, ch, w, item, res, kc_send_cleanup))
+	if (!kc_await_ok(task, ch, w, item, res, kc_send_cleanup,
+			 "kasync_chan_send"))
 		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
@@ -538,7 +526,7 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 		kc_unarm_put(task, ch, w, flags);
 		return KASYNC_READY;
 	}
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, "kasync_chan_send");
 	if (ret != -EAGAIN) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		*res = ret;
@@ -596,7 +584,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_send);
 void kasync_chan_send_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w)
 {
-	kc_cancel(task, w, kc_send_cleanup);
+	kc_cancel(task, w, kc_send_cleanup, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_send_cancel);
 
@@ -611,20 +599,16 @@ EXPORT_SYMBOL_GPL(kasync_chan_send_cancel);
  *
  * Context: any, including hard IRQ; takes the channel's lock (irq-safe).
  * Return: 0 if sent; -EAGAIN if the channel is full; -EPIPE if the
- * receiver is gone; -EINVAL for %NULL arguments or a channel without
- * senders.
+ * receiver is gone; -EINVAL for a channel without senders (misuse: warns
+ * once at the call site).
  */
 int kasync_chan_try_send(struct kasync_chan *ch, const void *item)
 {
 	unsigned long flags;
 	int ret;
 
-	if (!ch || !item) {
-		kc_misuse("NULL argument");
-		return -EINVAL;
-	}
 	spin_lock_irqsave(&ch->lock, flags);
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, __func__);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return ret;
 }
@@ -642,7 +626,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_try_send);
  * Context: process context; sleeps.  Not from a task's poll function.
  * Return: 0 if sent; -EPIPE if the receiver is (or went) away;
  * -ERESTARTSYS if a signal arrived first (nothing was sent); -EINVAL for
- * %NULL arguments or a channel without senders.
+ * a channel without senders (misuse: warns once at the call site).
  */
 int kasync_chan_send_wait(struct kasync_chan *ch, const void *item)
 {
@@ -650,12 +634,8 @@ int kasync_chan_send_wait(struct kasync_chan *ch, const void *item)
 	int ret;
 
 	might_sleep();
-	if (!ch || !item) {
-		kc_misuse("NULL argument");
-		return -EINVAL;
-	}
 	spin_lock_irq(&ch->lock);
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, __func__);
 	if (ret != -EAGAIN)
 		goto unlock;
 	w.ch = ch;
@@ -685,13 +665,12 @@ unlock:
 EXPORT_SYMBOL_GPL(kasync_chan_send_wait);
 
 /* Receive now: 0 with an item, -EPIPE at the end, -EINVAL, or -EAGAIN. */
-static int kc_recv_now(struct kasync_chan *ch, void *item)
+static int kc_recv_now(struct kasync_chan *ch, void *item, const char *fn)
 {
 	lockdep_assert_held(&ch->lock);
-	if (!ch->rx_alive) {
-		kc_misuse("receive after the receiver was dropped");
+	if (kc_misuse_in(fn, !ch->rx_alive,
+			 "receive after the receiver was dropped"))
 		return -EINVAL;
-	}
 	if (ch->len) {
 		kc_pop(ch, item);
 		return 0;
@@ -708,18 +687,19 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
 	unsigned long flags;
 	int ret;
 
-	if (!kc_await_ok(task, ch, w, item, res, kc_recv_cleanup))
+	if (!kc_await_ok(task, ch, w, item, res, kc_recv_cleanup,
+			 "kasync_chan_recv"))
 		return KASYNC_READY;
 
 	spin_lock_irqsave(&ch->lock, flags);
-	ret = kc_recv_now(ch, item);
+	ret = kc_recv_now(ch, item, "kasync_chan_recv");
 	if (ret == -EAGAIN) {
 		if (w->armed) {
 			spin_unlock_irqrestore(&ch->lock, flags);
 			return KASYNC_PENDING;	/* spurious wake */
 		}
-		if (ch->rxw) {
-			kc_misuse("a second receiver");
+		if (kc_misuse_in("kasync_chan_recv", ch->rxw,
+				 "a second receiver")) {
 			spin_unlock_irqrestore(&ch->lock, flags);
 			*res = -EINVAL;
 			return KASYNC_READY;
@@ -749,7 +729,8 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
  * @item: where the item is copied, @item_size bytes
  * @res: the result, set only when this reports %KASYNC_READY: 0 with an
  *	item in @item; -EPIPE once the channel is empty and every sender is
- *	gone; -EINVAL on misuse (a second receiving task, a dropped receiver)
+ *	gone; -EINVAL on misuse (a second receiving task, a dropped
+ *	receiver, @w armed for another await: warns once at the call site)
  *
  * For KASYNC_AWAIT().  Items come in the order they were sent; the items
  * of one sender in the order it sent them.  While the channel is empty,
@@ -783,7 +764,7 @@ EXPORT_SYMBOL_GPL(kasync_chan_recv);
 void kasync_chan_recv_cancel(struct kasync_task *task,
 			     struct kasync_chan_wait *w)
 {
-	kc_cancel(task, w, kc_recv_cleanup);
+	kc_cancel(task, w, kc_recv_cleanup, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_chan_recv_cancel);
 
@@ -795,19 +776,15 @@ EXPORT_SYMBOL_GPL(kasync_chan_recv_cancel);
  * Context: any, including hard IRQ; takes the channel's lock (irq-safe).
  * Return: 0 with an item in @item; -EAGAIN if the channel is empty but
  * senders remain; -EPIPE if it is empty and every sender is gone;
- * -EINVAL for %NULL arguments or a dropped receiver.
+ * -EINVAL for a dropped receiver (misuse: warns once at the call site).
  */
 int kasync_chan_try_recv(struct kasync_chan *ch, void *item)
 {
 	unsigned long flags;
 	int ret;
 
-	if (!ch || !item) {
-		kc_misuse("NULL argument");
-		return -EINVAL;
-	}
 	spin_lock_irqsave(&ch->lock, flags);
-	ret = kc_recv_now(ch, item);
+	ret = kc_recv_now(ch, item, __func__);
 	spin_unlock_irqrestore(&ch->lock, flags);
 	return ret;
 }
@@ -822,17 +799,13 @@ EXPORT_SYMBOL_GPL(kasync_chan_try_recv);
  * returns.
  *
  * Context: any; takes the channel's lock (irq-safe).
- * Return: 0; -EINVAL for %NULL arguments.
+ * Return: 0.
  */
 int kasync_chan_info(struct kasync_chan *ch, struct kasync_chan_info *out)
 {
 	struct kasync_chan_wait *w;
 	unsigned long flags;
 
-	if (!ch || !out) {
-		kc_misuse("NULL argument");
-		return -EINVAL;
-	}
 	spin_lock_irqsave(&ch->lock, flags);
 	out->capacity = ch->capacity;
 	out->len = ch->len;
@@ -864,7 +837,7 @@ struct kasync_oneshot {
 
 static struct kasync_chan *os_chan(struct kasync_oneshot *os)
 {
-	return os ? &os->ch : NULL;
+	return &os->ch;
 }
 
 /**
@@ -879,8 +852,8 @@ static struct kasync_chan *os_chan(struct kasync_oneshot *os)
  * kasync_oneshot_sender_drop(); the receiver by kasync_oneshot_rx_drop().
  *
  * Context: any; may sleep if @gfp allows it.
- * Return: the oneshot, or an ERR_PTR(): -EINVAL for a bad @item_size;
- * -ENOMEM if the allocation failed.
+ * Return: the oneshot, or an ERR_PTR(): -EINVAL for a bad @item_size
+ * (misuse: warns once at the call site); -ENOMEM if the allocation failed.
  */
 struct kasync_oneshot *kasync_oneshot_new(size_t item_size,
 					  void (*drop_item)(void *item),
@@ -897,15 +870,15 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_new);
 /**
  * kasync_oneshot_send - send the value and release the sender
  * @tx: address of the sender's oneshot pointer; set to %NULL in every case
- *	but a %NULL one
+ *	but a used (%NULL) one
  * @item: the value, @item_size bytes, copied before this returns
  *
  * Never blocks; wakes a receiving task.  May free the oneshot.
  *
  * Context: any, including hard IRQ.
  * Return: 0 if the value was delivered (the oneshot owns it now); -EPIPE
- * if the receiver is gone (the value stays the caller's); -EINVAL for
- * %NULL arguments or a sender already used.
+ * if the receiver is gone (the value stays the caller's); -EINVAL for a
+ * sender already used (misuse: warns once at the call site).
  */
 int kasync_oneshot_send(struct kasync_oneshot **tx, const void *item)
 {
@@ -913,15 +886,13 @@ int kasync_oneshot_send(struct kasync_oneshot **tx, const void *item)
 	unsigned long flags;
 	int ret;
 
-	if (!tx || !*tx || !item) {
-		kc_misuse("NULL argument or used sender");
+	if (kc_misuse(!*tx, "used sender"))
 		return -EINVAL;
-	}
 	ch = os_chan(*tx);
 	*tx = NULL;
 	spin_lock_irqsave(&ch->lock, flags);
 	/* One sender, one slot: never -EAGAIN; -EINVAL if it was used. */
-	ret = kc_send_now(ch, item);
+	ret = kc_send_now(ch, item, __func__);
 	if (ret == -EINVAL) {
 		spin_unlock_irqrestore(&ch->lock, flags);
 		return ret;
@@ -941,8 +912,8 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_send);
  * kasync_oneshot_sender_drop - release the sender without sending
  * @tx: address of the sender's oneshot pointer; set to %NULL
  *
- * The receiver gets -EPIPE.  May free the oneshot.  A %NULL @tx or *@tx
- * is reported once in the log and otherwise ignored.
+ * The receiver gets -EPIPE.  May free the oneshot.  A used (%NULL) *@tx
+ * is misuse (warns once at the call site) and otherwise ignored.
  *
  * Context: any, including hard IRQ.
  */
@@ -950,10 +921,8 @@ void kasync_oneshot_sender_drop(struct kasync_oneshot **tx)
 {
 	struct kasync_chan *ch;
 
-	if (!tx || !*tx) {
-		kc_misuse("NULL or used sender");
+	if (kc_misuse(!*tx, "used sender"))
 		return;
-	}
 	ch = os_chan(*tx);
 	*tx = NULL;
 	kasync_chan_sender_drop(&ch);
@@ -1012,7 +981,8 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_recv_cancel);
  * Context: any, including hard IRQ; takes the oneshot's lock (irq-safe).
  * Return: 0 with the value in @item; -EAGAIN if it has not been sent yet;
  * -EPIPE if the sender was dropped without sending, or the value was
- * already received; -EINVAL for %NULL arguments or a dropped receiver.
+ * already received; -EINVAL for a dropped receiver (misuse: warns once
+ * at the call site).
  */
 int kasync_oneshot_try_recv(struct kasync_oneshot *os, void *item)
 {
@@ -1026,8 +996,8 @@ EXPORT_SYMBOL_GPL(kasync_oneshot_try_recv);
  *
  * A later send fails with -EPIPE.  A value sent and not received is
  * passed to drop_item, from this call and without the oneshot's lock.
- * May free the oneshot.  A %NULL @rx or *@rx, or a second drop, is
- * reported once in the log and otherwise ignored.
+ * May free the oneshot.  A %NULL *@rx, or a second drop, is misuse (warns
+ * once at the call site) and otherwise ignored.
  *
  * Context: any context in which drop_item may run; never sleeps itself.
  */
@@ -1035,10 +1005,8 @@ void kasync_oneshot_rx_drop(struct kasync_oneshot **rx)
 {
 	struct kasync_chan *ch;
 
-	if (!rx || !*rx) {
-		kc_misuse("NULL or dropped oneshot");
+	if (kc_misuse(!*rx, "dropped oneshot"))
 		return;
-	}
 	ch = os_chan(*rx);
 	*rx = NULL;
 	kasync_chan_rx_drop(&ch);

@@ -11,14 +11,14 @@
  * keeps the caller's module as its owner, so unloading that module still
  * cancels the members.
  *
- * Fields, in the legend of rules.h (L: kasync_group.lock, an irq-safe
+ * Fields, in the legend of rules.h (N: kasync_group.lock, an irq-safe
  * spinlock):
  *
  *   kasync_group      rt, flags, lock, wq I; ref A; live, done, waiters,
- *                     nr_live, nr_done, closed, destroyed L
- *   kasync_member     g, ops I; node, result L;
+ *                     nr_live, nr_done, closed, destroyed N
+ *   kasync_member     g, ops I; node, result N;
  *                     data: the caller's state, P (the task's own)
- *   kasync_group_wait node L; g, task, cleanup, err, armed P
+ *   kasync_group_wait node N; g, task, cleanup, err, armed P
  *
  * Lifetime.  The group is reference counted: the creator holds one until
  * kasync_group_destroy(), each member one from the start of its spawn to
@@ -49,6 +49,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "misuse.h"
 #include "task_access.h"
 
 /* Members aborted per lock section by kasync_group_abort_members(). */
@@ -62,13 +63,13 @@ struct kasync_group {
 	refcount_t ref;			/* A */
 	struct kasync_rt *rt;		/* I: NULL = default runtime */
 	unsigned int flags;		/* I: KASYNC_GROUP_* */
-	struct list_head live;		/* L: running members */
-	struct list_head done;		/* L: finished, not collected */
-	struct list_head waiters;	/* L: armed kasync_group_wait */
-	unsigned int nr_live;		/* L: spawning or running */
-	unsigned int nr_done;		/* L: on done */
-	bool closed;			/* L: cancelled: no more spawns */
-	bool destroyed;			/* L: results are discarded */
+	struct list_head live;		/* N: running members */
+	struct list_head done;		/* N: finished, not collected */
+	struct list_head waiters;	/* N: armed kasync_group_wait */
+	unsigned int nr_live;		/* N: spawning or running */
+	unsigned int nr_done;		/* N: on done */
+	bool closed;			/* N: cancelled: no more spawns */
+	bool destroyed;			/* N: results are discarded */
 	wait_queue_head_t wq;		/* I: kasync_group_wait() */
 };
 
@@ -76,10 +77,10 @@ struct kasync_group {
  * struct kasync_member - header of a member's state (legend above)
  */
 struct kasync_member {
-	struct list_head node;		/* L: on live, then on done */
+	struct list_head node;		/* N: on live, then on done */
 	struct kasync_group *g;		/* I */
 	const struct kasync_task_ops *ops;	/* I: the caller's */
-	long result;			/* L: set by the drop */
+	long result;			/* N: set by the drop */
 	u64 data[];			/* P: the caller's state */
 };
 
@@ -233,19 +234,17 @@ static const struct kasync_task_ops kasync_member_ops = {
  * The creator owns the group and must end with kasync_group_destroy().
  *
  * Context: any; may sleep if @gfp allows it.
- * Return: the group, or ERR_PTR(-EINVAL) for unknown @flags, or
- * ERR_PTR(-ENOMEM).
+ * Return: the group, or ERR_PTR(-EINVAL) for unknown @flags (misuse:
+ * warns once at the call site), or ERR_PTR(-ENOMEM).
  */
 struct kasync_group *kasync_group_new(struct kasync_rt *rt,
 				      unsigned int flags, gfp_t gfp)
 {
 	struct kasync_group *g;
 
-	if (flags & ~KASYNC_GROUP_ALL_FLAGS) {
-		pr_err_once("kasync: %s() with unknown flags %#x\n", __func__,
-			    flags);
+	if (kasync_misuse(flags & ~KASYNC_GROUP_ALL_FLAGS,
+			  "with unknown flags %#x", flags))
 		return ERR_PTR(-EINVAL);
-	}
 	g = kzalloc(sizeof(*g), gfp);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
@@ -280,7 +279,8 @@ EXPORT_SYMBOL_GPL(kasync_group_new);
  * kasync_set_result(), or -ECANCELED if it was cancelled.
  *
  * Context: any; may sleep if @gfp allows it.
- * Return: 0; -EINVAL for a %NULL @g, @ops or poll, or @size too large;
+ * Return: 0; -EINVAL for a %NULL poll function or @size too large
+ * (misuse: warns once at the call site);
  * -ESHUTDOWN if @g was cancelled or destroyed, or the runtime is going
  * away; -ENOMEM if an allocation failed.
  */
@@ -294,15 +294,11 @@ int __kasync_group_spawn(struct kasync_group *g,
 	int err = 0;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	if (!g || !ops || !ops->poll) {
-		pr_err_once("kasync: %s() with a NULL group or ops\n", __func__);
+	/* A NULL poll would oops in a worker, far from the caller: report. */
+	if (kasync_misuse(!ops->poll, "without a poll function") ||
+	    kasync_misuse(size > KASYNC_GROUP_STATE_MAX,
+			  "with a %zu-byte state", size))
 		return -EINVAL;
-	}
-	if (size > KASYNC_GROUP_STATE_MAX) {
-		pr_err_once("kasync: %s() with a %zu-byte state\n", __func__,
-			    size);
-		return -EINVAL;
-	}
 
 	spin_lock_irqsave(&g->lock, flags);
 	if (g->closed) {
@@ -407,10 +403,6 @@ static void kasync_group_wait_cleanup(struct kasync_cleanup *c)
 void kasync_group_wait_cancel(struct kasync_task *self,
 			      struct kasync_group_wait *w)
 {
-	if (!w) {
-		pr_err_once("kasync: %s() with a NULL wait\n", __func__);
-		return;
-	}
 	w->err = 0;
 	if (!w->armed)
 		return;
@@ -437,14 +429,13 @@ static bool kasync_group_wait_arm(struct kasync_task *self,
 	return true;
 }
 
+/* Misuse of @fn: @w armed by another await (another group or task). */
 static bool kasync_group_misuse(struct kasync_task *self,
 				struct kasync_group *g,
 				struct kasync_group_wait *w, const char *fn)
 {
-	if (self && g && w)
-		return false;
-	pr_err_once("kasync: %s() with a NULL task, group or wait\n", fn);
-	return true;
+	return __kasync_misuse(w->armed && (w->g != g || w->task != self), fn,
+			       "with a wait in use by another await");
 }
 
 /* kasync_group_next() without the cooperative budget. */
@@ -457,9 +448,8 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 	unsigned long flags;
 	bool armed;
 
-	if (kasync_group_misuse(self, g, w, "kasync_group_next") || !res) {
-		if (res)
-			*res = -EINVAL;
+	if (kasync_group_misuse(self, g, w, "kasync_group_next")) {
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	spin_lock_irqsave(&g->lock, flags);
@@ -480,7 +470,7 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 		*res = -ECHILD;		/* as waitpid() without children */
 		return KASYNC_READY;
 	}
-	*res = m->result;	/* L: written before the drop's unlock */
+	*res = m->result;	/* N: written before the drop's unlock */
 	kasync_task_put(kasync_member_task(m));
 	return KASYNC_READY;
 }
@@ -493,7 +483,8 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
  * @res: the result, set only when this reports %KASYNC_READY: the next
  *	member's result (its kasync_set_result() value, or -ECANCELED if it
  *	was cancelled); -ECHILD when the group has no member left (nothing
- *	running, every result collected); -EINVAL on misuse
+ *	running, every result collected); -EINVAL on misuse (@w in use by
+ *	another await: warns once at the call site)
  *
  * For KASYNC_AWAIT().  Results come in order of completion, each once.
  * While pending, @self is registered with @g (holding a reference on it)
@@ -543,7 +534,8 @@ static long kasync_group_drain(struct kasync_group *g, long err)
  * @w: a &struct kasync_group_wait in @self's state
  * @res: the result, set only when this reports %KASYNC_READY: the first
  *	negative result in order of completion among the results this
- *	await collected, or 0; -EINVAL on misuse
+ *	await collected, or 0; -EINVAL on misuse (@w in use by another
+ *	await: warns once at the call site)
  *
  * For KASYNC_AWAIT().  Collects and discards results as members finish,
  * until none is running; members spawned meanwhile are awaited too.  The
@@ -562,9 +554,8 @@ enum kasync_poll kasync_group_join_all(struct kasync_task *self,
 	unsigned long flags;
 	bool armed = false, running;
 
-	if (kasync_group_misuse(self, g, w, __func__) || !res) {
-		if (res)
-			*res = -EINVAL;
+	if (kasync_group_misuse(self, g, w, __func__)) {
+		*res = -EINVAL;
 		return KASYNC_READY;
 	}
 	w->err = kasync_group_drain(g, w->err);
@@ -602,10 +593,6 @@ void kasync_group_cancel(struct kasync_group *g)
 {
 	unsigned long flags;
 
-	if (!g) {
-		pr_err_once("kasync: %s() on a NULL group\n", __func__);
-		return;
-	}
 	spin_lock_irqsave(&g->lock, flags);
 	g->closed = true;
 	spin_unlock_irqrestore(&g->lock, flags);
@@ -656,17 +643,13 @@ static bool kasync_group_idle(struct kasync_group *g)
  *
  * Context: process context; sleeps.  Not from a task's poll function.
  * Return: the first negative result collected, in order of completion, or
- * 0; -EINVAL for a %NULL @g.
+ * 0.
  */
 long kasync_group_wait(struct kasync_group *g)
 {
 	long err = 0;
 
 	might_sleep();
-	if (!g) {
-		pr_err_once("kasync: %s() on a NULL group\n", __func__);
-		return -EINVAL;
-	}
 	do {
 		err = kasync_group_drain(g, err);
 		/* The drop that empties the group wakes g->wq after unlock. */
@@ -686,6 +669,7 @@ EXPORT_SYMBOL_GPL(kasync_group_wait);
  * frees the group.  A task still awaiting the group (next or join_all)
  * keeps it alive and gets -ECHILD / its first error once the members are
  * gone; it must not await it again.
+ * Destroying a group twice is misuse: warns once at the call site.
  *
  * Context: any (a drop callback included); does not sleep.
  */
@@ -698,9 +682,8 @@ void kasync_group_destroy(struct kasync_group *g)
 	if (!g)
 		return;
 	spin_lock_irqsave(&g->lock, flags);
-	if (g->destroyed) {
+	if (kasync_misuse(g->destroyed, "called twice")) {
 		spin_unlock_irqrestore(&g->lock, flags);
-		pr_err_once("kasync: %s() called twice\n", __func__);
 		return;
 	}
 	g->closed = true;
@@ -732,9 +715,8 @@ EXPORT_SYMBOL_GPL(kasync_group_destroy);
  * remaining handles with kasync_join_all_cancel() (or detach them).
  *
  * Context: @self's poll function.
- * Return: %KASYNC_READY once every handle is consumed (also on misuse:
- * a %NULL @self, @handles or @results with @n > 0, reported once in the
- * log); %KASYNC_PENDING otherwise.
+ * Return: %KASYNC_READY once every handle is consumed; %KASYNC_PENDING
+ * otherwise.
  */
 enum kasync_poll kasync_join_all(struct kasync_task *self,
 				 struct kasync_task **handles, unsigned int n,
@@ -742,11 +724,6 @@ enum kasync_poll kasync_join_all(struct kasync_task *self,
 {
 	unsigned int i;
 
-	if (!self || (n && (!handles || !results))) {
-		pr_err_once("kasync: %s() with a NULL task, handles or results\n",
-			    __func__);
-		return KASYNC_READY;
-	}
 	for (i = 0; i < n; i++) {
 		if (handles[i] &&
 		    kasync_join_poll(self, &handles[i], &results[i]) !=
@@ -775,10 +752,6 @@ unsigned int kasync_join_all_cancel(struct kasync_task **handles,
 {
 	unsigned int i, k = 0;
 
-	if (n && !handles) {
-		pr_err_once("kasync: %s() with NULL handles\n", __func__);
-		return 0;
-	}
 	for (i = 0; i < n; i++) {
 		if (!handles[i])
 			continue;

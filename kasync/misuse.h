@@ -30,11 +30,19 @@ bool kasync_misuse_expected(const char *fn);
  * Return: @cond (true: the caller returns its error).
  */
 #define kasync_misuse(cond, fmt, ...)					\
+	__kasync_misuse(cond, __func__, fmt, ##__VA_ARGS__)
+
+/*
+ * kasync_misuse() from a helper shared by several API functions: @fn is
+ * the API function's name, passed down by it.
+ */
+#define __kasync_misuse(cond, fn, fmt, ...)				\
 ({									\
 	bool __km = !!(cond);						\
+	const char *__kf = (fn);					\
 									\
-	if (unlikely(__km) && !kasync_misuse_expected(__func__))	\
-		WARN_ONCE(1, "kasync: %s(): " fmt "\n", __func__,	\
+	if (unlikely(__km) && !kasync_misuse_expected(__kf))		\
+		WARN_ONCE(1, "kasync: %s(): " fmt "\n", __kf,		\
 			  ##__VA_ARGS__);				\
 	unlikely(__km);							\
 })

@@ -108,6 +108,7 @@
 #include <kasync.h>
 
 #include "compat.h"
+#include "misuse.h"
 #include "rt.h"
 
 /* Tries of one operation in one poll before it yields (a busy socket). */
@@ -489,11 +490,8 @@ void kasync_sock_close(struct kasync_sock *ks)
 	/* Under the lock: an entry being added or removed is seen whole. */
 	waited = waitqueue_active(&ks->wq);
 	spin_unlock_irqrestore(&ks->wq.lock, flags);
-	if (waited) {
-		pr_err_once("kasync: %s() of a socket that a task awaits\n",
-			    __func__);
+	if (kasync_misuse(waited, "of a socket that a task awaits"))
 		return;
-	}
 	/*
 	 * Rule R: the default runtime's workqueue is drained when kasync.ko
 	 * exits.  It is gone only in kasync's own exit, whose drops may
@@ -505,19 +503,10 @@ void kasync_sock_close(struct kasync_sock *ks)
 }
 EXPORT_SYMBOL_GPL(kasync_sock_close);
 
-/* Misuse reported once; the caller returns -EINVAL. */
-static bool ks_bad(const void *p, const char *fn)
-{
-	if (likely(p))
-		return false;
-	pr_err_once("kasync: %s() with a NULL argument\n", fn);
-	return true;
-}
-
 /* An address the socket calls can take (they copy up to addrlen bytes). */
 static bool ks_addr_ok(const struct sockaddr *addr, int addrlen)
 {
-	return addr && addrlen >= (int)sizeof(addr->sa_family) &&
+	return addrlen >= (int)sizeof(addr->sa_family) &&
 	       addrlen <= (int)sizeof(struct sockaddr_storage);
 }
 
@@ -533,21 +522,17 @@ static bool ks_addr_ok(const struct sockaddr *addr, int addrlen)
  *
  * Context: process context or a poll function; may sleep briefly (takes
  * the socket lock).
- * Return: 0; -EINVAL for a %NULL argument or a bad @addrlen; or the
- * error of bind(2) (-EADDRINUSE, -EADDRNOTAVAIL, ...).
+ * Return: 0; -EINVAL for a bad @addrlen (misuse: warns once at the call
+ * site); or the error of bind(2) (-EADDRINUSE, -EADDRNOTAVAIL, ...).
  */
 int kasync_sock_bind(struct kasync_sock *ks, const struct sockaddr *addr,
 		     int addrlen)
 {
 	struct sockaddr_storage ss;
 
-	if (ks_bad(ks, __func__) || ks_bad(addr, __func__))
+	if (kasync_misuse(!ks_addr_ok(addr, addrlen),
+			  "with address length %d", addrlen))
 		return -EINVAL;
-	if (!ks_addr_ok(addr, addrlen)) {
-		pr_err_once("kasync: %s() with address length %d\n", __func__,
-			    addrlen);
-		return -EINVAL;
-	}
 	memcpy(&ss, addr, addrlen);
 	if (ks->sock->type == SOCK_STREAM)
 		sock_set_reuseaddr(ks->sock->sk);
@@ -564,13 +549,10 @@ EXPORT_SYMBOL_GPL(kasync_sock_bind);
  * Await connections with kasync_sock_accept().
  *
  * Context: process context or a poll function; may sleep briefly.
- * Return: 0; -EINVAL for a %NULL @ks; -EOPNOTSUPP for a UDP socket; or
- * the error of listen(2).
+ * Return: 0; -EOPNOTSUPP for a UDP socket; or the error of listen(2).
  */
 int kasync_sock_listen(struct kasync_sock *ks, int backlog)
 {
-	if (ks_bad(ks, __func__))
-		return -EINVAL;
 	if (ks->sock->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
 	return kernel_listen(ks->sock, backlog);
@@ -589,17 +571,14 @@ EXPORT_SYMBOL_GPL(kasync_sock_listen);
  * is how a server stops its accept loop.
  *
  * Context: process context or a poll function; may sleep briefly.
- * Return: 0; -EINVAL for a %NULL @ks or a bad @how; -ENOTCONN if the
- * socket is not connected (or listening).
+ * Return: 0; -EINVAL for a bad @how (misuse: warns once at the call
+ * site); -ENOTCONN if the socket is not connected (or listening).
  */
 int kasync_sock_shutdown(struct kasync_sock *ks, int how)
 {
-	if (ks_bad(ks, __func__))
+	if (kasync_misuse(how != SHUT_RD && how != SHUT_WR &&
+			  how != SHUT_RDWR, "with how = %d", how))
 		return -EINVAL;
-	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
-		pr_err_once("kasync: %s() with how = %d\n", __func__, how);
-		return -EINVAL;
-	}
 	return kernel_sock_shutdown(ks->sock, how);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_shutdown);
@@ -610,13 +589,11 @@ EXPORT_SYMBOL_GPL(kasync_sock_shutdown);
  * @addr: where the address goes
  *
  * Context: process context or a poll function.
- * Return: the length of the address; -EINVAL for a %NULL argument.
+ * Return: the length of the address.
  */
 int kasync_sock_local_addr(struct kasync_sock *ks,
 			   struct sockaddr_storage *addr)
 {
-	if (ks_bad(ks, __func__) || ks_bad(addr, __func__))
-		return -EINVAL;
 	return kernel_getsockname(ks->sock, (struct sockaddr *)addr);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_local_addr);
@@ -627,14 +604,12 @@ EXPORT_SYMBOL_GPL(kasync_sock_local_addr);
  * @addr: where the address goes
  *
  * Context: process context or a poll function.
- * Return: the length of the address; -EINVAL for a %NULL argument;
- * -ENOTCONN if the socket is not connected.
+ * Return: the length of the address; -ENOTCONN if the socket is not
+ * connected.
  */
 int kasync_sock_peer_addr(struct kasync_sock *ks,
 			  struct sockaddr_storage *addr)
 {
-	if (ks_bad(ks, __func__) || ks_bad(addr, __func__))
-		return -EINVAL;
 	return kernel_getpeername(ks->sock, (struct sockaddr *)addr);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_peer_addr);
@@ -649,12 +624,10 @@ EXPORT_SYMBOL_GPL(kasync_sock_peer_addr);
  * not be released other than by kasync_sock_close().
  *
  * Context: any.
- * Return: the socket, or %NULL for a %NULL @ks.
+ * Return: the socket.
  */
 struct socket *kasync_sock_socket(struct kasync_sock *ks)
 {
-	if (ks_bad(ks, __func__))
-		return NULL;
 	return ks->sock;
 }
 EXPORT_SYMBOL_GPL(kasync_sock_socket);
@@ -891,18 +864,9 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 	return KASYNC_PENDING;
 }
 
-/* Checks common to the awaits; false (misuse reported) ends the await. */
-static bool ks_args_ok(struct kasync_task *t, struct kasync_sock *ks,
-		       struct kasync_sock_op *op, const void *buf,
-		       const char *fn)
-{
-	return !ks_bad(t, fn) && !ks_bad(ks, fn) && !ks_bad(op, fn) &&
-	       !ks_bad(buf, fn);
-}
-
 /*
  * The body of the data awaits (recv, recvfrom, send, send_all, sendto):
- * check the arguments, @bad being the await's own check; a send of
+ * @bad is the await's own misuse check (a length out of range); a send of
  * nothing finishes at once (an empty datagram is sent); else drive @a,
  * which sets *@res only when it reports READY.
  */
@@ -912,9 +876,7 @@ static enum kasync_poll ks_await_io(struct kasync_task *t,
 				    const struct ks_args *a, bool bad,
 				    long *res, const char *fn)
 {
-	if (ks_bad(res, fn))
-		return KASYNC_READY;
-	if (!ks_args_ok(t, ks, op, a->buf, fn) || bad) {
+	if (__kasync_misuse(bad, fn, "with a bad length")) {
 		*res = -EINVAL;
 		return KASYNC_READY;
 	}
@@ -944,8 +906,8 @@ static enum kasync_poll ks_await_io(struct kasync_task *t,
  *
  * Context: the task's poll function; may sleep briefly (socket lock,
  * %GFP_KERNEL allocation of the new socket).
- * Return: %KASYNC_READY with *@res set: 0; -EINVAL for a %NULL argument
- * or a socket that is not listening (also after kasync_sock_shutdown()
+ * Return: %KASYNC_READY with *@res set: 0; -EINVAL for a socket that is
+ * not listening (also after kasync_sock_shutdown()
  * with %SHUT_RD); -EOPNOTSUPP for a UDP socket; -ENOMEM; or an error of
  * accept(2).  %KASYNC_PENDING otherwise, *@res untouched.
  */
@@ -956,12 +918,6 @@ enum kasync_poll kasync_sock_accept(struct kasync_task *task,
 {
 	struct ks_args a = { .kind = KS_ACCEPT, .newks = newks };
 
-	if (ks_bad(res, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, newks, __func__)) {
-		*res = -EINVAL;
-		return KASYNC_READY;
-	}
 	if (ks->sock->type != SOCK_STREAM) {
 		*res = -EOPNOTSUPP;
 		return KASYNC_READY;
@@ -999,7 +955,8 @@ static void ks_connect_dissolve(struct kasync_sock *ks)
  * Context: the task's poll function; may sleep briefly (socket lock).
  * Return: %KASYNC_READY with *@res set: 0; -ETIMEDOUT (the time limit or
  * TCP's retries ran out); -ECONNREFUSED; -ENETUNREACH, -EHOSTUNREACH;
- * -EISCONN; -EINVAL for a %NULL argument or a bad @addrlen; or another
+ * -EISCONN; -EINVAL for a bad @addrlen (misuse: warns once at the call
+ * site); or another
  * error of connect(2).  %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_connect(struct kasync_task *task,
@@ -1014,10 +971,8 @@ enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 		.addrlen = addrlen,
 	};
 
-	if (ks_bad(res, __func__))
-		return KASYNC_READY;
-	if (ks_bad(c, __func__) || !ks_args_ok(task, ks, &c->op, addr, __func__) ||
-	    !ks_addr_ok(addr, addrlen)) {
+	if (kasync_misuse(!ks_addr_ok(addr, addrlen),
+			  "with address length %d", addrlen)) {
 		*res = -EINVAL;
 		return KASYNC_READY;
 	}
@@ -1058,7 +1013,7 @@ EXPORT_SYMBOL_GPL(kasync_sock_connect);
  * Context: the task's poll function; may sleep briefly (socket lock).
  * Return: %KASYNC_READY with *@res set, errors being -ECONNRESET (the
  * peer reset the connection), -ETIMEDOUT (TCP gave up retransmitting),
- * -ENOTCONN, -EINVAL for a %NULL argument or a @len of 0, or another
+ * -ENOTCONN, -EINVAL for a @len of 0 (misuse: warns once at the call site), or another
  * error of recvmsg(2); %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_recv(struct kasync_task *task,
@@ -1089,8 +1044,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_recv);
  * Aborting the task leaves nothing queued.
  *
  * Context: the task's poll function.
- * Return: %KASYNC_READY with *@res set: 0, or -EINVAL for a %NULL
- * argument; %KASYNC_PENDING otherwise, *@res untouched.
+ * Return: %KASYNC_READY with *@res set to 0; %KASYNC_PENDING otherwise,
+ * *@res untouched.
  */
 enum kasync_poll kasync_sock_readable(struct kasync_task *task,
 				      struct kasync_sock *ks,
@@ -1098,12 +1053,6 @@ enum kasync_poll kasync_sock_readable(struct kasync_task *task,
 {
 	struct ks_args a = { .kind = KS_READABLE };
 
-	if (ks_bad(res, __func__))
-		return KASYNC_READY;
-	if (!ks_args_ok(task, ks, op, res, __func__)) {
-		*res = -EINVAL;
-		return KASYNC_READY;
-	}
 	return ks_drive(task, ks, op, &a, res);
 }
 EXPORT_SYMBOL_GPL(kasync_sock_readable);
@@ -1124,7 +1073,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_readable);
  * Context: the task's poll function; may sleep briefly.
  * Return: %KASYNC_READY with *@res set, errors being -ECONNREFUSED (an
  * ICMP error for an earlier datagram of a connected socket), -EINVAL for
- * a %NULL argument or a @len of 0, or another error of recvfrom(2);
+ * a @len of 0 (misuse: warns once at the call site), or another error
+ * of recvfrom(2);
  * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_recvfrom(struct kasync_task *task,
@@ -1162,8 +1112,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_recvfrom);
  * Context: the task's poll function; may sleep briefly.
  * Return: %KASYNC_READY with *@res set, errors being -EPIPE (this side
  * was shut down for writing, or the connection is gone), -ECONNRESET,
- * -ETIMEDOUT, -ENOTCONN, -EINVAL for a %NULL argument, or another error
- * of sendmsg(2); %KASYNC_PENDING otherwise, *@res untouched.
+ * -ETIMEDOUT, -ENOTCONN, or another error of sendmsg(2); %KASYNC_PENDING
+ * otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_send(struct kasync_task *task,
 				  struct kasync_sock *ks,
@@ -1231,8 +1181,8 @@ EXPORT_SYMBOL_GPL(kasync_sock_send_all);
  * Context: the task's poll function; may sleep briefly.
  * Return: %KASYNC_READY with *@res set, errors being -EMSGSIZE,
  * -ENETUNREACH, -EDESTADDRREQ (no @to and not connected), -ENOBUFS,
- * -EINVAL for a %NULL argument or a bad @tolen, or another error of
- * sendto(2); %KASYNC_PENDING otherwise, *@res untouched.
+ * -EINVAL for a bad @tolen (misuse: warns once at the call site), or
+ * another error of sendto(2); %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sock_sendto(struct kasync_task *task,
 				    struct kasync_sock *ks,
@@ -1269,8 +1219,6 @@ EXPORT_SYMBOL_GPL(kasync_sock_sendto);
  */
 void kasync_sock_cancel(struct kasync_task *task, struct kasync_sock_op *op)
 {
-	if (ks_bad(task, __func__) || ks_bad(op, __func__))
-		return;
 	kasync_wait_cancel(task, &op->w);
 	op->started = false;
 	op->blocked = false;
@@ -1293,9 +1241,6 @@ void kasync_sock_connect_cancel(struct kasync_task *task,
 				struct kasync_sock *ks,
 				struct kasync_sock_connect *c)
 {
-	if (ks_bad(task, __func__) || ks_bad(ks, __func__) ||
-	    ks_bad(c, __func__))
-		return;
 	kasync_timer_cancel(task, &c->tm);
 	if (c->op.started)
 		ks_connect_dissolve(ks);

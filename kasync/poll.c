@@ -29,6 +29,8 @@
 #include <linux/spinlock.h>
 #include <kasync.h>
 
+#include "misuse.h"
+
 static int kasync_pollfd_wake(struct wait_queue_entry *entry,
 			      unsigned int mode, int flags, void *key)
 {
@@ -135,7 +137,10 @@ static enum kasync_poll kasync_poll_file_once(struct kasync_task *task,
 	} else if (READ_ONCE(p->freed)) {
 		mask = EPOLLHUP;
 	} else {
-		WARN_ON_ONCE(p->file != file || p->task != task);
+		/* Armed by another await: polled as armed. */
+		(void)__kasync_misuse(p->file != file || p->task != task,
+				      "kasync_poll_file",
+				      "with a pollfd armed for another file or task");
 		mask = vfs_poll(file, NULL);
 	}
 	mask &= p->events;

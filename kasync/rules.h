@@ -24,6 +24,16 @@
  *   S: per-CPU statistics (stats.h): kasync_stat_*() on the owning CPU;
  *      readers get whole values (u64_stats_sync), not a snapshot
  *
+ * Letters that files add for their own locks (each used by no other file
+ * for anything else):
+ *
+ *   B: kasync_blocking_lock, a plain spinlock (blocking.c)
+ *   H: a channel's or oneshot's kasync_chan.lock, irq-safe (chan.c)
+ *   K: a socket's sk->sk_callback_lock (net.c)
+ *   N: kasync_group.lock, irq-safe (group.c)
+ *   Q: a wait queue head's lock, irq-safe (wait.c; also poll.c, net.c)
+ *   Y: kasync_syncq.lock of a semaphore, mutex or notify, irq-safe (sync.c)
+ *
  * Lock order: kasync_rt_mutex -> kasync_live.lock -> inject.lock.
  * No kasync lock is held across a poll, a drop or a cleanup hook.
  *

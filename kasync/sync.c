@@ -14,23 +14,23 @@
  * hook of an aborted task) unlinks itself if queued, or gives its grant
  * back if granted, and the grant goes to the next waiter.
  *
- * Fields, in the legend of rules.h (Q: the &kasync_syncq.lock of the
+ * Fields, in the legend of rules.h (Y: the &kasync_syncq.lock of the
  * primitive the wait is on; P: the task's poll and its cleanup hook):
  *
  *   struct kasync_syncq
  *     lock      I
- *     waiters   Q
- *     seq       Q
+ *     waiters   Y
+ *     seq       Y
  *     kind      I
- *   struct kasync_sem: permits Q (READ_ONCE() for racy snapshots); max I
- *   struct kasync_notify: permit Q
+ *   struct kasync_sem: permits Y (READ_ONCE() for racy snapshots); max I
+ *   struct kasync_notify: permit Y
  *   struct kasync_sync_wait
- *     node      Q
- *     q, task   P: set before the wait is queued; read under Q by grants
+ *     node      Y
+ *     q, task   P: set before the wait is queued; read under Y by grants
  *     cleanup   P
- *     n         P while idle; Q while queued (a notify grant writes it)
- *     seq       Q
- *     state     Q for every write; read without the lock by the task's
+ *     n         P while idle; Y while queued (a notify grant writes it)
+ *     seq       Y
+ *     state     Y for every write; read without the lock by the task's
  *               own poll only (sync rule S2)
  *
  * ========================== kasync sync rules ==========================
@@ -39,15 +39,15 @@
  * wake-source rules of wait.c; comments below cite them as "sync rule N".
  *
  * S1. Who touches a waiter.  Anyone but the waiter's own task touches a
- *     &struct kasync_sync_wait only under Q, and only while it is QUEUED;
+ *     &struct kasync_sync_wait only under Y, and only while it is QUEUED;
  *     that includes the critical section that grants it (unlinks it,
  *     stores GRANTED, calls kasync_wake()).  The task leaves QUEUED and
- *     GRANTED under Q too (consuming a grant, cancelling, cleanup hook).
- *     So once the task has dropped Q with its wait IDLE, nobody reaches
+ *     GRANTED under Y too (consuming a grant, cancelling, cleanup hook).
+ *     So once the task has dropped Y with its wait IDLE, nobody reaches
  *     the wait or the task through it: the task's memory may go, as in
- *     wake-source rule W3.  It also makes kasync_wake(w->task) under Q
+ *     wake-source rule W3.  It also makes kasync_wake(w->task) under Y
  *     safe: the task cannot be freed before its cleanup hook, which
- *     waits for Q.
+ *     waits for Y.
  *
  * S2. No lost grant.  The granter stores GRANTED, then calls
  *     kasync_wake(), whose leading smp_mb() orders that store before its
@@ -57,15 +57,15 @@
  *     comes with such a wake.
  *
  * S3. Hand-off.  The releaser's critical section precedes its taking of
- *     Q (acquire); the grant is made under Q; the new owner takes Q
+ *     Y (acquire); the grant is made under Y; the new owner takes Y
  *     (acquire) when it consumes the grant, after the granter released
  *     it.  The releaser's stores thus happen before the new owner's
- *     critical section, as with an uncontended acquire under Q.
+ *     critical section, as with an uncontended acquire under Y.
  *
- * S4. FIFO.  Under Q: a semaphore with waiters has fewer permits than
+ * S4. FIFO.  Under Y: a semaphore with waiters has fewer permits than
  *     its head waiter asks for, and a notify with waiters has no stored
  *     permit.  Every change that can break it (release, a grant given
- *     back, the head unlinked) re-runs the grant before dropping Q, and
+ *     back, the head unlinked) re-runs the grant before dropping Y, and
  *     an acquire only takes permits at once when nobody is queued.
  * =======================================================================
  */
@@ -73,6 +73,8 @@
 #include <linux/printk.h>
 #include <linux/spinlock.h>
 #include <kasync.h>
+
+#include "misuse.h"
 
 static inline struct kasync_sem *kasync_sem_of(struct kasync_syncq *q)
 {
@@ -92,27 +94,23 @@ static void kasync_syncq_init(struct kasync_syncq *q, u8 kind)
 	q->kind = kind;
 }
 
-/* An initialised primitive of the expected kind?  @q may be NULL. */
+/* An initialised primitive of the expected kind?  Else misuse of @fn. */
 static bool kasync_syncq_ok(const struct kasync_syncq *q, u8 kind,
 			    const char *fn)
 {
-	if (likely(q && q->kind == kind && q->waiters.next))
-		return true;
-	pr_err_once("kasync: %s() on a NULL or uninitialised primitive\n", fn);
-	return false;
+	return !__kasync_misuse(q->kind != kind || !q->waiters.next, fn,
+				"on an uninitialised primitive");
 }
 
 static bool kasync_sem_ok(struct kasync_sem *sem, unsigned long n,
 			  const char *fn)
 {
 	/* &sem->q is sem itself: q is the first member. */
-	if (!kasync_syncq_ok(sem ? &sem->q : NULL, KASYNC_SYNCQ_SEM, fn))
+	if (!kasync_syncq_ok(&sem->q, KASYNC_SYNCQ_SEM, fn))
 		return false;
-	if (likely(n && n <= sem->max))
-		return true;
-	pr_err_once("kasync: %s() of %lu permits (the semaphore has %lu)\n",
-		    fn, n, sem->max);
-	return false;
+	return !__kasync_misuse(!n || n > sem->max, fn,
+				"of %lu permits (the semaphore has %lu)",
+				n, sem->max);
 }
 
 /* Hand the resource to a queued waiter (sync rules S1, S2). */
@@ -260,29 +258,20 @@ static enum kasync_poll kasync_sync_await(struct kasync_task *t,
 
 /*
  * Misuse checks shared by the awaits.  Return: false (with *@res set to
- * -EINVAL when there is a @res) if the await must report READY without
- * acquiring.
+ * -EINVAL) if the await must report READY without acquiring.
  */
 static bool kasync_sync_check(struct kasync_task *t, struct kasync_syncq *q,
 			      struct kasync_sync_wait *w, long *res,
 			      const char *fn)
 {
-	if (unlikely(!t || !w || !res)) {
-		pr_err_once("kasync: %s() without a task, wait or result\n", fn);
-		goto inval;
-	}
-	if (unlikely(kasync_sync_waiting(w) && (w->q != q || w->task != t))) {
-		/* Leave it be: its own cleanup hook still covers it. */
-		pr_err_once("kasync: %s() with a wait in use by another await\n",
-			    fn);
-		goto inval;
+	/* In use: leave it be, its own cleanup hook still covers it. */
+	if (__kasync_misuse(kasync_sync_waiting(w) &&
+			    (w->q != q || w->task != t), fn,
+			    "with a wait in use by another await")) {
+		*res = -EINVAL;
+		return false;
 	}
 	return true;
-
-inval:
-	if (res)
-		*res = -EINVAL;
-	return false;
 }
 
 /*
@@ -306,12 +295,11 @@ static enum kasync_poll kasync_sync_finish(struct kasync_task *t,
 static void kasync_sync_cancel(struct kasync_task *t, struct kasync_syncq *q,
 			       struct kasync_sync_wait *w, const char *fn)
 {
-	if (!w || !kasync_sync_waiting(w))
+	if (!kasync_sync_waiting(w))
 		return;
-	if (unlikely(w->q != q || w->task != t)) {
-		pr_err_once("kasync: %s() of a wait that is not on it\n", fn);
+	if (__kasync_misuse(w->q != q || w->task != t, fn,
+			    "of a wait that is not on it"))
 		return;
-	}
 	kasync_cleanup_del(t, &w->cleanup);
 	kasync_sync_abandon(w);
 }
@@ -326,23 +314,18 @@ static void kasync_sync_cancel(struct kasync_task *t, struct kasync_syncq *q,
  *	that would make more available; 1 .. %KASYNC_SEM_MAX
  *
  * Context: any; not concurrently with other uses of @sem.
- * Return: 0; -EINVAL if @sem is %NULL, @max is 0 or above
- * %KASYNC_SEM_MAX, or @permits is above @max (@sem is then unusable:
- * every operation on it fails with -EINVAL).
+ * Return: 0; -EINVAL if @max is 0 or above %KASYNC_SEM_MAX, or @permits
+ * is above @max (misuse: warns once at the call site; @sem is then
+ * unusable: every operation on it is misuse too and fails with -EINVAL).
  */
 int kasync_sem_init(struct kasync_sem *sem, unsigned long permits,
 		    unsigned long max)
 {
-	if (!sem) {
-		pr_err_once("kasync: %s() of a NULL semaphore\n", __func__);
-		return -EINVAL;
-	}
 	kasync_syncq_init(&sem->q, KASYNC_SYNCQ_SEM);
 	sem->permits = permits;
 	sem->max = max;
-	if (!max || max > KASYNC_SEM_MAX || permits > max) {
-		pr_err_once("kasync: %s() of %lu permits, at most %lu\n",
-			    __func__, permits, max);
+	if (kasync_misuse(!max || max > KASYNC_SEM_MAX || permits > max,
+			  "of %lu permits, at most %lu", permits, max)) {
 		sem->q.kind = 0;
 		return -EINVAL;
 	}
@@ -371,16 +354,16 @@ EXPORT_SYMBOL_GPL(kasync_sem_init);
  *
  * Context: the task's poll function; takes @sem's spinlock (irq-safe).
  * Return: %KASYNC_READY with *@res = 0 once the permits are the task's;
- * %KASYNC_READY with *@res = -EINVAL, acquiring nothing, if @sem is
- * %NULL or uninitialised, @n is 0 or above the maximum, @task or @w is
- * %NULL, or @w is in use by another await (a %NULL @res is only logged);
+ * %KASYNC_READY with *@res = -EINVAL, acquiring nothing, on misuse
+ * (warns once at the call site): @sem uninitialised, @n 0 or above the
+ * maximum, or @w in use by another await;
  * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_sem_acquire(struct kasync_task *task,
 				    struct kasync_sem *sem, unsigned long n,
 				    struct kasync_sync_wait *w, long *res)
 {
-	struct kasync_syncq *q = sem ? &sem->q : NULL;
+	struct kasync_syncq *q = &sem->q;
 
 	if (!kasync_sync_check(task, q, w, res, __func__))
 		return KASYNC_READY;
@@ -408,7 +391,7 @@ void kasync_sem_acquire_cancel(struct kasync_task *task,
 			       struct kasync_sem *sem,
 			       struct kasync_sync_wait *w)
 {
-	kasync_sync_cancel(task, sem ? &sem->q : NULL, w, __func__);
+	kasync_sync_cancel(task, &sem->q, w, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_sem_acquire_cancel);
 
@@ -421,8 +404,9 @@ EXPORT_SYMBOL_GPL(kasync_sem_acquire_cancel);
  * available: queued waiters are never overtaken.
  *
  * Context: any, including hard IRQ; takes @sem's spinlock (irq-safe).
- * Return: 0 if the permits were taken; -EAGAIN if not; -EINVAL if @sem
- * is %NULL or uninitialised, or @n is 0 or above the maximum.
+ * Return: 0 if the permits were taken; -EAGAIN if not; -EINVAL on misuse
+ * (warns once at the call site): @sem uninitialised, or @n 0 or above the
+ * maximum.
  */
 int kasync_sem_try_acquire(struct kasync_sem *sem, unsigned long n)
 {
@@ -450,10 +434,11 @@ static int __kasync_sem_release(struct kasync_sem *sem, unsigned long n,
 	if (n > sem->max - avail) {
 		spin_unlock_irqrestore(&sem->q.lock, flags);
 		if (sem->max == 1)	/* a mutex */
-			pr_err_once("kasync: %s() while unlocked\n", fn);
+			(void)__kasync_misuse(true, fn, "while unlocked");
 		else
-			pr_err_once("kasync: %s() of %lu with %lu of %lu permits free: more than was acquired\n",
-				    fn, n, avail, sem->max);
+			(void)__kasync_misuse(true, fn,
+					      "of %lu with %lu of %lu permits free: more than was acquired",
+					n, avail, sem->max);
 		return -EINVAL;
 	}
 	WRITE_ONCE(sem->permits, avail + n);
@@ -473,9 +458,9 @@ static int __kasync_sem_release(struct kasync_sem *sem, unsigned long n,
  * never exceed the maximum.
  *
  * Context: any, including hard IRQ; takes @sem's spinlock (irq-safe).
- * Return: 0; -EINVAL (releasing nothing) if @sem is %NULL or
- * uninitialised, @n is 0 or above the maximum, or the available permits
- * would exceed the maximum.
+ * Return: 0; -EINVAL (releasing nothing) on misuse (warns once at the
+ * call site): @sem uninitialised, @n 0 or above the maximum, or the
+ * available permits would exceed the maximum.
  */
 int kasync_sem_release(struct kasync_sem *sem, unsigned long n)
 {
@@ -493,10 +478,6 @@ EXPORT_SYMBOL_GPL(kasync_sem_release);
  */
 void kasync_mutex_init(struct kasync_mutex *m)
 {
-	if (!m) {
-		pr_err_once("kasync: %s() of a NULL mutex\n", __func__);
-		return;
-	}
 	kasync_sem_init(&m->sem, 1, 1);
 }
 EXPORT_SYMBOL_GPL(kasync_mutex_init);
@@ -519,21 +500,20 @@ EXPORT_SYMBOL_GPL(kasync_mutex_init);
  *
  * Context: the task's poll function; takes @m's spinlock (irq-safe).
  * Return: %KASYNC_READY with *@res = 0 once the task holds @m;
- * %KASYNC_READY with *@res = -EINVAL, locking nothing, if @m is %NULL or
- * uninitialised, @task or @w is %NULL, or @w is in use by another await
- * (a %NULL @res is only logged); %KASYNC_PENDING otherwise, *@res
- * untouched.
+ * %KASYNC_READY with *@res = -EINVAL, locking nothing, on misuse (warns
+ * once at the call site): @m uninitialised, or @w in use by another
+ * await; %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_mutex_lock(struct kasync_task *task,
 				   struct kasync_mutex *m,
 				   struct kasync_sync_wait *w, long *res)
 {
-	struct kasync_syncq *q = m ? &m->sem.q : NULL;
+	struct kasync_syncq *q = &m->sem.q;
 
 	if (!kasync_sync_check(task, q, w, res, __func__))
 		return KASYNC_READY;
 	if (!kasync_sync_waiting(w) &&
-	    !kasync_sem_ok(m ? &m->sem : NULL, 1, __func__)) {
+	    !kasync_sem_ok(&m->sem, 1, __func__)) {
 		*res = -EINVAL;
 		return KASYNC_READY;
 	}
@@ -557,7 +537,7 @@ void kasync_mutex_lock_cancel(struct kasync_task *task,
 			      struct kasync_mutex *m,
 			      struct kasync_sync_wait *w)
 {
-	kasync_sync_cancel(task, m ? &m->sem.q : NULL, w, __func__);
+	kasync_sync_cancel(task, &m->sem.q, w, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_mutex_lock_cancel);
 
@@ -567,11 +547,11 @@ EXPORT_SYMBOL_GPL(kasync_mutex_lock_cancel);
  *
  * Context: any, including hard IRQ; takes @m's spinlock (irq-safe).
  * Return: true if the caller now holds @m; false if it is locked, or
- * owed to a queued waiter, or @m is %NULL or uninitialised.
+ * owed to a queued waiter, or @m is uninitialised (misuse: warns once).
  */
 bool kasync_mutex_trylock(struct kasync_mutex *m)
 {
-	return !kasync_sem_try_acquire(m ? &m->sem : NULL, 1);
+	return !kasync_sem_try_acquire(&m->sem, 1);
 }
 EXPORT_SYMBOL_GPL(kasync_mutex_trylock);
 
@@ -581,14 +561,14 @@ EXPORT_SYMBOL_GPL(kasync_mutex_trylock);
  *
  * The mutex has no owner: any context may unlock it on the holder's
  * behalf.  If tasks are waiting, the first one gets the mutex (it stays
- * locked) and is woken.  Unlocking an unlocked mutex is a bug: it is
- * logged once and otherwise ignored.
+ * locked) and is woken.  Unlocking an unlocked mutex is misuse: it warns
+ * once at the call site and is otherwise ignored.
  *
  * Context: any, including hard IRQ; takes @m's spinlock (irq-safe).
  */
 void kasync_mutex_unlock(struct kasync_mutex *m)
 {
-	__kasync_sem_release(m ? &m->sem : NULL, 1, __func__);
+	__kasync_sem_release(&m->sem, 1, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_mutex_unlock);
 
@@ -602,10 +582,6 @@ EXPORT_SYMBOL_GPL(kasync_mutex_unlock);
  */
 void kasync_notify_init(struct kasync_notify *nf)
 {
-	if (!nf) {
-		pr_err_once("kasync: %s() of a NULL notify\n", __func__);
-		return;
-	}
 	kasync_syncq_init(&nf->q, KASYNC_SYNCQ_NOTIFY);
 	nf->permit = false;
 }
@@ -628,15 +604,15 @@ EXPORT_SYMBOL_GPL(kasync_notify_init);
  *
  * Context: the task's poll function; takes @nf's spinlock (irq-safe).
  * Return: %KASYNC_READY with *@res = 0 once notified; %KASYNC_READY with
- * *@res = -EINVAL if @nf is %NULL or uninitialised, @task or @w is %NULL,
- * or @w is in use by another await (a %NULL @res is only logged);
+ * *@res = -EINVAL on misuse (warns once at the call site): @nf
+ * uninitialised, or @w in use by another await;
  * %KASYNC_PENDING otherwise, *@res untouched.
  */
 enum kasync_poll kasync_notified(struct kasync_task *task,
 				 struct kasync_notify *nf,
 				 struct kasync_sync_wait *w, long *res)
 {
-	struct kasync_syncq *q = nf ? &nf->q : NULL;
+	struct kasync_syncq *q = &nf->q;
 
 	if (!kasync_sync_check(task, q, w, res, __func__))
 		return KASYNC_READY;
@@ -664,7 +640,7 @@ void kasync_notified_cancel(struct kasync_task *task,
 			    struct kasync_notify *nf,
 			    struct kasync_sync_wait *w)
 {
-	kasync_sync_cancel(task, nf ? &nf->q : NULL, w, __func__);
+	kasync_sync_cancel(task, &nf->q, w, __func__);
 }
 EXPORT_SYMBOL_GPL(kasync_notified_cancel);
 
@@ -682,7 +658,7 @@ void kasync_notify_one(struct kasync_notify *nf)
 {
 	unsigned long flags;
 
-	if (!kasync_syncq_ok(nf ? &nf->q : NULL, KASYNC_SYNCQ_NOTIFY, __func__))
+	if (!kasync_syncq_ok(&nf->q, KASYNC_SYNCQ_NOTIFY, __func__))
 		return;
 	spin_lock_irqsave(&nf->q.lock, flags);
 	__kasync_notify_one(nf);
@@ -707,7 +683,7 @@ void kasync_notify_all(struct kasync_notify *nf)
 	struct kasync_sync_wait *w, *tmp;
 	unsigned long flags;
 
-	if (!kasync_syncq_ok(nf ? &nf->q : NULL, KASYNC_SYNCQ_NOTIFY, __func__))
+	if (!kasync_syncq_ok(&nf->q, KASYNC_SYNCQ_NOTIFY, __func__))
 		return;
 	spin_lock_irqsave(&nf->q.lock, flags);
 	list_for_each_entry_safe(w, tmp, &nf->q.waiters, node) {

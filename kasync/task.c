@@ -412,8 +412,6 @@ void kasync_wake(struct kasync_task *task)
 {
 	long old, new;
 
-	if (WARN_ON_ONCE(!task))
-		return;
 	/*
 	 * Ordering rule 1: a coalesced wake returns after a plain read, so
 	 * order the caller's stores before it.  Without this barrier the
@@ -506,16 +504,12 @@ EXPORT_SYMBOL_GPL(kasync_coop_charge);
  *
  * Context: any, including hard IRQ.
  * Return: 0 if the task will be cancelled; -EALREADY if it had already
- * completed or been cancelled (nothing is done); -EINVAL for %NULL.
+ * completed or been cancelled (nothing is done).
  */
 int kasync_abort(struct kasync_task *task)
 {
 	long old, new;
 
-	if (!task) {
-		pr_err_once("kasync: %s() on a NULL task\n", __func__);
-		return -EINVAL;
-	}
 	old = atomic_long_read(&task->state);
 	do {
 		if (old & KT_DONE)
@@ -693,15 +687,20 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r)
 	return (new & KT_SCHEDULED) ? KASYNC_RUN_REQUEUE : KASYNC_RUN_IDLE;
 }
 
-static struct kasync_task *kasync_handle(struct kasync_task **h,
-					 const char *fn)
-{
-	if (!h || !*h) {
-		pr_err_once("kasync: %s() on a NULL or consumed handle\n", fn);
-		return NULL;
-	}
-	return *h;
-}
+/*
+ * Misuse of a handle: consumed already (%NULL), or a task from
+ * kasync_task_alloc() never started, whose join would wait forever.  Only
+ * the handle's owner clears NEW (kasync_task_start()), so reading it here
+ * is not a race.  A macro, so that the report names the API function.
+ */
+#define kasync_handle_misused(t)					\
+({									\
+	struct kasync_task *__kt = (t);					\
+									\
+	kasync_misuse(!__kt, "on a consumed handle") ||			\
+	kasync_misuse(atomic_long_read(&__kt->state) & KT_NEW,		\
+		      "on a task that was never started");		\
+})
 
 /* Take the result and release the handle; the task is FINAL. */
 static long kasync_consume(struct kasync_task **h)
@@ -735,13 +734,15 @@ static bool kasync_join_prepare(struct kasync_task *t)
  * Context: process context; sleeps.  Not from a task's poll function (use
  * kasync_join_poll() there).
  * Return: the task's result; -ECANCELED if it was cancelled; -EINVAL if
- * @handle is %NULL or already consumed.
+ * *@handle is %NULL (already consumed) or is a task from
+ * kasync_task_alloc() never started (misuse: warns once at the call site;
+ * the handle is left as it was).
  */
 long kasync_join(struct kasync_task **handle)
 {
-	struct kasync_task *t = kasync_handle(handle, __func__);
+	struct kasync_task *t = *handle;
 
-	if (!t)
+	if (kasync_handle_misused(t))
 		return -EINVAL;
 	/* Our handle reference keeps t alive while we wait. */
 	if (!kasync_join_prepare(t))
@@ -761,9 +762,9 @@ EXPORT_SYMBOL_GPL(kasync_join);
  */
 long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout)
 {
-	struct kasync_task *t = kasync_handle(handle, __func__);
+	struct kasync_task *t = *handle;
 
-	if (!t)
+	if (kasync_handle_misused(t))
 		return -EINVAL;
 	if (!kasync_join_prepare(t) &&
 	    !wait_var_event_timeout(&t->state, kasync_task_finished(t),
@@ -783,9 +784,9 @@ EXPORT_SYMBOL_GPL(kasync_join_timeout);
  */
 long kasync_join_killable(struct kasync_task **handle)
 {
-	struct kasync_task *t = kasync_handle(handle, __func__);
+	struct kasync_task *t = *handle;
 
-	if (!t)
+	if (kasync_handle_misused(t))
 		return -EINVAL;
 	if (!kasync_join_prepare(t) &&
 	    wait_var_event_killable(&t->state, kasync_task_finished(t)))
@@ -798,16 +799,18 @@ EXPORT_SYMBOL_GPL(kasync_join_killable);
  * kasync_detach - let a task run on without a handle
  * @handle: address of the handle; set to %NULL
  *
- * The task keeps running; its result is discarded.  A %NULL or consumed
- * handle is reported once in the log and otherwise ignored.
+ * The task keeps running; its result is discarded.  A consumed (%NULL)
+ * handle, or a task from kasync_task_alloc() never started (discard it
+ * with kasync_task_discard()), is misuse: warns once at the call site and
+ * is otherwise ignored.
  *
  * Context: any.
  */
 void kasync_detach(struct kasync_task **handle)
 {
-	struct kasync_task *t = kasync_handle(handle, __func__);
+	struct kasync_task *t = *handle;
 
-	if (!t)
+	if (kasync_handle_misused(t))
 		return;
 	*handle = NULL;
 	kasync_task_put(t);
@@ -818,22 +821,21 @@ EXPORT_SYMBOL_GPL(kasync_detach);
 static enum kasync_poll kasync_join_once(struct kasync_task *self,
 					 struct kasync_task **handle, long *res)
 {
-	struct kasync_task *t = kasync_handle(handle, "kasync_join_poll");
+	struct kasync_task *t = *handle;
 	long old;
 
-	if (!t || !self) {
-		*res = -EINVAL;
-		return KASYNC_READY;
-	}
 	if (kasync_task_finished(t))
 		goto done;
 	if (READ_ONCE(t->awaiter) == self)
 		return KASYNC_PENDING;	/* registered by an earlier poll */
 
 	kasync_task_get(self);
-	if (WARN_ON_ONCE(cmpxchg(&t->awaiter, NULL, self))) {
+	if (__kasync_misuse(cmpxchg(&t->awaiter, NULL, self),
+			    "kasync_join_poll",
+			    "on a handle another task awaits")) {
 		kasync_task_put(self);
-		return KASYNC_PENDING;
+		*res = -EINVAL;
+		return KASYNC_READY;
 	}
 	/* Ordering rule 5: one of this and the finalizer sees the other. */
 	old = atomic_long_fetch_or(KT_JOIN_WAKER, &t->state);
@@ -853,7 +855,9 @@ done:
  * @res: the result, set only when this reports %KASYNC_READY: the
  *	awaited task's result, -ECANCELED if it was cancelled (a task that
  *	returns -ECANCELED itself cannot be told from that, as with
- *	kasync_join()), -EINVAL for a %NULL or consumed handle
+ *	kasync_join()), -EINVAL for a consumed (%NULL) handle, a task
+ *	never started or one another task awaits (misuse: warns once at
+ *	the call site)
  *
  * Registers @self to be woken when the task finishes (holding a reference
  * on @self until then).  Meant for KASYNC_AWAIT().  @self may be polled
@@ -863,12 +867,16 @@ done:
  *
  * Context: @self's poll function.
  * Return: %KASYNC_READY with *@res set once the task finished (also for
- * a %NULL or consumed handle, with -EINVAL); %KASYNC_PENDING otherwise,
+ * a misused handle, with -EINVAL); %KASYNC_PENDING otherwise,
  * *@res untouched.
  */
 enum kasync_poll kasync_join_poll(struct kasync_task *self,
 				  struct kasync_task **handle, long *res)
 {
+	if (kasync_handle_misused(*handle)) {
+		*res = -EINVAL;
+		return KASYNC_READY;
+	}
 	return kasync_coop(self, kasync_join_once(self, handle, res));
 }
 EXPORT_SYMBOL_GPL(kasync_join_poll);

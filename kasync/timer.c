@@ -28,6 +28,8 @@
 #include <linux/math64.h>
 #include <kasync.h>
 
+#include "misuse.h"
+
 static enum hrtimer_restart kasync_timer_fn(struct hrtimer *hrt)
 {
 	struct kasync_timer *tm = container_of(hrt, struct kasync_timer, hrt);
@@ -60,14 +62,15 @@ static void kasync_timer_cleanup(struct kasync_cleanup *c)
  * The building block of the sleeps and KASYNC_AWAIT_TIMEOUT(): starts
  * the hrtimer and registers the cleanup hook that cancels it.  Await it
  * with kasync_timer_poll() or test it with kasync_timer_expired().
- * Starting an armed timer is a bug, warned about once and ignored.
+ * Starting an armed timer is misuse: warns once at the call site and is
+ * otherwise ignored.
  *
  * Context: the task's poll function.
  */
 void kasync_timer_start(struct kasync_task *task, struct kasync_timer *tm,
 			ktime_t deadline, u64 slack_ns)
 {
-	if (WARN_ON_ONCE(tm->armed))
+	if (kasync_misuse(tm->armed, "of an armed timer"))
 		return;
 	hrtimer_init(&tm->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	tm->hrt.function = kasync_timer_fn;

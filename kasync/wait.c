@@ -73,6 +73,8 @@
 #include <linux/wait.h>
 #include <kasync.h>
 
+#include "misuse.h"
+
 static int kasync_wait_wake(struct wait_queue_entry *entry, unsigned int mode,
 			    int flags, void *key)
 {
@@ -117,13 +119,17 @@ static void kasync_wait_cleanup(struct kasync_cleanup *c)
  * that returned true (wake-source rule W2; executes the barrier itself).
  *
  * Context: the task's poll function; takes @head's lock (irq-safe).
- * Return: true if @w was queued now; false if it already was.
+ * Return: true if @w was queued now; false if it already was (also if it
+ * is queued on another queue or by another task: misuse, warns once at
+ * the call site).
  */
 bool kasync_wait_arm(struct kasync_task *task, struct kasync_wait *w,
 		     struct wait_queue_head *head, bool exclusive)
 {
 	if (w->head) {
-		WARN_ON_ONCE(w->head != head || w->task != task);
+		/* Armed by another await: left as it is. */
+		(void)kasync_misuse(w->head != head || w->task != task,
+				    "with a wait armed on another queue or task");
 		return false;
 	}
 	init_waitqueue_func_entry(&w->entry, kasync_wait_wake);

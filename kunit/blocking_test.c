@@ -672,7 +672,7 @@ static void kb_abort_stress(struct kunit *test)
 /* ---- misuse ------------------------------------------------------------- */
 
 struct kb_misuse_out {
-	long res[3];
+	long res[1];
 	int drain;
 	bool armed;
 };
@@ -682,11 +682,6 @@ struct kb_misuser {
 	struct kb_misuse_out *out;
 };
 
-static long kb_never_called(void *arg)
-{
-	return -EIO;
-}
-
 /* Every call below is a misuse that must be reported, never queued. */
 static enum kasync_poll kb_misuser_poll(struct kasync_task *t, void *p)
 {
@@ -695,12 +690,6 @@ static enum kasync_poll kb_misuser_poll(struct kasync_task *t, void *p)
 
 	kasync_blocking_cancel(t, &s->b);	/* not armed: a no-op */
 	kasync_blocking(t, &s->b, NULL, NULL, &o->res[0]);
-	kasync_blocking(NULL, &s->b, kb_never_called, NULL, &o->res[1]);
-	kasync_blocking(t, NULL, kb_never_called, NULL, &o->res[2]);
-	kasync_blocking(t, &s->b, kb_never_called, NULL, NULL);
-	kasync_blocking_cancel(NULL, &s->b);
-	kasync_blocking_cancel(t, NULL);
-	kasync_blocking_stats(NULL);
 	o->drain = kasync_blocking_drain();	/* would sleep in a poll */
 	o->armed = kasync_blocking_armed(&s->b);
 	return KASYNC_READY;
@@ -711,8 +700,9 @@ static const struct kasync_task_ops kb_misuser_ops = {
 };
 
 /*
- * NULL arguments report -EINVAL without queueing anything; a drain from
- * a poll or from a blocking function reports -EDEADLK instead of hanging.
+ * A missing function is reported (a warning at the call site, counted
+ * here) as -EINVAL without queueing anything; a drain from a poll or from
+ * a blocking function is reported as -EDEADLK instead of hanging.
  */
 static void kb_misuse(struct kunit *test)
 {
@@ -723,16 +713,17 @@ static void kb_misuse(struct kunit *test)
 	struct kb_misuser s = { .out = o };
 	struct kasync_blocking_stats st0, st1;
 	struct kasync_task *h;
-	unsigned int i;
+	unsigned int misuse;
 
 	KUNIT_ASSERT_NOT_NULL(test, o);
+	misuse = kt_expect_misuse(test);
 	kasync_blocking_stats(&st0);
 	h = kasync_spawn(NULL, &kb_misuser_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
-	for (i = 0; i < ARRAY_SIZE(o->res); i++)
-		KUNIT_EXPECT_EQ(test, o->res[i], (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, o->res[0], (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, o->drain, -EDEADLK);
+	KT_EXPECT_MISUSE(test, misuse, 2U);
 	KUNIT_EXPECT_FALSE(test, o->armed);
 	kasync_blocking_stats(&st1);
 	KUNIT_EXPECT_EQ(test, st1.queued, st0.queued);
@@ -740,6 +731,7 @@ static void kb_misuse(struct kunit *test)
 	a->drain = true;
 	h = kb_spawn(test, NULL, &w);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-EDEADLK);
+	KT_EXPECT_MISUSE(test, misuse, 3U);
 }
 
 /* ---- abort at every await point ----------------------------------------- */
@@ -987,6 +979,7 @@ static void kb_res_convention(struct kunit *test)
 	struct kt_res_log log = {};
 	struct kb_res s = { .args = a, .log = &log };
 	struct kasync_task *h;
+	unsigned int misuse = kt_expect_misuse(test);
 
 	a[0].wait = true;
 	a[0].ret = 11;
@@ -999,6 +992,7 @@ static void kb_res_convention(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 10 * HZ), 0L);
 	KUNIT_EXPECT_EQ(test, log.res[0], 11L);
 	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 1U);
 	KUNIT_EXPECT_EQ(test, log.res[2], (long)-EIO);
 	KUNIT_EXPECT_GT(test, atomic_read(&log.pending[2]), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);

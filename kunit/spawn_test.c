@@ -18,6 +18,7 @@
 #include <kasync/testing.h>
 
 #include "kasync_test.h"
+#include "../kasync/compat.h"
 
 /* ---- alloc, build in place, start ---------------------------------------- */
 
@@ -623,3 +624,5 @@ kunit_test_suite(kasync_spawn_suite);
 
 MODULE_DESCRIPTION("KUnit tests for kasync's two-step and typed spawn");
 MODULE_LICENSE("GPL");
+/* kasync_cancel_owner() */
+KASYNC_MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -255,7 +255,10 @@ static void ks_mutex_basic(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
 }
 
-/* Misuse is reported as -EINVAL and changes nothing; nothing crashes. */
+/*
+ * Misuse is reported (a warning at the call site, counted here) as
+ * -EINVAL and changes nothing.
+ */
 
 struct ks_reuse {
 	struct kasync_co co;
@@ -291,9 +294,11 @@ static void ks_misuse(struct kunit *test)
 	struct kasync_sem bad = {};
 	struct ks_reuse r = { .p = p }, *rs;
 	struct kasync_task *h;
+	unsigned int misuse = kt_expect_misuse(test);
 
-	/* Unlocking an unlocked mutex: logged, ignored. */
+	/* Unlocking an unlocked mutex: reported, ignored. */
 	kasync_mutex_unlock(&p->m);
+	KT_EXPECT_MISUSE(test, misuse, 1U);
 	KUNIT_EXPECT_FALSE(test, kasync_mutex_is_locked(&p->m));
 	KUNIT_EXPECT_TRUE(test, kasync_mutex_trylock(&p->m));
 	KUNIT_EXPECT_FALSE(test, kasync_mutex_trylock(&p->m));
@@ -304,11 +309,13 @@ static void ks_misuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&p->sem, 3), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 2), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 0), -EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 5U);
 	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 1UL);
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 1), 0);
 	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 2UL);
 	h = ks_spawn_user(test, NULL, p, KS_SEM, 3, false, 1);
 	KUNIT_EXPECT_EQ(test, ks_join(&h), (long)-EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 6U);
 	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 2UL);
 
 	/* Bad init: the semaphore refuses everything. */
@@ -316,15 +323,7 @@ static void ks_misuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_sem_init(&bad, 0, 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(&bad, 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&bad, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kasync_sem_init(NULL, 1, 1), -EINVAL);
-
-	/* NULL primitives. */
-	KUNIT_EXPECT_FALSE(test, kasync_mutex_trylock(NULL));
-	kasync_mutex_unlock(NULL);
-	kasync_notify_one(NULL);
-	kasync_notify_all(NULL);
-	KUNIT_EXPECT_EQ(test, kasync_sem_release(NULL, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kasync_sem_try_acquire(NULL, 1), -EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 10U);
 
 	/* A wait queued on one primitive cannot await another. */
 	KUNIT_ASSERT_TRUE(test, kasync_mutex_trylock(&p->m));
@@ -336,6 +335,7 @@ static void ks_misuse(struct kunit *test)
 					    5000));
 	KUNIT_EXPECT_EQ(test, rs->state_after, KASYNC_SYNC_QUEUED);
 	KUNIT_EXPECT_EQ(test, rs->second, (long)-EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 11U);
 	KUNIT_EXPECT_EQ(test, ks_queued(&p->m.sem.q), 1U);
 	KUNIT_EXPECT_EQ(test, ks_queued(&p->nf.q), 0U);
 	KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
@@ -489,6 +489,7 @@ static void ks_sem_acquire_many_fifo(struct kunit *test)
 {
 	struct ks_prims *p = ks_prims_new(test, 0, 8);
 	struct kasync_task *a, *b, *c;
+	unsigned int misuse;
 
 	a = ks_spawn_user(test, NULL, p, KS_SEM, 5, false, 1);
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(ks_queued(&p->sem.q) == 1, 5000));
@@ -520,7 +521,9 @@ static void ks_sem_acquire_many_fifo(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ks_queued(&p->sem.q), 0U);
 	/* The tasks kept 5 + 1 + 2 = 8: all of them. */
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 8), 0);
+	misuse = kt_expect_misuse(test);
 	KUNIT_EXPECT_EQ(test, kasync_sem_release(&p->sem, 1), -EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 1U);
 }
 
 /* ---- releases from hard IRQ and from the other CPU -------------------------- */
@@ -1227,9 +1230,9 @@ static enum kasync_poll ks_res_poll(struct kasync_task *t, void *state)
 							     &s->res),
 					  &s->res, s->log, 1));
 	s->log->res[1] = s->res;
-	s->res = KT_RES_UNSET;		/* no wait */
-	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_mutex_lock(t, &p->m, NULL,
-							    &s->res),
+	s->res = KT_RES_UNSET;		/* no permits */
+	KASYNC_AWAIT(&s->co, kt_res_watch(kasync_sem_acquire(t, &p->sem, 0, &s->w,
+							     &s->res),
 					  &s->res, s->log, 2));
 	s->log->res[2] = s->res;
 	s->res = KT_RES_UNSET;		/* waits for the test's notify */
@@ -1245,7 +1248,7 @@ static const struct kasync_task_ops ks_res_ops = { .poll = ks_res_poll };
 /*
  * The awaits write their res only when they finish: untouched while they
  * wait, 0 once acquired or notified, -EINVAL on misuse (a request above
- * the maximum, a NULL wait) without acquiring anything.
+ * the maximum, zero permits) without acquiring anything.
  */
 static void ks_res_convention(struct kunit *test)
 {
@@ -1253,6 +1256,7 @@ static void ks_res_convention(struct kunit *test)
 	struct kt_res_log log = {};
 	struct ks_res s = { .p = p, .log = &log };
 	struct kasync_task *h;
+	unsigned int misuse = kt_expect_misuse(test);
 
 	h = kasync_spawn(NULL, &ks_res_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
@@ -1265,6 +1269,7 @@ static void ks_res_convention(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log.res[0], 0L);
 	KUNIT_EXPECT_EQ(test, log.res[1], (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, log.res[2], (long)-EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 2U);
 	KUNIT_EXPECT_EQ(test, log.res[3], 0L);
 	KUNIT_EXPECT_EQ(test, atomic_read(&log.touched), 0);
 	KUNIT_EXPECT_EQ(test, kasync_sem_available(&p->sem), 2UL);

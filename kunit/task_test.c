@@ -178,26 +178,44 @@ static void kt_detach_runs_on(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&drops) == 1, 5000));
 }
 
-/* Misuse is reported (pr_err_once, no backtrace) and returns -EINVAL. */
+/*
+ * Misuse is reported (a warning at the call site, counted here) and
+ * returns -EINVAL, the handle left as it was.
+ */
 static void kt_misuse_handles(struct kunit *test)
 {
 	struct kt_simple s = { .result = 1 };
-	struct kasync_task *h;
+	struct kasync_task *h, *t;
+	unsigned int misuse;
 
 	h = kasync_spawn(NULL, &kt_ready_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 1L);
+	misuse = kt_expect_misuse(test);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 1), (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, kasync_join_killable(&h), (long)-EINVAL);
-	KUNIT_EXPECT_EQ(test, kasync_join(NULL), (long)-EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 3U);
 
 	h = kasync_spawn(NULL, &kt_ready_ops, &s, sizeof(s), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
 	kasync_detach(&h);
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-EINVAL);
 	kasync_detach(&h);	/* twice: reported, ignored */
-	KUNIT_EXPECT_EQ(test, kasync_abort(NULL), -EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 5U);
+
+	/* Allocated, never started: refused instead of waiting forever. */
+	t = kasync_task_alloc(NULL, &kt_ready_ops, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	h = t;
+	KUNIT_EXPECT_EQ(test, kasync_join(&h), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 1), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kasync_join_killable(&h), (long)-EINVAL);
+	kasync_detach(&h);
+	KUNIT_EXPECT_PTR_EQ(test, h, t);
+	KT_EXPECT_MISUSE(test, misuse, 9U);
+	kasync_task_discard(t);
+	KT_EXPECT_MISUSE(test, misuse, 9U);
 }
 
 /* ---- abort in every state ----------------------------------------------- */
@@ -422,8 +440,6 @@ static void kt_abort_completed(struct kunit *test)
 	kasync_wake(h);		/* also nothing */
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 3L);
 	KUNIT_EXPECT_EQ(test, atomic_read(&drops), 1);
-	/* Already joined: the handle is gone. */
-	KUNIT_EXPECT_EQ(test, kasync_abort(h), -EINVAL);
 }
 
 /* ---- cleanup hooks -------------------------------------------------------- */
