@@ -16,7 +16,9 @@
  * the "handle".  Operations that consume the handle (kasync_join*(),
  * kasync_detach(), kasync_join_poll() once it returns %KASYNC_READY) take
  * the address of the caller's handle variable and set it to NULL, so that a
- * second use is caught as -EINVAL instead of becoming a use-after-free.
+ * second use is caught as misuse (a warning naming the caller, then
+ * -EINVAL) instead of becoming a use-after-free; so is joining or
+ * detaching a task from kasync_task_alloc() that was never started.
  *
  * Contexts at a glance:
  *
