@@ -72,7 +72,7 @@ struct kasync_reap {
 	unsigned int n;
 };
 
-static inline struct kasync_task *kt_next(struct kasync_task *t)
+static __always_inline struct kasync_task *kt_next(struct kasync_task *t)
 {
 	return t->node.next ?
 		llist_entry(t->node.next, struct kasync_task, node) : NULL;

@@ -26,7 +26,8 @@ struct kasync_chain {
 	unsigned int n;
 };
 
-static inline void chain_add(struct kasync_chain *c, struct kasync_task *t)
+static __always_inline void chain_add(struct kasync_chain *c,
+				      struct kasync_task *t)
 {
 	t->node.next = NULL;
 	if (c->last)
@@ -61,13 +62,14 @@ static inline void lq_assert_local(void)
 	lockdep_assert_irqs_disabled();
 }
 
-static inline unsigned int lq_ring_len(const struct kasync_lq *lq)
+static __always_inline unsigned int
+lq_ring_len(const struct kasync_lq *lq)
 {
 	return lq->tail - lq->head;
 }
 
 /* Tasks in the queue?  Exact on its CPU with IRQs off; elsewhere a hint. */
-static inline bool lq_pending(const struct kasync_lq *lq)
+static __always_inline bool lq_pending(const struct kasync_lq *lq)
 {
 	return READ_ONCE(lq->tail) != READ_ONCE(lq->head) ||
 	       READ_ONCE(lq->lifo) || READ_ONCE(lq->ovf_head);
@@ -86,7 +88,8 @@ static inline unsigned int lq_depth(const struct kasync_lq *lq)
 	       READ_ONCE(lq->ovf_len) + !!READ_ONCE(lq->lifo);
 }
 
-static inline struct kasync_task *lq_ring_pop(struct kasync_lq *lq)
+static __always_inline struct kasync_task *
+lq_ring_pop(struct kasync_lq *lq)
 {
 	struct kasync_task *t;
 
@@ -144,7 +147,8 @@ static inline void lq_take_newest(struct kasync_lq *lq, struct kasync_chain *c,
  * a queue that is only looked at now and then would starve them for as
  * long as the ring keeps filling.
  */
-static inline bool lq_push_back(struct kasync_lq *lq, struct kasync_task *t,
+static __always_inline bool lq_push_back(struct kasync_lq *lq,
+					 struct kasync_task *t,
 				struct kasync_chain *spill)
 {
 	struct kasync_chain c = {};
@@ -190,8 +194,9 @@ static inline bool lq_push_front(struct kasync_lq *lq, struct kasync_task *t,
  * Take the LIFO slot for @t; return the task it held (or NULL), which
  * the caller queues behind the others.
  */
-static inline struct kasync_task *lq_lifo_swap(struct kasync_lq *lq,
-					       struct kasync_task *t)
+static __always_inline struct kasync_task *
+lq_lifo_swap(struct kasync_lq *lq,
+	     struct kasync_task *t)
 {
 	struct kasync_task *prev = lq->lifo;
 

@@ -14,7 +14,6 @@
  * kasync_spawn_on()).  An idle worker steals half of a busy CPU's ring by
  * sending that CPU an IPI.
  */
-#include <linux/indirect_call_wrapper.h>
 #include <linux/interrupt.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
@@ -23,17 +22,28 @@
 #include "policy.h"
 #include "sched.h"
 
-INDIRECT_CALLABLE_DECLARE(void kasync_ws_enqueue(struct kasync_task *t,
-						 bool spawned));
-INDIRECT_CALLABLE_DECLARE(void kasync_pcpu_enqueue(struct kasync_task *t,
-						   bool spawned));
-INDIRECT_CALLABLE_DECLARE(void kasync_ws_requeue(struct kasync_worker *w,
-						 struct kasync_task *t));
-INDIRECT_CALLABLE_DECLARE(void kasync_pcpu_requeue(struct kasync_worker *w,
-						   struct kasync_task *t));
-INDIRECT_CALLABLE_DECLARE(struct kasync_task *
-			  kasync_lq_next(struct kasync_worker *w,
-					 unsigned int n, bool *slow));
+/* The ops of the kinds with per-CPU queues, called directly (see below). */
+static void kasync_ws_enqueue(struct kasync_task *t, bool spawned);
+static void kasync_pcpu_enqueue(struct kasync_task *t, bool spawned);
+static void kasync_ws_requeue(struct kasync_worker *w, struct kasync_task *t);
+static void kasync_pcpu_requeue(struct kasync_worker *w,
+				struct kasync_task *t);
+static struct kasync_task *kasync_lq_next(struct kasync_worker *w,
+					  unsigned int n, bool *slow);
+
+/*
+ * Call a kind's op directly when it is one of the two given, through the
+ * table otherwise.  A compare costs less than an indirect call, with or
+ * without retpolines, and lets the compiler inline the common kinds' ops
+ * into the worker loop and the wake path: the layers cost nothing there.
+ */
+#define KASYNC_KIND_CALL(op, f1, f2, ...)				\
+({									\
+	typeof(op) __kk_op = (op);					\
+									\
+	__kk_op == (f1) ? (f1)(__VA_ARGS__) :				\
+	__kk_op == (f2) ? (f2)(__VA_ARGS__) : __kk_op(__VA_ARGS__);	\
+})
 
 /* ---- worker activation (rule 3) ---------------------------------------- */
 
@@ -53,7 +63,7 @@ bool kasync_claim(atomic_t *active)
 }
 
 /* Queue @q's worker if it is idle; the caller published its work. */
-static void kasync_kick(struct kasync_cpu *q)
+static __always_inline void kasync_kick(struct kasync_cpu *q)
 {
 	if (kasync_claim(&q->w.active))
 		queue_work_on(q->cpu, q->rt->wq, &q->w.work);
@@ -96,7 +106,8 @@ static void kasync_kick_stealer(struct kasync_rt *rt, int busy)
 }
 
 /* @q's ring is @depth deep (@push: after a single push): ask the policy. */
-static void kasync_deep_kick(struct kasync_cpu *q, unsigned int depth,
+static __always_inline void kasync_deep_kick(struct kasync_cpu *q,
+					     unsigned int depth,
 			     bool push)
 {
 	if (kasync_stealer_wanted(q->rt->kind->steals, depth, push))
@@ -104,7 +115,8 @@ static void kasync_deep_kick(struct kasync_cpu *q, unsigned int depth,
 }
 
 /* The ring depth of @q, read from anywhere (a hint). */
-static unsigned int kasync_ring_depth(struct kasync_cpu *q)
+static __always_inline unsigned int
+kasync_ring_depth(struct kasync_cpu *q)
 {
 	return READ_ONCE(q->lq.tail) - READ_ONCE(q->lq.head);
 }
@@ -119,7 +131,8 @@ static void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 }
 
 /* Queue @t behind the others in @q (on q's CPU, IRQs off). */
-static void kasync_lq_push(struct kasync_cpu *q, struct kasync_task *t)
+static __always_inline void kasync_lq_push(struct kasync_cpu *q,
+					   struct kasync_task *t)
 {
 	struct kasync_chain spill = {};
 
@@ -132,7 +145,8 @@ static void kasync_lq_push(struct kasync_cpu *q, struct kasync_task *t)
  * sure the worker runs.  A task woken by the task being polled here takes
  * the LIFO slot, unless @back (yields and re-queues go to the back).
  */
-static void kasync_local_push(struct kasync_cpu *q, struct kasync_task *t,
+static __always_inline void kasync_local_push(struct kasync_cpu *q,
+					      struct kasync_task *t,
 			      bool back)
 {
 	if (!back && kasync_in_poll_of(q) && q->w.cur != t) {
@@ -151,7 +165,8 @@ kick:
  * (and, with @home >= 0, is that CPU); return false (nothing done)
  * otherwise.
  */
-static bool kasync_try_local(struct kasync_rt *rt, struct kasync_task *t,
+static __always_inline bool kasync_try_local(struct kasync_rt *rt,
+					     struct kasync_task *t,
 			     int home, bool back)
 {
 	struct kasync_cpu *q;
@@ -276,7 +291,8 @@ static void kasync_local_fill(struct kasync_worker *w, struct kasync_task *t)
 }
 
 /* Next task from the CPU-local queue: LIFO slot, ring, overflow list. */
-static struct kasync_task *kasync_local_pop(struct kasync_cpu *q)
+static __always_inline struct kasync_task *
+kasync_local_pop(struct kasync_cpu *q)
 {
 	struct kasync_task *t = NULL;
 	unsigned long flags;
@@ -507,7 +523,7 @@ static void kasync_lq_resume(struct kasync_worker *w)
  * here, which the worker reuses for its budget and as the next poll's
  * start: one local_clock() per poll.
  */
-static u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
+static __always_inline u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
 {
 	u64 now = local_clock(), d = now - start;
 
@@ -579,7 +595,8 @@ void kasync_worker_fn(struct work_struct *work)
 	now = start;
 	while (n < kasync_tune.budget_polls &&
 	       now - start < kasync_tune.budget_ns) {
-		t = INDIRECT_CALL_1(k->next, kasync_lq_next, w, n, &slow);
+		t = KASYNC_KIND_CALL(k->next, kasync_lq_next, kasync_lq_next,
+				     w, n, &slow);
 		if (!t) {
 			/* Rule 7: a drain may wait for these. */
 			if (w->reap.first)
@@ -599,8 +616,8 @@ void kasync_worker_fn(struct work_struct *work)
 		w->cur = NULL;
 		now = kasync_account_poll(rt, now);
 		if (r == KASYNC_RUN_REQUEUE)
-			INDIRECT_CALL_2(k->requeue, kasync_ws_requeue,
-					kasync_pcpu_requeue, w, t);
+			KASYNC_KIND_CALL(k->requeue, kasync_ws_requeue,
+					 kasync_pcpu_requeue, w, t);
 		else if (w->reap.n >= kasync_tune.reap_max)
 			kasync_reap(rt, &w->reap);
 		n++;
@@ -670,8 +687,8 @@ void kasync_enqueue(struct kasync_task *t)
 {
 	const struct kasync_rt_kind *k = t->rt->kind;
 
-	INDIRECT_CALL_2(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
-			t, false);
+	KASYNC_KIND_CALL(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
+			 t, false);
 }
 
 /**
@@ -684,14 +701,14 @@ void kasync_enqueue_spawned(struct kasync_task *t)
 {
 	const struct kasync_rt_kind *k = t->rt->kind;
 
-	INDIRECT_CALL_2(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
-			t, true);
+	KASYNC_KIND_CALL(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
+			 t, true);
 }
 
 /* ---- the work-stealing kind -------------------------------------------------- */
 
-INDIRECT_CALLABLE_SCOPE void kasync_ws_enqueue(struct kasync_task *t,
-					       bool spawned)
+static __always_inline void kasync_ws_enqueue(struct kasync_task *t,
+					      bool spawned)
 {
 	struct kasync_rt *rt = t->rt;
 	struct kasync_chain c = {};
@@ -716,8 +733,8 @@ INDIRECT_CALLABLE_SCOPE void kasync_ws_enqueue(struct kasync_task *t,
 	rcu_read_unlock();
 }
 
-INDIRECT_CALLABLE_SCOPE void kasync_ws_requeue(struct kasync_worker *w,
-					       struct kasync_task *t)
+static __always_inline void kasync_ws_requeue(struct kasync_worker *w,
+					      struct kasync_task *t)
 {
 	struct kasync_chain c = {};
 
@@ -740,7 +757,7 @@ static void kasync_ws_spill(struct kasync_cpu *q, struct kasync_chain *c)
  * Next task to poll.  *@slow is set when it did not come from the local
  * queue: the search may have taken a while (locks, a steal IPI).
  */
-INDIRECT_CALLABLE_SCOPE struct kasync_task *
+static __always_inline struct kasync_task *
 kasync_lq_next(struct kasync_worker *w, unsigned int n, bool *slow)
 {
 	struct kasync_cpu *q = container_of(w, struct kasync_cpu, w);
@@ -793,8 +810,8 @@ static void kasync_ws_cpu_down(struct kasync_rt *rt, int cpu)
 
 /* ---- the per-CPU kind ------------------------------------------------------------ */
 
-INDIRECT_CALLABLE_SCOPE void kasync_pcpu_enqueue(struct kasync_task *t,
-						 bool spawned)
+static __always_inline void kasync_pcpu_enqueue(struct kasync_task *t,
+						bool spawned)
 {
 	struct kasync_rt *rt = t->rt;
 	int cpu = READ_ONCE(t->cpu);
@@ -811,8 +828,8 @@ INDIRECT_CALLABLE_SCOPE void kasync_pcpu_enqueue(struct kasync_task *t,
 	rcu_read_unlock();
 }
 
-INDIRECT_CALLABLE_SCOPE void kasync_pcpu_requeue(struct kasync_worker *w,
-						 struct kasync_task *t)
+static __always_inline void kasync_pcpu_requeue(struct kasync_worker *w,
+						struct kasync_task *t)
 {
 	/* Rule 6: the local push runs with IRQs off. */
 	if (kasync_try_local(w->rt, t, READ_ONCE(t->cpu), true))
