@@ -62,11 +62,16 @@ bool kasync_claim(atomic_t *active)
 	return !atomic_read(active) && !atomic_xchg(active, 1);
 }
 
-/* Queue @q's worker if it is idle; the caller published its work. */
-static __always_inline void kasync_kick(struct kasync_cpu *q)
+/*
+ * Queue @q's worker if it is idle; the caller published its work.
+ * Return true if this call queued it.
+ */
+static __always_inline bool kasync_kick(struct kasync_cpu *q)
 {
-	if (kasync_claim(&q->w.active))
-		queue_work_on(q->cpu, q->rt->wq, &q->w.work);
+	if (!kasync_claim(&q->w.active))
+		return false;
+	queue_work_on(q->cpu, q->rt->wq, &q->w.work);
+	return true;
 }
 
 /* Kick one idle worker of an online CPU, preferring the current one. */
@@ -82,19 +87,12 @@ static void kasync_kick_any(struct kasync_rt *rt, int avoid)
 	 */
 	smp_mb();
 	q = kasync_cpu_of(rt, self);
-	if (self != avoid && READ_ONCE(q->online) &&
-	    kasync_claim(&q->w.active)) {
-		queue_work_on(self, rt->wq, &q->w.work);
+	if (self != avoid && READ_ONCE(q->online) && kasync_kick(q))
 		return;
-	}
 	for_each_online_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
-		if (cpu == avoid || !READ_ONCE(q->online))
-			continue;
-		if (kasync_claim(&q->w.active)) {
-			queue_work_on(cpu, rt->wq, &q->w.work);
+		if (cpu != avoid && READ_ONCE(q->online) && kasync_kick(q))
 			return;
-		}
 	}
 }
 
