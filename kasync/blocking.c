@@ -328,13 +328,13 @@ enum kasync_poll __kasync_blocking(struct kasync_task *task,
 	if (!job) {
 		err = kasync_blocking_submit(task, b, fn, arg, discard, owner);
 		if (!err)
-			return KASYNC_PENDING;
+			return kt_pending(task, KASYNC_WAIT_BLOCKING);
 		*res = err;
 		return KASYNC_READY;
 	}
 	/* Rule B3: pairs with the worker's cmpxchg setting DONE. */
 	if (atomic_read_acquire(&job->state) != KB_DONE)
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_BLOCKING);
 	/* Rule B2: DONE, the job is ours. */
 	*res = job->result;
 	kasync_cleanup_del(task, &b->cleanup);

@@ -81,6 +81,7 @@
 #include <kasync.h>
 
 #include "misuse.h"
+#include "task_access.h"
 
 /* kasync_chan_wait.state */
 enum {
@@ -520,7 +521,7 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 	if (w->armed) {
 		if (w->state == KC_QUEUED) {
 			spin_unlock_irqrestore(&ch->lock, flags);
-			return KASYNC_PENDING;	/* not granted yet */
+			return kt_pending(task, KASYNC_WAIT_CHAN);	/* not granted yet */
 		}
 		*res = kc_send_granted(ch, w, item);
 		kc_unarm_put(task, ch, w, flags);
@@ -536,7 +537,7 @@ static enum kasync_poll kc_send_await(struct kasync_task *task,
 	kc_arm(task, ch, w, kc_send_cleanup);
 	list_add_tail(&w->node, &ch->sendq);
 	spin_unlock_irqrestore(&ch->lock, flags);
-	return KASYNC_PENDING;
+	return kt_pending(task, KASYNC_WAIT_CHAN);
 }
 
 /**
@@ -696,7 +697,7 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
 	if (ret == -EAGAIN) {
 		if (w->armed) {
 			spin_unlock_irqrestore(&ch->lock, flags);
-			return KASYNC_PENDING;	/* spurious wake */
+			return kt_pending(task, KASYNC_WAIT_CHAN);	/* spurious wake */
 		}
 		if (kc_misuse_in("kasync_chan_recv", ch->rxw,
 				 "a second receiver")) {
@@ -708,7 +709,7 @@ static enum kasync_poll kc_recv_await(struct kasync_task *task,
 		kc_arm(task, ch, w, kc_recv_cleanup);
 		ch->rxw = w;
 		spin_unlock_irqrestore(&ch->lock, flags);
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_CHAN);
 	}
 	*res = ret;
 	if (!w->armed) {

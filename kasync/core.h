@@ -60,8 +60,34 @@ struct kasync_task {
 	int live_cpu;			/* I: whose live list holds it */
 	u16 budget;			/* P: operations left in this poll */
 	bool coop_yielded;		/* P: this poll ran out of budget */
+	u8 wait_kind;			/* P: enum kasync_wait_kind armed by
+					 * this poll's awaits
+					 */
+	/*
+	 * Identity and accounting, for the task view, the tracepoints and
+	 * the detectors (kasync/detect.h).  Plain stores by the poll's
+	 * owner, no atomics; the task view reads them racily.
+	 */
+	u64 id;				/* I: kasync_live_add(), unique */
+	const char *name;		/* P: kasync_task_set_name(), or NULL */
+	const struct kasync_site *site;	/* P: innermost await that reported
+					 * PENDING in the last poll, or NULL
+					 */
+	u64 busy_ns;			/* P: time spent in polls */
+	u64 last_ns;			/* P: local_clock() after the last poll */
+	u32 born;			/* I: jiffies at spawn */
+	u32 polls;			/* P: polls so far */
+	u32 longest_ns;			/* P: longest poll, saturating */
+	u8 reported;			/* P: KT_REPORTED_* detectors fired */
 	u64 data[];			/* caller's state */
 };
+
+/* kasync_task.reported: each detector reports a task once. */
+#define KT_REPORTED_LONG	BIT(0)
+#define KT_REPORTED_SLEEP	BIT(1)
+#define KT_REPORTED_CONTEXT	BIT(2)
+#define KT_REPORTED_NO_WAKER	BIT(3)
+#define KT_REPORTED_CO		BIT(4)
 
 /*
  * struct kasync_reap - finalized tasks a worker has yet to take off their
@@ -71,6 +97,14 @@ struct kasync_reap {
 	struct kasync_task *first;
 	unsigned int n;
 };
+
+/* The first wake source kind a poll records is kept (kasync_task_waits()). */
+static __always_inline void kt_waits(struct kasync_task *t,
+				     enum kasync_wait_kind kind)
+{
+	if (t->wait_kind == KASYNC_WAIT_NONE)
+		t->wait_kind = kind;
+}
 
 static __always_inline struct kasync_task *kt_next(struct kasync_task *t)
 {
@@ -85,7 +119,8 @@ enum kasync_run {
 	KASYNC_RUN_DONE,	/* finalized; do not touch again */
 };
 
-enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r);
+enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
+				u64 *clock);
 void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r);
 
 #endif /* _KASYNC_CORE_H */

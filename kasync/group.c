@@ -461,7 +461,7 @@ static enum kasync_poll kasync_group_next_once(struct kasync_task *self,
 			w->cleanup.fn = kasync_group_wait_cleanup;
 			kasync_cleanup_add(self, &w->cleanup);
 		}
-		return KASYNC_PENDING;
+		return kt_pending(self, KASYNC_WAIT_GROUP);
 	}
 	spin_unlock_irqrestore(&g->lock, flags);
 
@@ -569,7 +569,7 @@ enum kasync_poll kasync_group_join_all(struct kasync_task *self,
 		kasync_cleanup_add(self, &w->cleanup);
 	}
 	if (running)
-		return KASYNC_PENDING;
+		return kt_pending(self, KASYNC_WAIT_GROUP);
 	/* Members that finished after the drain above and before the check. */
 	*res = kasync_group_drain(g, w->err);
 	kasync_group_wait_cancel(self, w);	/* also resets w->err */
@@ -728,7 +728,7 @@ enum kasync_poll kasync_join_all(struct kasync_task *self,
 		if (handles[i] &&
 		    kasync_join_poll(self, &handles[i], &results[i]) !=
 		    KASYNC_READY)
-			return KASYNC_PENDING;
+			return kt_pending(self, KASYNC_WAIT_JOIN);
 	}
 	return KASYNC_READY;
 }

@@ -23,6 +23,9 @@
 #include "live.h"
 #include "sched.h"
 
+/* Task ids: per CPU, in the order tasks are listed (tasks.c relies on it). */
+static DEFINE_PER_CPU(u64, kasync_id_seq);
+
 static struct kasync_live *kasync_live_of(struct kasync_rt *rt, int cpu)
 {
 	return &kasync_cpu_of(rt, cpu)->live;
@@ -67,6 +70,8 @@ int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 		err = -ESHUTDOWN;
 	} else {
 		t->live_cpu = cpu;
+		/* IRQs are off: the sequence is this CPU's alone. */
+		t->id = __this_cpu_inc_return(kasync_id_seq) * nr_cpu_ids + cpu;
 		list_add_tail(&t->live, &l->tasks);
 		l->nr++;
 		/*
@@ -104,7 +109,8 @@ void kasync_reap(struct kasync_rt *rt, struct kasync_reap *r)
 		l = kasync_live_of(rt, cpu);
 		spin_lock_irqsave(&l->lock, flags);
 		for (u = t; u && u->live_cpu == cpu; u = kt_next(u)) {
-			list_del(&u->live);
+			/* _init: the task view tells a reaped task by it. */
+			list_del_init(&u->live);
 			l->nr--;
 		}
 		spin_unlock_irqrestore(&l->lock, flags);

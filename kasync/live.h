@@ -36,4 +36,11 @@ unsigned int kasync_live_drain(struct kasync_rt *rt, struct module *owner);
 unsigned int kasync_live_count(struct kasync_rt *rt, int cpu);
 /* kasync_reap() is declared in core.h, beside struct kasync_reap. */
 
+/*
+ * The task view (tasks.c) is the lists' one reader outside live.c: it
+ * walks them under their lock, a page of output at a time.
+ */
+struct dentry;
+void kasync_tasks_add_debugfs(struct kasync_rt *rt, struct dentry *dir);
+
 #endif /* _KASYNC_LIVE_H */

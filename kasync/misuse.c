@@ -32,6 +32,23 @@ bool kasync_misuse_expected(const char *fn)
 }
 
 /**
+ * kasync_report_expected - is a test expecting a detector's report?
+ *
+ * As kasync_misuse_expected(), for the detectors (detect.h): if a test
+ * said so, the report is counted (kasync_test_misuse_seen()) and printed
+ * as information, not as a warning.
+ *
+ * Return: true if a test expects it.
+ */
+bool kasync_report_expected(void)
+{
+	if (!atomic_read(&kasync_misuse_expect))
+		return false;
+	atomic_inc(&kasync_misuse_seen);
+	return true;
+}
+
+/**
  * kasync_test_expect_misuse - a test is about to commit misuse on purpose
  * @on: true before, false after (calls nest)
  *

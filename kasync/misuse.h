@@ -21,6 +21,7 @@
 #include <linux/compiler.h>
 
 bool kasync_misuse_expected(const char *fn);
+bool kasync_report_expected(void);
 
 /**
  * kasync_misuse - report a caller's programming error at the call site

@@ -110,6 +110,7 @@
 #include "compat.h"
 #include "misuse.h"
 #include "rt.h"
+#include "task_access.h"
 
 /* Tries of one operation in one poll before it yields (a busy socket). */
 #define KS_TRIES	4
@@ -825,13 +826,13 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 		if (op->blocked &&
 		    __kasync_wait_cond(t, &op->w, &ks->wq, false,
 				       ks_ready(ks, op, a->kind)) != KASYNC_READY)
-			return KASYNC_PENDING;
+			return kt_pending(t, KASYNC_WAIT_SOCKET);
 		op->blocked = false;
 		/* A try that can succeed spends from the budget: see below. */
 		if (!kasync_coop_proceed(t)) {
 			if (fresh)	/* not begun: the next poll begins it */
 				op->started = false;
-			return KASYNC_PENDING;
+			return kt_pending(t, KASYNC_WAIT_SOCKET);
 		}
 		/* Rule N1: the snapshot comes before the try (or the look). */
 		op->seq = ks_events(ks, a->kind);
@@ -861,7 +862,7 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 	}
 	/* Busy: let the other tasks run, then come back (the wait is off). */
 	kasync_wake(t);
-	return KASYNC_PENDING;
+	return kt_pending(t, KASYNC_WAIT_SOCKET);
 }
 
 /*
@@ -985,10 +986,10 @@ enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 		if (timeout_ns)
 			kasync_timer_start(task, &c->tm,
 					   kasync_deadline_ns(timeout_ns), 0);
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_SOCKET);
 	}
 	if (!kasync_timer_expired(&c->tm))
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_SOCKET);
 	kasync_sock_connect_cancel(task, ks, c);
 	*res = -ETIMEDOUT;
 	return KASYNC_READY;

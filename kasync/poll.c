@@ -30,6 +30,7 @@
 #include <kasync.h>
 
 #include "misuse.h"
+#include "task_access.h"
 
 static int kasync_pollfd_wake(struct wait_queue_entry *entry,
 			      unsigned int mode, int flags, void *key)
@@ -147,7 +148,7 @@ static enum kasync_poll kasync_poll_file_once(struct kasync_task *task,
 	if (unlikely(p->overflow))
 		mask |= EPOLLNVAL;
 	if (!mask)
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_FILE);
 	kasync_pollfd_cancel(task, p);
 	*revents = mask;
 	return KASYNC_READY;

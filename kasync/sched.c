@@ -21,6 +21,7 @@
 
 #include "policy.h"
 #include "sched.h"
+#include "trace.h"
 
 /* The ops of the kinds with per-CPU queues, called directly (see below). */
 static void kasync_ws_enqueue(struct kasync_task *t, bool spawned);
@@ -125,6 +126,7 @@ kasync_ring_depth(struct kasync_cpu *q)
 static void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 {
 	kasync_stat_inc(q->rt, KASYNC_STAT_OVERFLOWS);
+	kasync_trace(overflow, q->rt->name, q->cpu, c->n);
 	q->rt->kind->spill(q, c);
 }
 
@@ -429,6 +431,7 @@ static struct kasync_task *kasync_steal(struct kasync_cpu *q)
 		atomic_dec(&rt->searching);
 		kasync_stat_inc(rt, KASYNC_STAT_STEALS);
 		kasync_stat_add(rt, KASYNC_STAT_STOLEN, req.n);
+		kasync_trace(steal, rt->name, cpu, q->cpu, req.n);
 		t = kasync_link(req.buf, req.n);
 		kasync_local_fill(&q->w, kt_next(t));
 		/* Found work: let the next searcher ramp up if more is left. */
@@ -516,20 +519,6 @@ static void kasync_lq_resume(struct kasync_worker *w)
 
 /* ---- the worker ------------------------------------------------------------------ */
 
-/*
- * Account a poll that started at @start.  Return the clock reading taken
- * here, which the worker reuses for its budget and as the next poll's
- * start: one local_clock() per poll.
- */
-static __always_inline u64 kasync_account_poll(struct kasync_rt *rt, u64 start)
-{
-	u64 now = local_clock(), d = now - start;
-
-	kasync_stat_inc(rt, KASYNC_STAT_POLLS);
-	kasync_stat_max(rt, KASYNC_STAT_LONGEST_POLL_NS, d);
-	return now;
-}
-
 /* The worker ran where its queue is not online: hand remote work on. */
 static void kasync_lq_rescue(struct kasync_cpu *q)
 {
@@ -589,6 +578,7 @@ void kasync_worker_fn(struct work_struct *work)
 	if (w->cpu >= 0)
 		container_of(w, struct kasync_cpu, w)->lifo_run = 0;
 	WRITE_ONCE(w->poller, current);
+	kasync_trace(worker_start, rt->name, w->cpu);
 	start = local_clock();
 	now = start;
 	while (n < kasync_tune.budget_polls &&
@@ -599,8 +589,10 @@ void kasync_worker_fn(struct work_struct *work)
 			/* Rule 7: a drain may wait for these. */
 			if (w->reap.first)
 				kasync_reap(rt, &w->reap);
-			if (k->idle(w, start))
+			if (k->idle(w, start)) {
+				kasync_trace(worker_idle, rt->name, w->cpu, n);
 				goto out;
+			}
 			now = local_clock();
 			continue;
 		}
@@ -610,9 +602,8 @@ void kasync_worker_fn(struct work_struct *work)
 		/* Where its next outside wake goes (a work-stealing hint). */
 		if (k->steals)
 			WRITE_ONCE(t->cpu, w->cpu);
-		r = kasync_task_run(t, &w->reap);
+		r = kasync_task_run(t, &w->reap, &now);
 		w->cur = NULL;
-		now = kasync_account_poll(rt, now);
 		if (r == KASYNC_RUN_REQUEUE)
 			KASYNC_KIND_CALL(k->requeue, kasync_ws_requeue,
 					 kasync_pcpu_requeue, w, t);

@@ -37,6 +37,11 @@ KASYNC_STAT(REHOMED,		SUM, rehomed,		"rehomed",	7)
 KASYNC_STAT(IDLES,		SUM, idles,		"idles",	9)
 KASYNC_STAT(LINGERS,		SUM, lingers,		"lingers",	8)
 KASYNC_STAT(COOP_YIELDS,	SUM, coop_yields,	"coop",		9)
+KASYNC_STAT(LONG_POLLS,		SUM, long_polls,	"long",		6)
+KASYNC_STAT(SLEPT_POLLS,	SUM, slept_polls,	"slept",	6)
+KASYNC_STAT(CONTEXT_LEAKS,	SUM, context_leaks,	"leaks",	6)
+KASYNC_STAT(NO_WAKER,		SUM, no_waker,		"nowaker",	7)
+KASYNC_STAT(CO_LOST,		SUM, co_lost,		"colost",	6)
 
 #undef KASYNC_STAT
 #undef KASYNC_STAT_CALC

@@ -196,6 +196,7 @@ void kasync_stats_add_rt(struct kasync_rt *rt)
 	/* debugfs failures are not errors: the runtime works without. */
 	rt->dbg = debugfs_create_dir(rt->name, kasync_dbg_root);
 	debugfs_create_file("stats", 0444, rt->dbg, rt, &kasync_stats_fops);
+	kasync_tasks_add_debugfs(rt, rt->dbg);
 }
 
 /**

@@ -75,6 +75,7 @@
 #include <kasync.h>
 
 #include "misuse.h"
+#include "task_access.h"
 
 static inline struct kasync_sem *kasync_sem_of(struct kasync_syncq *q)
 {
@@ -224,7 +225,7 @@ static enum kasync_poll kasync_sync_await(struct kasync_task *t,
 	/* Sync rule S2: a QUEUED read here is re-checked after the wake. */
 	st = READ_ONCE(w->state);
 	if (st == KASYNC_SYNC_QUEUED)
-		return KASYNC_PENDING;
+		return kt_pending(t, KASYNC_WAIT_SYNC);
 	if (st == KASYNC_SYNC_GRANTED) {
 		/* Sync rules S1 and S3: the granter is done with us. */
 		spin_lock_irqsave(&q->lock, flags);
@@ -253,7 +254,7 @@ static enum kasync_poll kasync_sync_await(struct kasync_task *t,
 	 */
 	w->cleanup.fn = kasync_sync_cleanup;
 	kasync_cleanup_add(t, &w->cleanup);
-	return KASYNC_PENDING;
+	return kt_pending(t, KASYNC_WAIT_SYNC);
 }
 
 /*

@@ -10,22 +10,31 @@
  */
 #include <linux/err.h>
 #include <linux/module.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
 
+#include <kasync/co.h>
+
+#include "detect.h"
 #include "misuse.h"
 #include "rt.h"
 #include "sched.h"
 #include "task_access.h"
+#include "trace.h"
 
 static inline long kt_refs(long state)
 {
 	return state >> KT_REF_SHIFT;
 }
 
-/* The header must stay within the 128-byte overhead budget. */
-static_assert(sizeof(struct kasync_task) <= 128);
+/*
+ * The header's budget: 104 bytes run the task, 56 name and account for
+ * it (identity, await site, poll counts and times: the task view, the
+ * tracepoints and the detectors).
+ */
+static_assert(sizeof(struct kasync_task) <= 160);
 static_assert(KT_REF_ONE > KT_FLAGS);
 
 /**
@@ -96,6 +105,144 @@ void kasync_set_result(struct kasync_task *task, long result)
 	task->result = result;
 }
 EXPORT_SYMBOL_GPL(kasync_set_result);
+
+/**
+ * kasync_task_set_name - name a task for the task view, traces and reports
+ * @task: a handle, or the task being polled
+ * @name: a string literal or other string that outlives the task (the
+ *	owner's unload cancels its tasks first), without spaces; %NULL
+ *	goes back to the default, &kasync_task_ops.name or the poll
+ *	function's symbol
+ *
+ * Costs one store; the name is never copied.
+ *
+ * Context: any.
+ */
+void kasync_task_set_name(struct kasync_task *task, const char *name)
+{
+	WRITE_ONCE(task->name, name);
+}
+EXPORT_SYMBOL_GPL(kasync_task_set_name);
+
+/**
+ * kasync_task_id - a task's id
+ * @task: a handle, or the task being polled
+ *
+ * Unique among the tasks of all runtimes since kasync was loaded; the
+ * first column of the task view and the ``task=`` field of every task
+ * tracepoint.
+ *
+ * Context: any.
+ * Return: the id.
+ */
+u64 kasync_task_id(const struct kasync_task *task)
+{
+	return task->id;
+}
+EXPORT_SYMBOL_GPL(kasync_task_id);
+
+/**
+ * kasync_task_waits - record the kind of wake source a poll armed
+ * @task: the task being polled
+ * @kind: what will wake it
+ *
+ * kasync's own awaits call this when they report %KASYNC_PENDING.  An
+ * await of your own whose waker is not one of kasync's (a callback of
+ * another subsystem that calls kasync_wake()) calls it with
+ * %KASYNC_WAIT_OTHER, or the "no waker" detector reports the task.  The
+ * first kind recorded in a poll is kept.
+ *
+ * Context: @task's poll function.
+ */
+void kasync_task_waits(struct kasync_task *task, enum kasync_wait_kind kind)
+{
+	kt_waits(task, kind);
+}
+EXPORT_SYMBOL_GPL(kasync_task_waits);
+
+/**
+ * kasync_await_at - record where the task being polled awaits
+ * @site: the await's place in the source
+ *
+ * Called by KASYNC_AWAIT() and its kin when they report %KASYNC_PENDING;
+ * the first (innermost) site of a poll is kept, for the task view and the
+ * detectors' reports.  Does nothing outside a poll.
+ *
+ * Context: a poll function.
+ */
+void kasync_await_at(const struct kasync_site *site)
+{
+	struct kasync_task *t = kasync_current();
+
+	if (t && !t->site)
+		t->site = site;
+}
+EXPORT_SYMBOL_GPL(kasync_await_at);
+
+/**
+ * kasync_yield_at - KASYNC_YIELD(): re-queue the task being polled
+ * @site: the yield's place in the source
+ *
+ * Context: a poll function; does nothing elsewhere.
+ */
+void kasync_yield_at(const struct kasync_site *site)
+{
+	struct kasync_task *t = kasync_current();
+
+	if (!t)
+		return;
+	if (!t->site)
+		t->site = site;
+	kasync_wake(t);
+}
+EXPORT_SYMBOL_GPL(kasync_yield_at);
+
+/**
+ * kasync_co_lost - a <kasync/co.h> function resumed at no known line
+ * @co: its resume point
+ * @func: the function
+ *
+ * Called by the ``default`` arm of KASYNC_BEGIN(): @co->line matches no
+ * case of the function's switch, because an await sits inside a switch
+ * of the user's own, or a helper returned without KASYNC_DONE(), or the
+ * state was overwritten.  Reports the task being polled (once), counts it
+ * (&kasync_stats.co_lost) and cancels it: its cleanup hooks and drop
+ * run, and its joiner gets -EILSEQ.
+ *
+ * Context: a poll function.
+ * Return: %KASYNC_PENDING (the task is cancelled; never polled again).
+ */
+enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func)
+{
+	struct kasync_task *t = kasync_current();
+	struct kasync_task_desc d;
+
+	if (!t) {
+		pr_warn("kasync: WARNING: %s() resumed at line %d, which no KASYNC_ case matches, outside a task\n",
+			func, co->line);
+		return KASYNC_PENDING;
+	}
+	kasync_stat_inc(t->rt, KASYNC_STAT_CO_LOST);
+	if (!(t->reported & KT_REPORTED_CO)) {
+		t->reported |= KT_REPORTED_CO;
+		kasync_task_describe(t, &d);
+		kasync_detect_report(&d, "%s() resumed at line %d, which no KASYNC_ case matches (an await inside a switch of its own?); cancelled with -EILSEQ",
+				     func, co->line);
+	}
+	kasync_abort(t);
+	return KASYNC_PENDING;
+}
+EXPORT_SYMBOL_GPL(kasync_co_lost);
+
+/* Who is calling kasync_wake(), for its tracepoint. */
+static __maybe_unused int kasync_waker(void)
+{
+	if (in_hardirq() || in_nmi())
+		return KASYNC_WAKER_HARDIRQ;
+	if (in_serving_softirq())
+		return KASYNC_WAKER_SOFTIRQ;
+	return kasync_current() ? KASYNC_WAKER_POLL : KASYNC_WAKER_THREAD;
+}
 
 /**
  * kasync_task_finished - has the task finished and run its drop callback?
@@ -218,6 +365,15 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 	t->result = 0;
 	t->size = size;
 	t->cpu = cpu;
+	t->wait_kind = KASYNC_WAIT_NONE;
+	t->name = NULL;
+	t->site = NULL;
+	t->busy_ns = 0;
+	t->last_ns = 0;
+	t->born = (u32)jiffies;
+	t->polls = 0;
+	t->longest_ns = 0;
+	t->reported = 0;
 
 	/* Last: a cancel walk may find it from here on (rule 7). */
 	err = kasync_live_add(rt, t);
@@ -225,6 +381,7 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 		kfree(t);
 		return ERR_PTR(err);
 	}
+	kasync_trace(spawn, t->id, ops->name ?: "", ops->poll, rt->name, cpu);
 	return t;
 }
 
@@ -430,6 +587,8 @@ void kasync_wake(struct kasync_task *task)
 	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
 
 	kasync_stat_inc(task->rt, KASYNC_STAT_WAKES);
+	kasync_trace(wake, task->id, kasync_waker(), raw_smp_processor_id(),
+		     READ_ONCE(task->cpu));
 	/* Ordering rule 1: RUNNING means the worker re-queues it. */
 	if (!(old & KT_RUNNING))
 		kasync_enqueue(task);
@@ -609,7 +768,7 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
 
 	kasync_run_cleanups(t);
 	if (cancelled)
-		t->result = -ECANCELED;
+		t->result = (t->reported & KT_REPORTED_CO) ? -EILSEQ : -ECANCELED;
 	if (unlikely(cancelled && kasync_task_orphan(t))) {
 		/* No handle yet, so no joiner to wake; start runs the drop. */
 		kasync_stat_inc(rt, KASYNC_STAT_CANCELLED);
@@ -617,10 +776,13 @@ static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
 	}
 	if (t->ops->drop)
 		t->ops->drop(t->data);
-	if (cancelled)
+	if (cancelled) {
 		kasync_stat_inc(rt, KASYNC_STAT_CANCELLED);
-	else
+		kasync_trace(cancel, t->id, t->polls);
+	} else {
 		kasync_stat_inc(rt, KASYNC_STAT_COMPLETED);
+		kasync_trace(complete, t->id, t->result, t->polls, t->busy_ns);
+	}
 
 	/* Ordering rule 4: publishes result; full barrier for wake_up_var. */
 	old = atomic_long_fetch_or(KT_FINAL, &t->state);
@@ -639,18 +801,49 @@ reap:
 		kasync_reap(rt, r);
 }
 
+/* The poll's account, kept on the task for the task view. */
+static __always_inline void kasync_task_account(struct kasync_task *t,
+						u64 now, u64 ns)
+{
+	t->polls++;
+	t->busy_ns += ns;
+	t->last_ns = now;
+	if (unlikely(ns > t->longest_ns))
+		t->longest_ns = min_t(u64, ns, U32_MAX);
+}
+
+/*
+ * The "no waker" detector: @t reported PENDING, armed nothing and nobody
+ * woke it, so nothing ever will (unless a waker of its own, which says
+ * so with kasync_task_waits()).  @d was copied while @t was ours.
+ */
+static void kasync_no_waker(struct kasync_rt *rt,
+			    const struct kasync_task_desc *d)
+{
+	kasync_stat_inc(rt, KASYNC_STAT_NO_WAKER);
+	if (d->id != U64_MAX)
+		kasync_detect_report(d, "reported PENDING with no wake source armed and no wake: nothing will poll it again");
+}
+
 /**
  * kasync_task_run - poll a task the caller popped from a run queue
  * @t: task, SCHEDULED and not RUNNING (ordering rule 1)
  * @r: where a finalized @t goes for kasync_reap(), or %NULL to reap it
  *	at once
+ * @clock: in: local_clock() when the worker took @t; out: after the poll
  *
  * Return: what the scheduler must do with @t next.
  */
-enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r)
+enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
+				u64 *clock)
 {
+	struct kasync_rt *rt = t->rt;
+	struct kasync_task_desc d;
+	struct kasync_ctx ctx;
 	enum kasync_poll ret;
+	bool leak = false, idle_check = false;
 	long old, new;
+	u64 now, ns;
 
 	old = atomic_long_read(&t->state);
 	do {
@@ -664,12 +857,41 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r)
 
 	if (old & KT_CANCELLED) {
 		kasync_task_finalize(t, true, r);
+		*clock = local_clock();
 		return KASYNC_RUN_DONE;
 	}
 
 	t->budget = KASYNC_COOP_BUDGET;
 	t->coop_yielded = false;
+	t->wait_kind = KASYNC_WAIT_NONE;
+	t->site = NULL;
+	kasync_trace(poll_start, t->id, t->polls);
+	kasync_ctx_save(&ctx);
 	ret = t->ops->poll(t, t->data);
+	now = local_clock();
+	ns = now - *clock;
+	*clock = now;
+	kasync_task_account(t, now, ns);
+	kasync_stat_inc(rt, KASYNC_STAT_POLLS);
+	kasync_stat_max(rt, KASYNC_STAT_LONGEST_POLL_NS, ns);
+	kasync_trace(poll_end, t->id, ret == KASYNC_READY, ns, t->wait_kind);
+	if (unlikely(kasync_ctx_changed(&ctx) || kasync_poll_too_long(ns))) {
+		leak = kasync_detect_poll(t, &ctx, ns);
+		if (leak)
+			kasync_abort(t);
+	}
+	/*
+	 * Copied now: once RUNNING is cleared below, another worker may
+	 * poll, finalize and free @t.
+	 */
+	if (ret == KASYNC_PENDING && t->wait_kind == KASYNC_WAIT_NONE &&
+	    READ_ONCE(kasync_detect_no_waker)) {
+		idle_check = true;
+		kasync_task_describe(t, &d);
+		if (t->reported & KT_REPORTED_NO_WAKER)
+			d.id = U64_MAX;		/* count, do not report */
+		t->reported |= KT_REPORTED_NO_WAKER;
+	}
 
 	old = atomic_long_read(&t->state);
 	do {
@@ -682,9 +904,15 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r)
 
 	if (new & KT_DONE) {
 		kasync_task_finalize(t, new & KT_CANCELLED, r);
+		if (unlikely(leak))
+			kasync_detect_fixup(&ctx);
 		return KASYNC_RUN_DONE;
 	}
-	return (new & KT_SCHEDULED) ? KASYNC_RUN_REQUEUE : KASYNC_RUN_IDLE;
+	if (new & KT_SCHEDULED)
+		return KASYNC_RUN_REQUEUE;
+	if (unlikely(idle_check))
+		kasync_no_waker(rt, &d);
+	return KASYNC_RUN_IDLE;
 }
 
 /*
@@ -827,7 +1055,7 @@ static enum kasync_poll kasync_join_once(struct kasync_task *self,
 	if (kasync_task_finished(t))
 		goto done;
 	if (READ_ONCE(t->awaiter) == self)
-		return KASYNC_PENDING;	/* registered by an earlier poll */
+		return kt_pending(self, KASYNC_WAIT_JOIN);	/* registered by an earlier poll */
 
 	kasync_task_get(self);
 	if (__kasync_misuse(cmpxchg(&t->awaiter, NULL, self),
@@ -840,7 +1068,7 @@ static enum kasync_poll kasync_join_once(struct kasync_task *self,
 	/* Ordering rule 5: one of this and the finalizer sees the other. */
 	old = atomic_long_fetch_or(KT_JOIN_WAKER, &t->state);
 	if (!(old & KT_FINAL))
-		return KASYNC_PENDING;
+		return kt_pending(self, KASYNC_WAIT_JOIN);
 done:
 	kasync_release_awaiter(t, false);
 	*res = kasync_consume(handle);

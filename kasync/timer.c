@@ -29,6 +29,7 @@
 #include <kasync.h>
 
 #include "misuse.h"
+#include "task_access.h"
 
 static enum hrtimer_restart kasync_timer_fn(struct hrtimer *hrt)
 {
@@ -91,7 +92,7 @@ static enum kasync_poll kasync_timer_ready(struct kasync_task *task,
 	if (!tm->armed)
 		return KASYNC_READY;
 	if (!READ_ONCE(tm->fired))
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_TIMER);
 	kasync_timer_cancel(task, tm);
 	return KASYNC_READY;
 }
@@ -254,7 +255,7 @@ static enum kasync_poll kasync_interval_ready(struct kasync_task *task,
 					      struct kasync_interval *iv)
 {
 	if (kasync_sleep_common(task, &iv->tm, iv->next, 0) == KASYNC_PENDING)
-		return KASYNC_PENDING;
+		return kt_pending(task, KASYNC_WAIT_TIMER);
 	kasync_interval_advance(iv, ktime_get());
 	return KASYNC_READY;
 }

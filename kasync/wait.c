@@ -126,6 +126,7 @@ static void kasync_wait_cleanup(struct kasync_cleanup *c)
 bool kasync_wait_arm(struct kasync_task *task, struct kasync_wait *w,
 		     struct wait_queue_head *head, bool exclusive)
 {
+	kasync_task_waits(task, KASYNC_WAIT_WAITQ);
 	if (w->head) {
 		/* Armed by another await: left as it is. */
 		(void)kasync_misuse(w->head != head || w->task != task,

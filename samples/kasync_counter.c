@@ -38,6 +38,7 @@ struct counter_conn {
 	long n;				/* the socket awaits' result */
 	long err;			/* the time limits' */
 	int parsed;
+	bool more;			/* keep the connection after this answer */
 	size_t len;
 	size_t out_len;
 	char in[COUNTER_BUF];
@@ -74,7 +75,6 @@ static bool counter_answer(struct counter_conn *s)
 static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
 {
 	struct counter_conn *s = p;
-	bool more;
 
 	KASYNC_BEGIN(&s->co);
 	for (;;) {
@@ -101,14 +101,14 @@ static enum kasync_poll counter_conn_poll(struct kasync_task *t, void *p)
 			s->len += s->n;
 			continue;
 		}
-		more = counter_answer(s);
+		s->more = counter_answer(s);
 		/* A client that does not read its answers is dropped too. */
 		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, kserver_left(s->due),
 				     kasync_sock_send_all(t, s->c.ks, &s->op,
 							  s->out, s->out_len,
 							  &s->n),
 				     kasync_sock_cancel(t, &s->op), &s->err);
-		if (!more || s->err || s->n < 0)
+		if (!s->more || s->err || s->n < 0)
 			break;
 		s->len = khttp_consume(s->in, s->len, s->req.len);
 		if (s->len)			/* pipelined: the next one is in */

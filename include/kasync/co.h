@@ -33,6 +33,16 @@
  *   one in the state, next to the &struct kasync_co.
  * - Do not await or yield inside a switch statement of your own: the
  *   macros' case labels would belong to it.  if/else and loops are fine.
+ *   A resume that finds no case of its own (this mistake, a helper that
+ *   returned without KASYNC_DONE(), a state overwritten) is reported,
+ *   naming the task, and the task is cancelled with the result -EILSEQ
+ *   (kasync_co_lost()).
+ * - A local variable used across an await is uninitialised on resume;
+ *   ``-Wmaybe-uninitialized`` (which kasync's own Kbuild files enable)
+ *   reports it: build modules that use these macros with it.  GCC misses
+ *   a local assigned a constant before the await (it folds the constant
+ *   into the resumed path); clang's ``-Wsometimes-uninitialized`` does
+ *   not.
  * - At most one await, yield or return per source line.
  * - A helper composes like a task: it takes the task and a state of its
  *   own, embeds its own &struct kasync_co, begins with KASYNC_BEGIN(),
@@ -68,6 +78,15 @@ struct kasync_co {
 	int line;
 };
 
+enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func);
+
+/*
+ * Where an await waits, for the task view and the detectors' reports:
+ * one static const per await, recorded when it reports %KASYNC_PENDING.
+ */
+#define __KASYNC_SITE(name)						\
+	static const struct kasync_site name = { __func__, __LINE__ }
+
 /**
  * KASYNC_BEGIN - open the body of a resumable function
  * @co: its &struct kasync_co
@@ -75,6 +94,8 @@ struct kasync_co {
 #define KASYNC_BEGIN(co)						\
 	do {								\
 		switch ((co)->line) {					\
+		default:						\
+			return kasync_co_lost(co, __func__);		\
 		case 0:
 
 /**
@@ -87,8 +108,12 @@ struct kasync_co {
 		(co)->line = __LINE__;					\
 		fallthrough;						\
 	case __LINE__:							\
-		if ((expr) != KASYNC_READY)				\
+		if ((expr) != KASYNC_READY) {				\
+			__KASYNC_SITE(__kasync_site);			\
+									\
+			kasync_await_at(&__kasync_site);		\
 			return KASYNC_PENDING;				\
+		}							\
 	} while (0)
 
 /**
@@ -99,8 +124,10 @@ struct kasync_co {
  */
 #define KASYNC_YIELD(co)						\
 	do {								\
+		__KASYNC_SITE(__kasync_site);				\
+									\
 		(co)->line = __LINE__;					\
-		kasync_wake(kasync_current());				\
+		kasync_yield_at(&__kasync_site);			\
 		return KASYNC_PENDING;					\
 	case __LINE__:							\
 		;							\

@@ -69,6 +69,17 @@
  * @coop_yields: polls that spent their cooperative budget
  *	(%KASYNC_COOP_BUDGET) and were made to yield: each is a task whose
  *	resources stayed ready and that would otherwise have held its CPU
+ * @long_polls: polls longer than kasync.detect_long_poll_us
+ * @slept_polls: polls that slept (kasync.detect_sleep)
+ * @context_leaks: polls that returned holding a lock, inside an RCU read
+ *	section, with preemption or interrupts disabled, or with the preempt
+ *	count changed (kasync.detect_context); each cancels its task
+ * @no_waker: polls that reported %KASYNC_PENDING with no wake source
+ *	armed and no wake during the poll (kasync.detect_no_waker)
+ * @co_lost: resumes of a <kasync/co.h> function at a line no case
+ *	matches; each cancels its task with -EILSEQ
+ *
+ * Documentation/observability.rst says what the detectors report.
  */
 struct kasync_stats {
 	u64 spawned;
@@ -88,6 +99,11 @@ struct kasync_stats {
 	u64 idles;
 	u64 lingers;
 	u64 coop_yields;
+	u64 long_polls;
+	u64 slept_polls;
+	u64 context_leaks;
+	u64 no_waker;
+	u64 co_lost;
 };
 
 /* Runtime flags for kasync_rt_create(). */
@@ -178,19 +194,20 @@ void kasync_task_discard(struct kasync_task *task);
 
 /**
  * KASYNC_TASK_OPS - define an ops table whose functions take a typed state
- * @name: the table to define: a ``static const`` object
+ * @table: the table to define: a ``static const`` object
  * @type: the state's type, such as ``struct my_state``
  * @poll_fn: ``enum kasync_poll poll_fn(struct kasync_task *t, type *s)``
  * @drop_fn: ``void drop_fn(type *s)``, or %NULL
  *
- * Defines @name, holding @name.ops (a &struct kasync_task_ops, for the
+ * Defines @table, holding @table.ops (a &struct kasync_task_ops, for the
  * untyped calls) whose poll and drop are thunks that hand @poll_fn and
  * @drop_fn the state as a @type pointer: no ``void *`` to cast, and a
  * call through a function pointer of the right type (as kCFI requires).
  * Compilation fails if @poll_fn or @drop_fn takes anything but a @type
  * pointer, or if @type is larger than %KASYNC_STATE_MAX.  Spawn with
  * kasync_spawn_typed(), which takes the size from @type and fails to
- * compile for an initial state of any other type.
+ * compile for an initial state of any other type.  The tasks are named
+ * after @poll_fn (&kasync_task_ops.name).
  *
  *	static enum kasync_poll my_poll(struct kasync_task *t,
  *					struct my_state *s);
@@ -198,10 +215,10 @@ void kasync_task_discard(struct kasync_task *task);
  *	...
  *	h = kasync_spawn_typed(NULL, &my_ops, &init, GFP_KERNEL);
  *
- * A poll function that spawns tasks of @name is declared before the
+ * A poll function that spawns tasks of @table is declared before the
  * macro, as above, and defined after it.
  */
-#define KASYNC_TASK_OPS(name, type, poll_fn, drop_fn)			\
+#define KASYNC_TASK_OPS(table, type, poll_fn, drop_fn)			\
 	static_assert(sizeof(type) <= KASYNC_STATE_MAX,			\
 		      "KASYNC_TASK_OPS: " #type				\
 		      " is larger than KASYNC_STATE_MAX");		\
@@ -213,12 +230,12 @@ void kasync_task_discard(struct kasync_task *task);
 		      __same_type(drop_fn, void *),			\
 		      "KASYNC_TASK_OPS: " #drop_fn " must take ("	\
 		      #type " *) or be NULL");				\
-	static enum kasync_poll __kasync_poll_##name(struct kasync_task *t, \
+	static enum kasync_poll __kasync_poll_##table(struct kasync_task *t, \
 						     void *s)		\
 	{								\
 		return poll_fn(t, s);					\
 	}								\
-	static void __kasync_drop_##name(void *s)			\
+	static void __kasync_drop_##table(void *s)			\
 	{								\
 		void (*drop)(type *) = drop_fn;				\
 									\
@@ -228,11 +245,12 @@ void kasync_task_discard(struct kasync_task *task);
 	static const struct {						\
 		struct kasync_task_ops ops;				\
 		type *typed_state;	/* only its type is used */	\
-	} name = {							\
+	} table = {							\
 		.ops = {						\
-			.poll = __kasync_poll_##name,			\
+			.poll = __kasync_poll_##table,			\
 			.drop = __same_type(drop_fn, void *) ?		\
-				NULL : __kasync_drop_##name,		\
+				NULL : __kasync_drop_##table,		\
+			.name = #poll_fn,				\
 		},							\
 	}
 
@@ -302,6 +320,11 @@ void *kasync_task_state(struct kasync_task *task);
 struct kasync_task *kasync_current(void);
 void kasync_set_result(struct kasync_task *task, long result);
 bool kasync_task_finished(struct kasync_task *task);
+void kasync_task_set_name(struct kasync_task *task, const char *name);
+u64 kasync_task_id(const struct kasync_task *task);
+void kasync_task_waits(struct kasync_task *task, enum kasync_wait_kind kind);
+void kasync_await_at(const struct kasync_site *site);
+void kasync_yield_at(const struct kasync_site *site);
 bool kasync_coop_proceed(struct kasync_task *task);
 void kasync_coop_charge(struct kasync_task *task);
 

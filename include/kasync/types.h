@@ -30,6 +30,10 @@ enum kasync_poll {
  * @drop: optional; called exactly once, after the last poll, when the task
  *	completes or is cancelled.  Release what @state owns here (including
  *	handles of other tasks: detach or join them).  Must not sleep.
+ * @name: optional; what the task view, the tracepoints and the detectors'
+ *	reports call the tasks of this table (a string literal, no spaces).
+ *	%NULL names them after @poll's symbol; kasync_task_set_name()
+ *	names one task.
  *
  * The ops table must outlive the task; keep it ``static const`` in the
  * spawning module.
@@ -37,6 +41,54 @@ enum kasync_poll {
 struct kasync_task_ops {
 	enum kasync_poll (*poll)(struct kasync_task *task, void *state);
 	void (*drop)(void *state);
+	const char *name;
+};
+
+/**
+ * enum kasync_wait_kind - the kind of wake source a pending task armed
+ * @KASYNC_WAIT_NONE: none (yet) in this poll
+ * @KASYNC_WAIT_TIMER: a timer or sleep
+ * @KASYNC_WAIT_WAITQ: a wait queue (kasync_wait_arm(), KASYNC_WAIT_EVENT())
+ * @KASYNC_WAIT_FILE: file readiness (kasync_poll_file())
+ * @KASYNC_WAIT_SOCKET: a socket
+ * @KASYNC_WAIT_SYNC: a mutex, semaphore or notify
+ * @KASYNC_WAIT_CHAN: a channel or oneshot
+ * @KASYNC_WAIT_JOIN: another task (kasync_join_poll())
+ * @KASYNC_WAIT_GROUP: a task group
+ * @KASYNC_WAIT_BLOCKING: a blocking offload
+ * @KASYNC_WAIT_OTHER: a waker of the task's own (kasync_task_waits())
+ * @KASYNC_WAIT_NR: number of kinds
+ *
+ * kasync's awaits record the kind themselves when they report
+ * %KASYNC_PENDING; the task view shows it, and a task that reports
+ * %KASYNC_PENDING with none recorded (and no wake during its poll) is
+ * reported by the "no waker" detector.
+ */
+enum kasync_wait_kind {
+	KASYNC_WAIT_NONE,
+	KASYNC_WAIT_TIMER,
+	KASYNC_WAIT_WAITQ,
+	KASYNC_WAIT_FILE,
+	KASYNC_WAIT_SOCKET,
+	KASYNC_WAIT_SYNC,
+	KASYNC_WAIT_CHAN,
+	KASYNC_WAIT_JOIN,
+	KASYNC_WAIT_GROUP,
+	KASYNC_WAIT_BLOCKING,
+	KASYNC_WAIT_OTHER,
+	KASYNC_WAIT_NR
+};
+
+/**
+ * struct kasync_site - a place in the source where a task awaits
+ * @func: the function
+ * @line: the line
+ *
+ * The macros of <kasync/co.h> define one ``static const`` per await.
+ */
+struct kasync_site {
+	const char *func;
+	unsigned int line;
 };
 
 /**
