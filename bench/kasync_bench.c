@@ -217,8 +217,11 @@ static enum kasync_poll kb_pong_poll(struct kasync_task *t, void *p)
 	struct kb_pair *pr = *(struct kb_pair **)p;
 
 	/* pairs with the release of @ping in kb_ping_poll() */
-	if (!smp_load_acquire(&pr->ping))
+	if (!smp_load_acquire(&pr->ping)) {
+		/* kb_ping_poll() wakes it. */
+		kasync_task_waits(t, KASYNC_WAIT_OTHER);
 		return KASYNC_PENDING;
+	}
 	/* pairs with the acquire of @pong in kb_ping_poll() */
 	smp_store_release(&pr->pong, 1);
 	kasync_wake(pr->pinger);
@@ -336,6 +339,8 @@ static int kb_yield_many(u64 *val)
 
 static enum kasync_poll kb_idle_poll(struct kasync_task *t, void *p)
 {
+	/* Woken, or aborted, by its spawner. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;		/* nobody will wake it: aborted later */
 }
 

@@ -49,6 +49,30 @@ const char *const kasync_wait_kind_names[KASYNC_WAIT_NR] = {
 };
 
 /**
+ * kasync_task_name - the name the task view and the reports give a task
+ * @t: the task, ours for the call
+ * @buf: where to write it
+ * @len: size of @buf
+ *
+ * kasync_task_set_name()'s, else &kasync_task_ops.name, else the poll
+ * function's symbol (without its module: the owner is shown apart).
+ */
+void kasync_task_name(const struct kasync_task *t, char *buf, size_t len)
+{
+	const char *name = kasync_task_label(t);
+	char *sp;
+
+	if (name) {
+		strscpy(buf, name, len);
+		return;
+	}
+	snprintf(buf, len, "%ps", t->ops->poll);
+	sp = strchr(buf, ' ');
+	if (sp)
+		*sp = '\0';
+}
+
+/**
  * kasync_task_describe - copy what a report says of a task
  * @t: the task, ours for the call (being polled, or listed under a lock)
  * @d: filled in
@@ -57,15 +81,11 @@ void kasync_task_describe(const struct kasync_task *t,
 			  struct kasync_task_desc *d)
 {
 	const struct kasync_site *site = READ_ONCE(t->site);
-	const char *name = kasync_task_label(t);
 	u8 kind = READ_ONCE(t->wait_kind);
 
 	d->id = t->id;
 	d->poll = t->ops->poll;
-	if (name)
-		strscpy(d->name, name, sizeof(d->name));
-	else
-		snprintf(d->name, sizeof(d->name), "%ps", d->poll);
+	kasync_task_name(t, d->name, sizeof(d->name));
 	strscpy(d->owner, t->owner ? t->owner->name : "-", sizeof(d->owner));
 	strscpy(d->rt, t->rt->name, sizeof(d->rt));
 	strscpy(d->func, site ? site->func : "-", sizeof(d->func));

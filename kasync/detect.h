@@ -88,6 +88,7 @@ struct kasync_task_desc {
 	u8 kind;
 };
 
+void kasync_task_name(const struct kasync_task *t, char *buf, size_t len);
 void kasync_task_describe(const struct kasync_task *t,
 			  struct kasync_task_desc *d);
 void kasync_detect_report(const struct kasync_task_desc *d, const char *fmt,

@@ -148,7 +148,10 @@ static const char *kasync_task_state_name(const struct kasync_task *t)
 		return "running";
 	if (s & KT_SCHEDULED)
 		return "queued";
-	/* Polled, pending, and nothing armed: nothing will wake it. */
+	/*
+	 * Polled, pending, and nothing armed: nothing will wake it.  Racy
+	 * reads of the poll owner's fields, as in kasync_tasks_show().
+	 */
 	if (data_race(t->polls) && data_race(t->wait_kind) == KASYNC_WAIT_NONE)
 		return "stuck";
 	return "waiting";
@@ -159,7 +162,7 @@ static int kasync_tasks_show(struct seq_file *m, void *v)
 	struct kasync_tasks_iter *it = m->private;
 	const struct kasync_task *t = v;
 	const struct kasync_site *site;
-	const char *name;
+	char name[48];
 	u64 last;
 	u8 kind;
 
@@ -167,17 +170,15 @@ static int kasync_tasks_show(struct seq_file *m, void *v)
 		seq_puts(m, "id name owner cpu state age_ms polls busy_us longest_us idle_ms wait site\n");
 		return 0;
 	}
-	/* Racy reads of the poll owner's fields: a snapshot, not a state. */
-	name = kasync_task_label(t);
+	/*
+	 * Racy reads (data_race()) of fields the poll's owner writes with
+	 * plain stores: a snapshot for people, not a state to act on.
+	 */
+	kasync_task_name(t, name, sizeof(name));
 	site = data_race(t->site);
 	kind = data_race(t->wait_kind);
 	last = data_race(t->last_ns);
-	seq_printf(m, "%llu ", t->id);
-	if (name)
-		seq_printf(m, "%s ", name);
-	else
-		seq_printf(m, "%ps ", t->ops->poll);
-	seq_printf(m, "%s %d %s %u %u %llu %u ",
+	seq_printf(m, "%llu %s %s %d %s %u %u %llu %u ", t->id, name,
 		   t->owner ? t->owner->name : "-", data_race(t->cpu),
 		   kasync_task_state_name(t),
 		   jiffies_to_msecs(it->now_j - (unsigned long)t->born),

@@ -118,6 +118,8 @@ static inline enum kasync_poll kt_never_poll(struct kasync_task *t, void *p)
 
 	if (s->polls)
 		atomic_inc(s->polls);
+	/* Woken, or aborted, by the test. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 

@@ -110,6 +110,8 @@ static void kr_respawn_drop(void *p)
 
 static enum kasync_poll kr_pending_poll(struct kasync_task *t, void *p)
 {
+	/* Woken, or aborted, by the test. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 

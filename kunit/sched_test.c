@@ -118,6 +118,8 @@ static enum kasync_poll ks_storm_poll(struct kasync_task *t, void *p)
 		return KASYNC_READY;
 	}
 	kt_spin_us(5);
+	/* Woken, or aborted, by the test. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 

@@ -275,14 +275,19 @@ static enum kasync_poll ks_reuse_poll(struct kasync_task *t, void *state)
 {
 	struct ks_reuse *s = state;
 
-	if (atomic_inc_return(&s->polls) > 1)
+	if (atomic_inc_return(&s->polls) > 1) {
+		/* Woken, or aborted, by the test. */
+		kasync_task_waits(t, KASYNC_WAIT_OTHER);
 		return KASYNC_PENDING;
+	}
 	if (kasync_mutex_lock(t, &s->p->m, &s->w, &s->res) != KASYNC_PENDING)
 		return KASYNC_READY;
 	if (kasync_notified(t, &s->p->nf, &s->w, &s->res) == KASYNC_READY)
 		s->second = s->res;
 	/* Publishes second: pairs with the test's smp_load_acquire(). */
 	smp_store_release(&s->state_after, READ_ONCE(s->w.state));
+	/* Woken, or aborted, by the test. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 

@@ -83,6 +83,8 @@ static void kt_spawn_einval(struct kunit *test)
 
 static enum kasync_poll kt_stateless_poll(struct kasync_task *t, void *p)
 {
+	/* Woken, or aborted, by the test. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 
@@ -487,6 +489,8 @@ static enum kasync_poll kt_hooked_poll(struct kasync_task *t, void *p)
 	kasync_cleanup_add(t, &s->c3);
 	kasync_cleanup_del(t, &s->c3);
 	atomic_inc(s->polled);
+	/* Woken, or aborted, by the test. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 

@@ -96,6 +96,8 @@ KASYNC_TASK_OPS(coord_ops, struct coord, coord_poll, coord_drop);
 /* A task that waits for an event that never comes, until aborted. */
 static enum kasync_poll parked_poll(struct kasync_task *t, void *p)
 {
+	/* Woken, or aborted, by its spawner. */
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
 	return KASYNC_PENDING;
 }
 
