@@ -823,6 +823,9 @@ static enum kasync_poll ks_drive(struct kasync_task *t,
 		op->done = 0;
 	}
 	for (n = 0; n < KS_TRIES; n++) {
+		/* Recorded first: the wait queue under it is a detail. */
+		if (op->blocked)
+			kasync_task_waits(t, KASYNC_WAIT_SOCKET);
 		if (op->blocked &&
 		    __kasync_wait_cond(t, &op->w, &ks->wq, false,
 				       ks_ready(ks, op, a->kind)) != KASYNC_READY)

@@ -17,4 +17,7 @@ unsigned int kasync_cancel_owner(struct module *owner);
 void kasync_test_expect_misuse(bool on);
 unsigned int kasync_test_misuse_seen(void);
 
+/* kasync.detect_long_poll_us, for the detectors' tests. */
+extern unsigned int kasync_detect_long_poll_us;
+
 #endif /* _KASYNC_TESTING_H */

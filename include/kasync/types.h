@@ -48,7 +48,7 @@ struct kasync_task_ops {
  * enum kasync_wait_kind - the kind of wake source a pending task armed
  * @KASYNC_WAIT_NONE: none (yet) in this poll
  * @KASYNC_WAIT_TIMER: a timer or sleep
- * @KASYNC_WAIT_WAITQ: a wait queue (kasync_wait_arm(), KASYNC_WAIT_EVENT())
+ * @KASYNC_WAIT_WAITQ: a wait queue (kasync_wait_arm(), kasync_wait_event())
  * @KASYNC_WAIT_FILE: file readiness (kasync_poll_file())
  * @KASYNC_WAIT_SOCKET: a socket
  * @KASYNC_WAIT_SYNC: a mutex, semaphore or notify
