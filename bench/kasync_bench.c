@@ -212,6 +212,16 @@ struct kb_pair {
 	int pong;
 };
 
+/* Has the ponger answered?  Its kasync_wake() is the waker: say so. */
+static enum kasync_poll kb_ponged(struct kasync_task *t, struct kb_pair *pr)
+{
+	/* pairs with the release of @pong in kb_pong_poll() */
+	if (smp_load_acquire(&pr->pong))
+		return KASYNC_READY;
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
+	return KASYNC_PENDING;
+}
+
 static enum kasync_poll kb_pong_poll(struct kasync_task *t, void *p)
 {
 	struct kb_pair *pr = *(struct kb_pair **)p;
@@ -256,8 +266,7 @@ static enum kasync_poll kb_ping_poll(struct kasync_task *t, void *p)
 	smp_store_release(&s->pair.ping, 1);
 	kasync_wake(s->pair.ponger);
 	/* pairs with the release of @pong in kb_pong_poll() */
-	KASYNC_AWAIT(&s->co, smp_load_acquire(&s->pair.pong) ?
-		     KASYNC_READY : KASYNC_PENDING);
+	KASYNC_AWAIT(&s->co, kb_ponged(t, &s->pair));
 	/* the ponger is done or about to be: reap it */
 	KASYNC_AWAIT(&s->co, kasync_join_poll(t, &s->pair.ponger, &s->res));
 	kb_group_put(s->g);

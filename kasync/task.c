@@ -160,42 +160,8 @@ void kasync_task_waits(struct kasync_task *task, enum kasync_wait_kind kind)
 }
 EXPORT_SYMBOL_GPL(kasync_task_waits);
 
-/**
- * kasync_await_at - record where the task being polled awaits
- * @site: the await's place in the source
- *
- * Called by KASYNC_AWAIT() and its kin when they report %KASYNC_PENDING;
- * the first (innermost) site of a poll is kept, for the task view and the
- * detectors' reports.  Does nothing outside a poll.
- *
- * Context: a poll function.
- */
-void kasync_await_at(const struct kasync_site *site)
-{
-	struct kasync_task *t = kasync_current();
-
-	if (t && !t->site)
-		t->site = site;
-}
-EXPORT_SYMBOL_GPL(kasync_await_at);
-
-/**
- * kasync_yield_at - KASYNC_YIELD(): re-queue the task being polled
- * @site: the yield's place in the source
- *
- * Context: a poll function; does nothing elsewhere.
- */
-void kasync_yield_at(const struct kasync_site *site)
-{
-	struct kasync_task *t = kasync_current();
-
-	if (!t)
-		return;
-	if (!t->site)
-		t->site = site;
-	kasync_wake(t);
-}
-EXPORT_SYMBOL_GPL(kasync_yield_at);
+DEFINE_PER_CPU(struct kasync_await_slot, kasync_await_slot);
+EXPORT_PER_CPU_SYMBOL_GPL(kasync_await_slot);
 
 /**
  * kasync_co_lost - a <kasync/co.h> function resumed at no known line
@@ -234,8 +200,9 @@ enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func)
 }
 EXPORT_SYMBOL_GPL(kasync_co_lost);
 
+#ifndef KASYNC_NO_TRACE
 /* Who is calling kasync_wake(), for its tracepoint. */
-static __maybe_unused int kasync_waker(void)
+static int kasync_waker(void)
 {
 	if (in_hardirq() || in_nmi())
 		return KASYNC_WAKER_HARDIRQ;
@@ -243,6 +210,7 @@ static __maybe_unused int kasync_waker(void)
 		return KASYNC_WAKER_SOFTIRQ;
 	return kasync_current() ? KASYNC_WAKER_POLL : KASYNC_WAKER_THREAD;
 }
+#endif
 
 /**
  * kasync_task_finished - has the task finished and run its drop callback?
@@ -587,8 +555,10 @@ void kasync_wake(struct kasync_task *task)
 	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
 
 	kasync_stat_inc(task->rt, KASYNC_STAT_WAKES);
-	kasync_trace(wake, task->id, kasync_waker(), raw_smp_processor_id(),
-		     READ_ONCE(task->cpu));
+	/* Tracepoint arguments are evaluated first: kasync_waker() is not free. */
+	if (kasync_trace_enabled(wake))
+		kasync_trace(wake, task->id, kasync_waker(),
+			     raw_smp_processor_id(), READ_ONCE(task->cpu));
 	/* Ordering rule 1: RUNNING means the worker re-queues it. */
 	if (!(old & KT_RUNNING))
 		kasync_enqueue(task);
@@ -813,16 +783,60 @@ static __always_inline void kasync_task_account(struct kasync_task *t,
 }
 
 /*
- * The "no waker" detector: @t reported PENDING, armed nothing and nobody
- * woke it, so nothing ever will (unless a waker of its own, which says
- * so with kasync_task_waits()).  @d was copied while @t was ours.
+ * After the poll: clear RUNNING and settle what comes next.  @leak: a
+ * detector cancelled @t for leaking @ctx (kasync_detect_poll()).
  */
-static void kasync_no_waker(struct kasync_rt *rt,
-			    const struct kasync_task_desc *d)
+static __always_inline enum kasync_run
+kasync_task_settle(struct kasync_task *t, enum kasync_poll ret,
+		   struct kasync_reap *r, bool leak,
+		   const struct kasync_ctx *ctx)
 {
+	long old, new;
+
+	old = atomic_long_read(&t->state);
+	do {
+		new = old & ~KT_RUNNING;
+		if (old & KT_CANCELLED)
+			new &= ~KT_SCHEDULED;
+		else if (ret == KASYNC_READY)
+			new = (new & ~KT_SCHEDULED) | KT_COMPLETED;
+	} while (!atomic_long_try_cmpxchg(&t->state, &old, new));
+
+	if (new & KT_DONE) {
+		kasync_task_finalize(t, new & KT_CANCELLED, r);
+		if (unlikely(leak))
+			kasync_detect_fixup(ctx);
+		return KASYNC_RUN_DONE;
+	}
+	return (new & KT_SCHEDULED) ? KASYNC_RUN_REQUEUE : KASYNC_RUN_IDLE;
+}
+
+/*
+ * The "no waker" detector: @t reported PENDING, armed nothing and was not
+ * woken during its poll.  If no wake comes before RUNNING is cleared,
+ * nothing will ever poll it again (unless a waker of its own, which says
+ * so with kasync_task_waits()).  What the report says is copied first:
+ * once RUNNING is cleared, another worker may poll, finalize and free
+ * @t.  Out of line: the common path keeps a small frame.
+ */
+static noinline enum kasync_run kasync_task_settle_unarmed(struct kasync_task *t,
+							   struct kasync_reap *r)
+{
+	bool report = !(t->reported & KT_REPORTED_NO_WAKER);
+	struct kasync_rt *rt = t->rt;
+	struct kasync_task_desc d;
+	enum kasync_run run;
+
+	if (report)
+		kasync_task_describe(t, &d);
+	t->reported |= KT_REPORTED_NO_WAKER;
+	run = kasync_task_settle(t, KASYNC_PENDING, r, false, NULL);
+	if (run != KASYNC_RUN_IDLE)
+		return run;
 	kasync_stat_inc(rt, KASYNC_STAT_NO_WAKER);
-	if (d->id != U64_MAX)
-		kasync_detect_report(d, "reported PENDING with no wake source armed and no wake: nothing will poll it again");
+	if (report)
+		kasync_detect_report(&d, "reported PENDING with no wake source armed and no wake: nothing will poll it again");
+	return run;
 }
 
 /**
@@ -838,10 +852,10 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 				u64 *clock)
 {
 	struct kasync_rt *rt = t->rt;
-	struct kasync_task_desc d;
+	const struct kasync_site *site;
 	struct kasync_ctx ctx;
 	enum kasync_poll ret;
-	bool leak = false, idle_check = false;
+	bool leak = false;
 	long old, new;
 	u64 now, ns;
 
@@ -864,10 +878,13 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 	t->budget = KASYNC_COOP_BUDGET;
 	t->coop_yielded = false;
 	t->wait_kind = KASYNC_WAIT_NONE;
-	t->site = NULL;
+	this_cpu_write(kasync_await_slot.site, NULL);
+	this_cpu_write(kasync_await_slot.owner, current);
 	kasync_trace(poll_start, t->id, t->polls);
 	kasync_ctx_save(&ctx);
 	ret = t->ops->poll(t, t->data);
+	site = this_cpu_read(kasync_await_slot.site);
+	t->site = this_cpu_read(kasync_await_slot.owner) == current ? site : NULL;
 	now = local_clock();
 	ns = now - *clock;
 	*clock = now;
@@ -880,39 +897,13 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 		if (leak)
 			kasync_abort(t);
 	}
-	/*
-	 * Copied now: once RUNNING is cleared below, another worker may
-	 * poll, finalize and free @t.
-	 */
-	if (ret == KASYNC_PENDING && t->wait_kind == KASYNC_WAIT_NONE &&
-	    READ_ONCE(kasync_detect_no_waker)) {
-		idle_check = true;
-		kasync_task_describe(t, &d);
-		if (t->reported & KT_REPORTED_NO_WAKER)
-			d.id = U64_MAX;		/* count, do not report */
-		t->reported |= KT_REPORTED_NO_WAKER;
-	}
-
-	old = atomic_long_read(&t->state);
-	do {
-		new = old & ~KT_RUNNING;
-		if (old & KT_CANCELLED)
-			new &= ~KT_SCHEDULED;
-		else if (ret == KASYNC_READY)
-			new = (new & ~KT_SCHEDULED) | KT_COMPLETED;
-	} while (!atomic_long_try_cmpxchg(&t->state, &old, new));
-
-	if (new & KT_DONE) {
-		kasync_task_finalize(t, new & KT_CANCELLED, r);
-		if (unlikely(leak))
-			kasync_detect_fixup(&ctx);
-		return KASYNC_RUN_DONE;
-	}
-	if (new & KT_SCHEDULED)
-		return KASYNC_RUN_REQUEUE;
-	if (unlikely(idle_check))
-		kasync_no_waker(rt, &d);
-	return KASYNC_RUN_IDLE;
+	if (unlikely(ret == KASYNC_PENDING &&
+		     t->wait_kind == KASYNC_WAIT_NONE &&
+		     !(atomic_long_read(&t->state) &
+		       (KT_SCHEDULED | KT_CANCELLED)) &&
+		     READ_ONCE(kasync_detect_no_waker)))
+		return kasync_task_settle_unarmed(t, r);
+	return kasync_task_settle(t, ret, r, leak, &ctx);
 }
 
 /*

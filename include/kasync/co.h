@@ -67,6 +67,8 @@
 #ifndef _KASYNC_CO_H
 #define _KASYNC_CO_H
 
+#include <linux/percpu.h>
+
 #include <kasync/types.h>
 #include <kasync/task.h>
 
@@ -86,6 +88,35 @@ enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func);
  */
 #define __KASYNC_SITE(name)						\
 	static const struct kasync_site name = { __func__, __LINE__ }
+
+/*
+ * The innermost await site of the poll running on this CPU: the worker
+ * empties it before each poll and takes it after (dropping it if another
+ * worker used the CPU meanwhile: @owner), so an await records its site
+ * with a per-CPU load and store, no call and no atomic.
+ */
+struct kasync_await_slot {
+	const struct kasync_site *site;
+	const void *owner;
+};
+
+DECLARE_PER_CPU(struct kasync_await_slot, kasync_await_slot);
+
+/**
+ * kasync_await_at - record where the task being polled awaits
+ * @site: the await's place in the source
+ *
+ * Called by KASYNC_AWAIT() and KASYNC_YIELD() when they report
+ * %KASYNC_PENDING; the first (innermost) site of a poll is kept, for the
+ * task view and the detectors' reports.
+ *
+ * Context: a poll function.
+ */
+static __always_inline void kasync_await_at(const struct kasync_site *site)
+{
+	if (!this_cpu_read(kasync_await_slot.site))
+		this_cpu_write(kasync_await_slot.site, site);
+}
 
 /**
  * KASYNC_BEGIN - open the body of a resumable function
@@ -127,7 +158,8 @@ enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func);
 		__KASYNC_SITE(__kasync_site);				\
 									\
 		(co)->line = __LINE__;					\
-		kasync_yield_at(&__kasync_site);			\
+		kasync_await_at(&__kasync_site);			\
+		kasync_wake(kasync_current());				\
 		return KASYNC_PENDING;					\
 	case __LINE__:							\
 		;							\

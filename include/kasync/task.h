@@ -323,8 +323,6 @@ bool kasync_task_finished(struct kasync_task *task);
 void kasync_task_set_name(struct kasync_task *task, const char *name);
 u64 kasync_task_id(const struct kasync_task *task);
 void kasync_task_waits(struct kasync_task *task, enum kasync_wait_kind kind);
-void kasync_await_at(const struct kasync_site *site);
-void kasync_yield_at(const struct kasync_site *site);
 bool kasync_coop_proceed(struct kasync_task *task);
 void kasync_coop_charge(struct kasync_task *task);
 
