@@ -72,7 +72,7 @@ static ssize_t kevfd_write(struct file *file, const char __user *ubuf,
 {
 	struct kevfd_task s = {};
 	struct kasync_task *h;
-	char buf[32];
+	char buf[32] = {};	/* GCC: maybe-uninitialized in check_object_size() */
 	int in, out, err = 0;
 
 	if (len >= sizeof(buf))
