@@ -8,7 +8,7 @@
  * must show, under one task= id and in this order: spawn, poll_start, a
  * poll_end with result=pending, a wake, a poll_end with result=ready,
  * complete.  Every wake names its waker (thread, softirq, hardirq or
- * poll), and a task that waited on a timer (wait=1) is woken from an
+ * poll), and a task that waited on a timer (wait=timer) is woken from an
  * interrupt.  With the events disabled again, a second load traces
  * nothing.
  *
@@ -296,7 +296,7 @@ TEST_F_TIMEOUT(events, task_life_in_order, 300)
 		/* A task that waits on a timer: the timer's IRQ wakes it. */
 		if (!is(e, "poll_end", "result", "pending") ||
 		    field(e->line, "wait", wait, sizeof(wait)) ||
-		    strcmp(wait, "1"))
+		    strcmp(wait, "timer"))
 			continue;
 		for (j = i + 1; j < n; j++) {
 			if (self->evs[j].task != e->task)

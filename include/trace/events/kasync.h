@@ -21,6 +21,7 @@
 
 #include <linux/tracepoint.h>
 #include <linux/version.h>
+#include <kasync/types.h>
 
 /* __assign_str() lost its source argument in 6.10. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -87,9 +88,20 @@ TRACE_EVENT(kasync_poll_end,
 		__entry->ready = ready;
 		__entry->kind = kind;
 	),
-	TP_printk("task=%llu result=%s ns=%llu wait=%d", __entry->id,
+	TP_printk("task=%llu result=%s ns=%llu wait=%s", __entry->id,
 		  __entry->ready ? "ready" : "pending", __entry->ns,
-		  __entry->kind)
+		  __print_symbolic(__entry->kind,
+				   { KASYNC_WAIT_NONE, "none" },
+				   { KASYNC_WAIT_TIMER, "timer" },
+				   { KASYNC_WAIT_WAITQ, "waitqueue" },
+				   { KASYNC_WAIT_FILE, "file" },
+				   { KASYNC_WAIT_SOCKET, "socket" },
+				   { KASYNC_WAIT_SYNC, "sync" },
+				   { KASYNC_WAIT_CHAN, "channel" },
+				   { KASYNC_WAIT_JOIN, "join" },
+				   { KASYNC_WAIT_GROUP, "group" },
+				   { KASYNC_WAIT_BLOCKING, "blocking" },
+				   { KASYNC_WAIT_OTHER, "other" }))
 );
 
 TRACE_EVENT(kasync_wake,
