@@ -234,6 +234,7 @@ enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func)
 }
 EXPORT_SYMBOL_GPL(kasync_co_lost);
 
+#ifndef KASYNC_NO_TRACE
 /* Who is calling kasync_wake(), for its tracepoint. */
 static __maybe_unused int kasync_waker(void)
 {
@@ -243,6 +244,7 @@ static __maybe_unused int kasync_waker(void)
 		return KASYNC_WAKER_SOFTIRQ;
 	return kasync_current() ? KASYNC_WAKER_POLL : KASYNC_WAKER_THREAD;
 }
+#endif
 
 /**
  * kasync_task_finished - has the task finished and run its drop callback?
