@@ -238,6 +238,16 @@ struct kb_pinger {
 	long res;
 };
 
+/* Has the pong arrived?  If not, kb_pong_poll() wakes the pinger. */
+static enum kasync_poll kb_pong_back(struct kasync_task *t, struct kb_pair *pr)
+{
+	/* pairs with the release of @pong in kb_pong_poll() */
+	if (smp_load_acquire(&pr->pong))
+		return KASYNC_READY;
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
+	return KASYNC_PENDING;
+}
+
 static enum kasync_poll kb_ping_poll(struct kasync_task *t, void *p)
 {
 	struct kb_pinger *s = p;
@@ -255,9 +265,7 @@ static enum kasync_poll kb_ping_poll(struct kasync_task *t, void *p)
 	/* pairs with the acquire of @ping in kb_pong_poll() */
 	smp_store_release(&s->pair.ping, 1);
 	kasync_wake(s->pair.ponger);
-	/* pairs with the release of @pong in kb_pong_poll() */
-	KASYNC_AWAIT(&s->co, smp_load_acquire(&s->pair.pong) ?
-		     KASYNC_READY : KASYNC_PENDING);
+	KASYNC_AWAIT(&s->co, kb_pong_back(t, &s->pair));
 	/* the ponger is done or about to be: reap it */
 	KASYNC_AWAIT(&s->co, kasync_join_poll(t, &s->pair.ponger, &s->res));
 	kb_group_put(s->g);
