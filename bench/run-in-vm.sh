@@ -178,7 +178,7 @@ tcp_alloc() {
 # kasync_bench.ko's rows of the section, one measured run, as round R.
 trace_kbench() {	# VARIANT R
 	mark="kbench-trace $1 round $2"
-	echo "$mark" > /dev/kmsg
+	echo "<6>$mark" > /dev/kmsg
 	insmod "$src/bench/kasync_bench.ko" runs=1 \
 		bench=spawn_many,yield_many,ping_pong && rmmod kasync_bench ||
 		{ status FAILED "kasync_bench ($1, round $2)"; return 1; }
