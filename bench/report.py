@@ -19,7 +19,18 @@ benchmark's conn_mem_<N> (bytes of kernel memory per idle connection) is
 written as conn_mem_<N>_bytes_per_conn; its echo_<N> and http_<N> are ns
 per message and per request.
 
-Usage: report.py [--tsv FILE] [--sleepers N] [--kthread-sleepers N] LOG...
+The tracepoint cost section (bench/run-in-vm.sh's trace.txt) has rows
+trace_<row>: <row> with kasync.ko built without tracepoints (variant
+"notrace"), with them disabled ("off") and with every kasync event
+enabled ("on").  It is printed after the targets, with off/notrace and
+on/notrace and each variant's spread over its runs ((max - min) /
+median), and written to the TSV after the other rows, the ratio column
+then holding the ratio to notrace.  The aim: disabled tracepoints cost
+under 3% (off/notrace below 1.03).  With --icount the VM ran under QEMU
+instruction counting: its nanoseconds are instructions.
+
+Usage: report.py [--tsv FILE] [--sleepers N] [--kthread-sleepers N]
+                 [--icount] LOG...
 Exits 2 when no kbench line was found at all, else 0.
 """
 
@@ -76,6 +87,12 @@ for _n in NET_CONNS[1:]:
     for _b in ("echo", "http", "conn_mem"):
         NOTES[(f"{_b}_{_n}", "workqueue")] = "only max_active (512) served"
 
+# the tracepoint cost section: its rows, variants and aim
+TRACE = "trace_"
+TRACE_ORDER = ["spawn_many", "yield_many", "ping_pong"]
+TRACE_VARIANTS = ["notrace", "off", "on"]
+TRACE_AIM = 3.0     # % that disabled tracepoints may cost
+
 
 def parse(paths):
     runs = {}
@@ -129,6 +146,8 @@ def main():
                     help="tasks per sleepers run (for the notes)")
     ap.add_argument("--kthread-sleepers", type=int, default=10000,
                     help="kthreads per kthread sleepers run (for the notes)")
+    ap.add_argument("--icount", action="store_true",
+                    help="the VM ran with QEMU instruction counting")
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
 
@@ -137,6 +156,13 @@ def main():
         print("report: no kbench lines found in " + " ".join(args.logs),
               file=sys.stderr)
         return 2
+    trace = {k: v for k, v in runs.items() if k[0].startswith(TRACE)}
+    runs = {k: v for k, v in runs.items() if k not in trace}
+    trows = trace_rows(trace)
+    if args.icount:
+        print("QEMU instruction counting (--icount): 1 guest ns = 1 "
+              "instruction; ns figures are instructions")
+        print()
     med = {k: statistics.median(v) for k, v in runs.items()}
     keys = sorted(med, key=lambda k: (bench_key(k[0]), variant_key(k[1])))
 
@@ -152,6 +178,14 @@ def main():
             for bench, variant, value, ratio in rows:
                 r = "" if ratio is None else f"{ratio:.2f}"
                 f.write(f"{RENAME.get(bench, bench)}\t{variant}\t{fmt(value)}\t{r}\n")
+            # the tracepoint cost rows: the ratio is to notrace
+            for bench, variant, v, ratio in trows:
+                r = "" if ratio is None else f"{ratio:.3f}"
+                f.write(f"{TRACE}{bench}\t{variant}\t{fmt(statistics.median(v))}\t{r}\n")
+
+    if not rows:
+        print_trace(trows)
+        return 0
 
     hdr = ("benchmark", "variant", "median", "unit", "runs", "min..max",
            "x kasync", "note")
@@ -179,7 +213,85 @@ def main():
     print()
     for line in targets(med):
         print(line)
+    if trows:
+        print()
+        print_trace(trows)
     return 0
+
+
+def trace_key(b):
+    return (TRACE_ORDER.index(b) if b in TRACE_ORDER else len(TRACE_ORDER), b)
+
+
+def trace_rows(trace):
+    """(row, variant, runs, median / notrace median) of the trace rows."""
+    out = []
+    benches = sorted({b[len(TRACE):] for b, _ in trace}, key=trace_key)
+    for b in benches:
+        ref = trace.get((TRACE + b, "notrace"))
+        ref = statistics.median(ref) if ref else None
+        vs = sorted({v for k, v in trace if k == TRACE + b},
+                    key=lambda v: (TRACE_VARIANTS.index(v)
+                                   if v in TRACE_VARIANTS else 9, v))
+        for v in vs:
+            x = trace[(TRACE + b, v)]
+            out.append((b, v, x, statistics.median(x) / ref if ref else None))
+    return out
+
+
+def spread(x):
+    """The runs' range as % of their median."""
+    m = statistics.median(x)
+    return (max(x) - min(x)) / m * 100 if m else 0.0
+
+
+def print_trace(trows):
+    """The tracepoint cost section: one line per row, then the aim."""
+    print("tracepoint cost: kasync.ko built without tracepoints (notrace), "
+          "with them disabled (off),")
+    print("and with every kasync event enabled into the ring buffer (on); "
+          "medians, spread = (max - min) / median")
+    by = {}
+    for b, v, x, ratio in trows:
+        by.setdefault(b, {})[v] = (x, ratio)
+    hdr = ("benchmark", "unit", "runs", "notrace", "off", "on",
+           "off/notrace", "on/notrace", "spread notrace", "spread off",
+           "spread on")
+    table = []
+    for b, d in by.items():
+        def med(v):
+            return fmt(statistics.median(d[v][0])) if v in d else ""
+
+        def rat(v):
+            return f"{d[v][1]:.3f}" if v in d and d[v][1] else ""
+
+        def spr(v):
+            return f"{spread(d[v][0]):.1f}%" if v in d else ""
+
+        n = sorted({len(x) for x, _ in d.values()})
+        table.append((b, unit(b), "/".join(str(i) for i in n),
+                      med("notrace"), med("off"), med("on"),
+                      rat("off"), rat("on"),
+                      spr("notrace"), spr("off"), spr("on")))
+    widths = [max(len(r[i]) for r in table + [hdr]) for i in range(len(hdr))]
+    for r in [hdr] + table:
+        cells = [c.ljust(w) if i < 2 else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(r, widths))]
+        print("  ".join(cells).rstrip())
+    print()
+    print(f"aim: tracepoints disabled cost under {TRACE_AIM:g}% above the "
+          f"build without them (off/notrace < {1 + TRACE_AIM / 100:.2f})")
+    for b, d in by.items():
+        if "off" not in d or not d["off"][1]:
+            print(f"aim not checked: {b} (no off or notrace figure)")
+            continue
+        pct = (d["off"][1] - 1) * 100
+        noise = max(spread(d[v][0]) for v in ("notrace", "off"))
+        what = (f"{b}: off/notrace {d['off'][1]:.3f} ({pct:+.1f}%)"
+                + (f"; spread up to {noise:.1f}%, the difference may be "
+                   "noise" if noise > TRACE_AIM else ""))
+        print(f"aim met: {what}" if pct < TRACE_AIM else
+              f"aim missed: {what}")
 
 
 def targets(med):

@@ -13,15 +13,30 @@
 #   tokio.txt   the tokio binary's "kbench" lines
 #   net.txt     the network benchmark's "kbench" lines (bench/net/run-net.sh;
 #               also net.log, net-status.txt, net-dmesg.txt)
+#   trace.txt   the tracepoint cost section's lines (below)
 #   status.txt  one line per step: "ok|FAILED|skipped STEP"
+#
+# The tracepoint cost section comes last (KB_TRACE_SRC set): kasync.ko of
+# KB_TRACE_SRC (built with KASYNC_TRACE=n: "notrace"), then the normal one
+# with its tracepoints disabled ("off") and with every kasync event enabled
+# into the ring buffer ("on").  Each, in turn, runs kasync_bench.ko's
+# spawn_many, yield_many and ping_pong (one measured run after the warm-up)
+# and the kasync echo server under echo_load at KB_TRACE_CONNS (default
+# 1,000) connections for NB_SECS (default 3) seconds; RUNS rounds, each
+# starting one variant later (notrace off on, off on notrace, ...), so
+# that a host getting faster or slower favours none.  Its lines are
+# "kbench trace_<row> notrace|off|on <round> <value>".
 #
 # Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS [SLEEPERS [KTHREAD_SLEEPERS]]
 #   SRC is the module build tree (kasync/kasync.ko, bench/*_bench.ko).
 #   SLEEPERS (default 100000) is passed to every bench module and to tokio,
 #   KTHREAD_SLEEPERS (default 10000) to every bench module; pid_max and
 #   threads-max are raised so that that many kthreads fit.
-# Exits 1 if a bench module or the tokio binary failed; a missing or
-# failing kasync.ko only skips the modules that depend on it.
+# Environment: KB_ONLY=trace runs the tracepoint cost section only;
+# KB_TRACE_SRC, KB_TRACE_CONNS, NB_SECS as above.
+# Exits 1 if a bench module, the tokio binary or a step of the tracepoint
+# cost section failed; a missing or failing kasync.ko only skips the
+# modules that depend on it.
 set -u
 # In the test VM only: it loads modules and changes sysctls, which the host
 # must never get (scripts/vm-run's init exports KASYNC_VM=1).
@@ -30,6 +45,7 @@ if [ "${KASYNC_VM:-}" != 1 ]; then
 	exit 2
 fi
 src=$1 out=$2 tokio=$3 runs=$4 sleepers=${5:-100000} ksleepers=${6:-10000}
+only=${KB_ONLY:-}
 fail=0
 : > "$out/status.txt"
 status() { echo "$1 $2" >> "$out/status.txt"; echo "run-in-vm: $1 $2"; }
@@ -41,9 +57,18 @@ max=$(cat /proc/sys/kernel/threads-max)
 [ "$max" -ge $((ksleepers + 10000)) ] ||
 	echo $((ksleepers + 10000)) > /proc/sys/kernel/threads-max
 
+# kasync's parameters from the kernel command line (scripts/vm-run's), for
+# every insmod of kasync.ko, as modprobe would pass them; and no long-poll
+# reports: a benchmark's polls may be long by design (10,000 spawns in
+# one), a TCG stall makes any poll long, and a report is a console splat
+kparams="$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^kasync\.//p') detect_long_poll_us=0"
+
 kasync=0
-if [ -f "$src/kasync/kasync.ko" ]; then
-	if insmod "$src/kasync/kasync.ko"; then
+if [ -n "$only" ]; then
+	status skipped "everything but the tracepoint cost section (KB_ONLY=$only)"
+elif [ -f "$src/kasync/kasync.ko" ]; then
+	# shellcheck disable=SC2086 # word splitting of $kparams is intended
+	if insmod "$src/kasync/kasync.ko" $kparams; then
 		kasync=1
 		status ok kasync.ko
 	else
@@ -54,7 +79,7 @@ else
 fi
 
 for ko in "$src"/bench/*_bench.ko; do
-	[ -e "$ko" ] || continue
+	[ -e "$ko" ] && [ -z "$only" ] || continue
 	name=$(basename "$ko" .ko)
 	case ",$(modinfo -F depends "$ko" 2>/dev/null)," in
 	*,kasync,*)
@@ -76,19 +101,154 @@ done
 [ $kasync -eq 1 ] && { rmmod kasync || { status FAILED "rmmod kasync"; fail=1; }; }
 dmesg > "$out/dmesg.txt"
 
-echo "run-in-vm: tokio (user space, $(nproc) CPUs)"
-if "$tokio" --runs "$runs" --sleepers "$sleepers" > "$out/tokio.txt"; then
-	status ok tokio
-else
-	status FAILED tokio
-	fail=1
+if [ -z "$only" ]; then
+	echo "run-in-vm: tokio (user space, $(nproc) CPUs)"
+	if "$tokio" --runs "$runs" --sleepers "$sleepers" > "$out/tokio.txt"; then
+		status ok tokio
+	else
+		status FAILED tokio
+		fail=1
+	fi
+
+	echo "run-in-vm: network benchmark (bench/net/run-net.sh)"
+	# loaded here with $kparams, run-net.sh uses it as it is
+	knet=0
+	# shellcheck disable=SC2086
+	[ $kasync -eq 1 ] && insmod "$src/kasync/kasync.ko" $kparams && knet=1
+	if bash "$src/bench/net/run-net.sh" "$src" "$out" $((runs < 5 ? runs : 5)); then
+		status ok net
+	else
+		status FAILED net
+		fail=1
+	fi
+	[ $knet -eq 1 ] && { rmmod kasync || { status FAILED "rmmod kasync"; fail=1; }; }
 fi
 
-echo "run-in-vm: network benchmark (bench/net/run-net.sh)"
-if bash "$src/bench/net/run-net.sh" "$src" "$out" $((runs < 5 ? runs : 5)); then
-	status ok net
-else
-	status FAILED net
+# ---- the tracepoint cost section ------------------------------------------
+tsrc=${KB_TRACE_SRC:-}
+tconns=${KB_TRACE_CONNS:-1000}
+tsecs=${NB_SECS:-3}
+bin=$src/build/net
+tdir=
+tevents=0
+
+# where tracefs is: mounted by hand if neither place has it
+trace_dir() {
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d "$d/events" ] && { echo "$d"; return 0; }
+	done
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null &&
+		[ -d /sys/kernel/tracing/events ] && echo /sys/kernel/tracing
+}
+
+# Load the kasync.ko of VARIANT (notrace, off, on); "on" enables every
+# kasync event on an empty ring buffer.
+trace_load() {
+	ko=$src/kasync/kasync.ko
+	[ "$1" = notrace ] && ko=$tsrc/kasync/kasync.ko
+	# shellcheck disable=SC2086
+	insmod "$ko" $kparams || { status FAILED "insmod kasync.ko ($1)"; return 1; }
+	[ "$1" = on ] || return 0
+	echo > "$tdir/trace"
+	if ! echo 1 > "$tdir/events/kasync/enable"; then
+		status FAILED "enabling the kasync events"
+		rmmod kasync
+		return 1
+	fi
+}
+
+# Undo trace_load(); for "on", count the events written (kept + overwritten).
+trace_unload() {
+	if [ "$1" = on ]; then
+		echo 0 > "$tdir/events/kasync/enable"
+		n=$(cat "$tdir"/per_cpu/cpu*/stats |
+			awk '/^(entries|overrun):/ { n += $2 } END { print n + 0 }')
+		tevents=$((tevents + n))
+		[ "$n" -gt 0 ] || status FAILED "tracing on: no kasync event was recorded"
+	fi
+	rmmod kasync || { status FAILED "rmmod kasync ($1)"; fail=1; }
+}
+
+# Live TCP sockets (not TIME_WAIT), from /proc/net/sockstat.
+tcp_alloc() {
+	awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "alloc") print $(i + 1) }' \
+		/proc/net/sockstat
+}
+
+# kasync_bench.ko's rows of the section, one measured run, as round R.
+trace_kbench() {	# VARIANT R
+	mark="kbench-trace $1 round $2"
+	echo "<6>$mark" > /dev/kmsg
+	insmod "$src/bench/kasync_bench.ko" runs=1 \
+		bench=spawn_many,yield_many,ping_pong && rmmod kasync_bench ||
+		{ status FAILED "kasync_bench ($1, round $2)"; return 1; }
+	# from the marker on: the log may have wrapped since the boot
+	got=$(dmesg | sed -n "/$mark\$/,\$p" |
+		sed -nE "s/.*kbench (spawn_many|yield_many|ping_pong) kasync [0-9]+ ([0-9]+)\$/kbench trace_\\1 $1 $2 \\2/p")
+	[ -n "$got" ] && echo "$got" >> "$out/trace.txt"
+	[ "$(echo "$got" | grep -c '^kbench')" -eq 3 ] ||
+		{ status FAILED "kasync_bench ($1, round $2): not 3 kbench lines in the log"; return 1; }
+}
+
+# The kasync echo server under echo_load at $tconns connections, one
+# measured interval, as round R, on PORT (a fresh one each time).
+trace_echo() {		# VARIANT R PORT
+	base=$(tcp_alloc)
+	insmod "$src/samples/kasync_echo.ko" "port=$3" max_conns=20000 idle_ms=0 ||
+		{ status FAILED "kasync_echo ($1, round $2)"; return 1; }
+	ok=1
+	"$bin/echo_load" -t "$1=127.0.0.1:$3" -c "$tconns" -s 64 -d "$tsecs" \
+		-r 1 > "$out/trace-echo.txt" 2>> "$out/trace-echo.log" || ok=0
+	sed -nE "s/^kbench echo_([0-9]+) $1 1 /kbench trace_echo_\\1 $1 $2 /p" \
+		"$out/trace-echo.txt" >> "$out/trace.txt"
+	rmmod kasync_echo || ok=0
+	# until the connections are gone (up to 60 s)
+	i=0
+	while [ "$(tcp_alloc)" -gt $((base + 16)) ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $ok -eq 1 ] || { status FAILED "echo_$tconns ($1, round $2)"; return 1; }
+}
+
+if [ -z "$tsrc" ]; then
+	status skipped "tracepoint cost (no kasync.ko without tracepoints)"
+elif ! tdir=$(trace_dir); then
+	status FAILED "tracepoint cost: no tracefs"
 	fail=1
+else
+	echo "run-in-vm: tracepoint cost ($runs rounds; tracefs at $tdir)"
+	: > "$out/trace.txt"
+	tfail=0
+	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	port=9200
+	r=1
+	while [ $r -le "$runs" ]; do
+		# round r starts with variant (r - 1) mod 3
+		case $(((r - 1) % 3)) in
+		0) order="notrace off on" ;;
+		1) order="off on notrace" ;;
+		*) order="on notrace off" ;;
+		esac
+		for v in $order; do
+			echo "run-in-vm: tracepoint cost round $r: $v"
+			if trace_load "$v"; then
+				trace_kbench "$v" $r || tfail=1
+				trace_echo "$v" $r $port || tfail=1
+				trace_unload "$v"
+			else
+				tfail=1
+			fi
+			port=$((port + 1))
+		done
+		r=$((r + 1))
+	done
+	if [ $tfail -eq 0 ]; then
+		status ok "tracepoint cost ($(grep -c '^kbench' "$out/trace.txt") lines; $tevents kasync events traced)"
+	else
+		status FAILED "tracepoint cost"
+		fail=1
+	fi
+	dmesg > "$out/trace-dmesg.txt"
 fi
 exit $fail
