@@ -59,7 +59,8 @@ TRACE_EVENT(kasync_spawn,
 		  __entry->cpu)
 );
 
-TRACE_EVENT(kasync_poll_start,
+/* Task events that carry the task's poll count: poll_start, cancel. */
+DECLARE_EVENT_CLASS(kasync_task_polls,
 	TP_PROTO(u64 id, u32 polls),
 	TP_ARGS(id, polls),
 	TP_STRUCT__entry(
@@ -71,6 +72,11 @@ TRACE_EVENT(kasync_poll_start,
 		__entry->polls = polls;
 	),
 	TP_printk("task=%llu polls=%u", __entry->id, __entry->polls)
+);
+
+DEFINE_EVENT(kasync_task_polls, kasync_poll_start,
+	TP_PROTO(u64 id, u32 polls),
+	TP_ARGS(id, polls)
 );
 
 TRACE_EVENT(kasync_poll_end,
@@ -147,18 +153,9 @@ TRACE_EVENT(kasync_complete,
 		  __entry->result, __entry->polls, __entry->busy_ns)
 );
 
-TRACE_EVENT(kasync_cancel,
+DEFINE_EVENT(kasync_task_polls, kasync_cancel,
 	TP_PROTO(u64 id, u32 polls),
-	TP_ARGS(id, polls),
-	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(u32, polls)
-	),
-	TP_fast_assign(
-		__entry->id = id;
-		__entry->polls = polls;
-	),
-	TP_printk("task=%llu polls=%u", __entry->id, __entry->polls)
+	TP_ARGS(id, polls)
 );
 
 TRACE_EVENT(kasync_steal,
