@@ -323,7 +323,7 @@ static enum kasync_poll kg_member_poll(struct kasync_task *t, void *p)
 		KASYNC_AWAIT(&s->co, kasync_wait_event(t, &s->w, &sh->wq,
 						       atomic_read(&sh->turn) == s->id));
 	else if (s->mode == KG_NEVER)
-		KASYNC_AWAIT(&s->co, KASYNC_PENDING);
+		KASYNC_AWAIT(&s->co, kt_until_aborted(t));
 	else if (s->mode == KG_YIELD)
 		KASYNC_YIELD(&s->co);
 	else if (s->mode == KG_SLEEP)

@@ -112,6 +112,17 @@ static inline enum kasync_poll kt_ready_poll(struct kasync_task *t, void *p)
 }
 
 /* Waits for a wake that never comes: ends only by cancellation. */
+/*
+ * An await that only the test ends (with kasync_abort() or the owner's
+ * unload): it says so, as an await with a waker of its own must, or the
+ * "no waker" detector would report the task.
+ */
+static inline enum kasync_poll kt_until_aborted(struct kasync_task *t)
+{
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
+	return KASYNC_PENDING;
+}
+
 static inline enum kasync_poll kt_never_poll(struct kasync_task *t, void *p)
 {
 	struct kt_simple *s = p;

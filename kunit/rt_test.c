@@ -171,7 +171,7 @@ static enum kasync_poll kr_state_poll(struct kasync_task *t, void *p)
 		KASYNC_RETURN(&s->co, t, 1);
 	}
 	if (s->mode == KR_IDLE)
-		KASYNC_AWAIT(&s->co, KASYNC_PENDING);
+		KASYNC_AWAIT(&s->co, kt_until_aborted(t));
 	for (;;) {
 		if (s->mode == KR_SPIN) {
 			atomic_inc(s->polling);

@@ -25,6 +25,12 @@ struct ks_state {
 	bool busy;
 };
 
+static enum kasync_poll ks_until_unload(struct kasync_task *t)
+{
+	kasync_task_waits(t, KASYNC_WAIT_OTHER);
+	return KASYNC_PENDING;
+}
+
 static enum kasync_poll ks_poll(struct kasync_task *t, void *p)
 {
 	struct ks_state *s = p;
@@ -32,7 +38,8 @@ static enum kasync_poll ks_poll(struct kasync_task *t, void *p)
 	KASYNC_BEGIN(&s->co);
 	while (s->busy)
 		KASYNC_YIELD(&s->co);
-	KASYNC_AWAIT(&s->co, KASYNC_PENDING);
+	/* Until the unload cancels it: a waker of its own, so to speak. */
+	KASYNC_AWAIT(&s->co, ks_until_unload(t));
 	KASYNC_END(&s->co);
 }
 
