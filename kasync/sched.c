@@ -122,8 +122,8 @@ kasync_ring_depth(struct kasync_cpu *q)
 
 /* ---- the local queue with its worker (rule 2) ----------------------------- */
 
-/* Place what a full local queue could not take (kind's choice). */
-static void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
+/* Place what a full local queue could not take (kind's choice); cold. */
+static noinline void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 {
 	kasync_stat_inc(q->rt, KASYNC_STAT_OVERFLOWS);
 	kasync_trace(overflow, q->rt->name, q->cpu, c->n);

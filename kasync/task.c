@@ -200,7 +200,17 @@ enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func)
 }
 EXPORT_SYMBOL_GPL(kasync_co_lost);
 
-#ifndef KASYNC_NO_TRACE
+/*
+ * The tracepoints of the hot paths, out of line: behind the static
+ * branch, a call that keeps its arguments and registers off the caller's
+ * path (a tracepoint's arguments are computed before its key is tested).
+ */
+#ifdef KASYNC_NO_TRACE
+static inline void kasync_trace_wake(struct kasync_task *t) { }
+static inline void kasync_trace_poll_start(struct kasync_task *t) { }
+static inline void kasync_trace_poll_end(struct kasync_task *t,
+					 enum kasync_poll ret, u64 ns) { }
+#else
 /* Who is calling kasync_wake(), for its tracepoint. */
 static int kasync_waker(void)
 {
@@ -209,6 +219,25 @@ static int kasync_waker(void)
 	if (in_serving_softirq())
 		return KASYNC_WAKER_SOFTIRQ;
 	return kasync_current() ? KASYNC_WAKER_POLL : KASYNC_WAKER_THREAD;
+}
+
+static noinline void kasync_trace_wake(struct kasync_task *t)
+{
+	kasync_trace(wake, t->id, kasync_waker(), raw_smp_processor_id(),
+		     READ_ONCE(t->cpu));
+}
+
+static noinline void kasync_trace_poll_start(struct kasync_task *t)
+{
+	if (kasync_trace_enabled(poll_start))
+		kasync_trace_poll_start(t);
+}
+
+static noinline void kasync_trace_poll_end(struct kasync_task *t,
+					   enum kasync_poll ret, u64 ns)
+{
+	if (kasync_trace_enabled(poll_end))
+		kasync_trace_poll_end(t, ret, ns);
 }
 #endif
 
@@ -555,10 +584,8 @@ void kasync_wake(struct kasync_task *task)
 	} while (!atomic_long_try_cmpxchg(&task->state, &old, new));
 
 	kasync_stat_inc(task->rt, KASYNC_STAT_WAKES);
-	/* Tracepoint arguments are evaluated first: kasync_waker() is not free. */
 	if (kasync_trace_enabled(wake))
-		kasync_trace(wake, task->id, kasync_waker(),
-			     raw_smp_processor_id(), READ_ONCE(task->cpu));
+		kasync_trace_wake(task);
 	/* Ordering rule 1: RUNNING means the worker re-queues it. */
 	if (!(old & KT_RUNNING))
 		kasync_enqueue(task);
@@ -880,7 +907,8 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 	t->wait_kind = KASYNC_WAIT_NONE;
 	this_cpu_write(kasync_await_slot.site, NULL);
 	this_cpu_write(kasync_await_slot.owner, current);
-	kasync_trace(poll_start, t->id, t->polls);
+	if (kasync_trace_enabled(poll_start))
+		kasync_trace_poll_start(t);
 	kasync_ctx_save(&ctx);
 	ret = t->ops->poll(t, t->data);
 	site = this_cpu_read(kasync_await_slot.site);
@@ -891,7 +919,8 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 	kasync_task_account(t, now, ns);
 	kasync_stat_inc(rt, KASYNC_STAT_POLLS);
 	kasync_stat_max(rt, KASYNC_STAT_LONGEST_POLL_NS, ns);
-	kasync_trace(poll_end, t->id, ret == KASYNC_READY, ns, t->wait_kind);
+	if (kasync_trace_enabled(poll_end))
+		kasync_trace_poll_end(t, ret, ns);
 	if (unlikely(kasync_ctx_changed(&ctx) || kasync_poll_too_long(ns))) {
 		leak = kasync_detect_poll(t, &ctx, ns);
 		if (leak)
