@@ -229,15 +229,13 @@ static noinline void kasync_trace_wake(struct kasync_task *t)
 
 static noinline void kasync_trace_poll_start(struct kasync_task *t)
 {
-	if (kasync_trace_enabled(poll_start))
-		kasync_trace_poll_start(t);
+	kasync_trace(poll_start, t->id, t->polls);
 }
 
 static noinline void kasync_trace_poll_end(struct kasync_task *t,
 					   enum kasync_poll ret, u64 ns)
 {
-	if (kasync_trace_enabled(poll_end))
-		kasync_trace_poll_end(t, ret, ns);
+	kasync_trace(poll_end, t->id, ret == KASYNC_READY, ns, t->wait_kind);
 }
 #endif
 
