@@ -792,7 +792,12 @@ static void ks_stats_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.cancelled, 16ULL);
 	KUNIT_EXPECT_EQ(test, st.alive, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.queue_depth, 0ULL);
-	KUNIT_EXPECT_GE(test, st.polls, 32ULL);
+	/*
+	 * Every ready task is polled once; a never-task aborted before its
+	 * first poll is finalized without one, and a poll is only a poll.
+	 */
+	KUNIT_EXPECT_GE(test, st.polls, 16ULL);
+	KUNIT_EXPECT_LE(test, st.polls, 32ULL);
 }
 
 /* ---- kasync_current() ------------------------------------------------------ */
