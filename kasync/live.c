@@ -59,12 +59,19 @@ void kasync_live_init(struct kasync_rt *rt)
  */
 int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 {
-	int cpu = raw_smp_processor_id();
-	struct kasync_live *l = kasync_live_of(rt, cpu);
+	struct kasync_live *l;
 	unsigned long flags;
-	int err = 0;
+	int err = 0, cpu;
 
-	spin_lock_irqsave(&l->lock, flags);
+	/*
+	 * IRQs off before the CPU is read: the list, and the id sequence
+	 * below, are this CPU's.  A spawner migrated in between would take
+	 * another CPU's sequence, and two tasks could share an id.
+	 */
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	l = kasync_live_of(rt, cpu);
+	spin_lock(&l->lock);
 	/* Ordering rule 7: destroy sets dying under this lock. */
 	if (rt->dying) {
 		err = -ESHUTDOWN;
