@@ -671,6 +671,7 @@ static void ko_view_kinds(struct kunit *test)
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	struct ko_waiter init;
+	struct kasync_chan *tx;
 	struct ko_find fd;
 	char site[96];
 	struct ko_env *e;
@@ -756,6 +757,9 @@ static void ko_view_kinds(struct kunit *test)
 	kasync_abort(e->child);
 	kasync_task_put(e->child);
 	kasync_group_destroy(e->g);
+	/* The creator holds the receiver and one sender: drop both. */
+	tx = e->ch;
+	kasync_chan_sender_drop(&tx);
 	kasync_chan_rx_drop(&e->ch);
 	kasync_sock_close(e->ks);
 	fput(e->file);
