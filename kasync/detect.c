@@ -124,8 +124,14 @@ void kasync_detect_report(const struct kasync_task_desc *d, const char *fmt,
 	va_end(args);
 }
 
-/* Count @item; report @t unless @bit says it was reported already. */
-static void kasync_detected(struct kasync_task *t, u8 bit,
+/**
+ * kasync_detected - count a detector's finding, report its task once
+ * @t: the task being polled
+ * @bit: the detector's KT_REPORTED_* bit
+ * @item: its counter
+ * @what: what the task did, for the report
+ */
+void kasync_detected(struct kasync_task *t, u8 bit,
 			    enum kasync_stat_item item, const char *what)
 {
 	struct kasync_task_desc d;

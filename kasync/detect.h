@@ -33,6 +33,7 @@
 #include <linux/sched.h>
 
 #include "core.h"
+#include "stats.h"
 
 extern unsigned int kasync_detect_long_poll_us;
 extern bool kasync_detect_sleep;
@@ -91,6 +92,8 @@ struct kasync_task_desc {
 void kasync_task_name(const struct kasync_task *t, char *buf, size_t len);
 void kasync_task_describe(const struct kasync_task *t,
 			  struct kasync_task_desc *d);
+void kasync_detected(struct kasync_task *t, u8 bit,
+		     enum kasync_stat_item item, const char *what);
 void kasync_detect_report(const struct kasync_task_desc *d, const char *fmt,
 			  ...) __printf(2, 3);
 

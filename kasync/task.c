@@ -181,20 +181,17 @@ EXPORT_PER_CPU_SYMBOL_GPL(kasync_await_slot);
 enum kasync_poll kasync_co_lost(struct kasync_co *co, const char *func)
 {
 	struct kasync_task *t = kasync_current();
-	struct kasync_task_desc d;
+	char what[160];
 
 	if (!t) {
 		pr_warn("kasync: WARNING: %s() resumed at line %d, which no KASYNC_ case matches, outside a task\n",
 			func, co->line);
 		return KASYNC_PENDING;
 	}
-	kasync_stat_inc(t->rt, KASYNC_STAT_CO_LOST);
-	if (!(t->reported & KT_REPORTED_CO)) {
-		t->reported |= KT_REPORTED_CO;
-		kasync_task_describe(t, &d);
-		kasync_detect_report(&d, "%s() resumed at line %d, which no KASYNC_ case matches (an await inside a switch of its own?); cancelled with -EILSEQ",
-				     func, co->line);
-	}
+	snprintf(what, sizeof(what),
+		 "%s() resumed at line %d, which no KASYNC_ case matches (an await inside a switch of its own?); cancelled with -EILSEQ",
+		 func, co->line);
+	kasync_detected(t, KT_REPORTED_CO, KASYNC_STAT_CO_LOST, what);
 	kasync_abort(t);
 	return KASYNC_PENDING;
 }
