@@ -103,7 +103,7 @@ static inline bool kasync_steal_allowed(void)
  * filling ring does not kick at every task; after a batch or a run, at
  * any depth above it.
  */
-static inline bool kasync_stealer_wanted(bool steals, unsigned int depth,
+static __always_inline bool kasync_stealer_wanted(bool steals, unsigned int depth,
 					 bool push)
 {
 	if (!steals || depth < kasync_tune.steal_kick)

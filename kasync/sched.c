@@ -48,21 +48,6 @@ static struct kasync_task *kasync_lq_next(struct kasync_worker *w,
 
 /* ---- worker activation (rule 3) ---------------------------------------- */
 
-/**
- * kasync_claim - win the right to queue a worker
- * @active: the worker's &kasync_worker.active
- *
- * The plain read skips the xchg when the worker is already queued or
- * running: it will re-check its sources before going idle (rule 3).  The
- * xchg is fully ordered.
- *
- * Return: true if the caller must queue the worker.
- */
-bool kasync_claim(atomic_t *active)
-{
-	return !atomic_read(active) && !atomic_xchg(active, 1);
-}
-
 /*
  * Queue @q's worker if it is idle; the caller published its work.
  * Return true if this call queued it.
@@ -336,18 +321,22 @@ static struct kasync_task *kasync_remote_pop(struct kasync_cpu *q)
 }
 
 /*
- * Take a fair share of the inject queue.  They waited longer than the
- * ring's tasks, so they go to its front, and a full ring's newest make
- * room at the inject queue's back.  Not exact wake order: a task can be
- * sent back more than once.
+ * Take a fair share of the inject queue, at most what the ring has room
+ * for (plus the one returned).  They waited longer than the ring's
+ * tasks, so they go to its front.  A ring that filled since the room was
+ * read spills its newest to the inject queue's back; the room keeps a
+ * burst of spawns from churning between the two queues.
  */
 static struct kasync_task *kasync_inject_pop(struct kasync_cpu *q)
 {
 	struct kasync_chain c = {}, spill = {};
+	unsigned int share, room;
 	struct kasync_task *t, *next;
 	unsigned long flags;
 
-	fifo_pop(&q->rt->inject, &c, kasync_inject_share(fifo_len(&q->rt->inject)));
+	share = kasync_inject_share(fifo_len(&q->rt->inject));
+	room = KASYNC_RING_SIZE - kasync_ring_depth(q);
+	fifo_pop(&q->rt->inject, &c, min(share, room + 1));
 	if (!c.first)
 		return NULL;
 	t = kt_next(c.first);

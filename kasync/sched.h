@@ -136,7 +136,7 @@ static inline struct kasync_cpu *kasync_cpu_of(struct kasync_rt *rt, int cpu)
  * q's CPU with IRQs off: a task that preempted the worker is not its
  * poller, and an interrupt that hit it is not in_task().
  */
-static inline bool kasync_in_poll_of(struct kasync_cpu *q)
+static __always_inline bool kasync_in_poll_of(struct kasync_cpu *q)
 {
 	return q->w.cur && in_task() && READ_ONCE(q->w.poller) == current;
 }
@@ -162,8 +162,22 @@ u64 kasync_cpu_depth(struct kasync_rt *rt, int cpu);
 
 /* sched.c: for the kinds */
 void kasync_worker_fn(struct work_struct *work);
-bool kasync_claim(atomic_t *active);
 void kasync_worker_init(struct kasync_worker *w, struct kasync_rt *rt,
 			int cpu);
+
+/**
+ * kasync_claim - win the right to queue a worker
+ * @active: the worker's &kasync_worker.active
+ *
+ * The plain read skips the xchg when the worker is already queued or
+ * running: it will re-check its sources before going idle (rule 3).  The
+ * xchg is fully ordered.  Inline: every local push asks it.
+ *
+ * Return: true if the caller must queue the worker.
+ */
+static __always_inline bool kasync_claim(atomic_t *active)
+{
+	return !atomic_read(active) && !atomic_xchg(active, 1);
+}
 
 #endif /* _KASYNC_SCHED_H */
