@@ -5,6 +5,7 @@
  */
 #include <linux/module.h>
 
+#include "cache.h"
 #include "pool.h"
 #include "rt.h"
 #include "stats.h"
@@ -36,6 +37,8 @@ static void __exit kasync_exit(void)
 	kasync_rt_exit();
 	kasync_blocking_exit();
 	kasync_stats_exit();
+	/* Last: every task is freed by now. */
+	kasync_task_mem_exit();
 }
 
 module_init(kasync_init);

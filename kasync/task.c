@@ -17,6 +17,7 @@
 
 #include <kasync/co.h>
 
+#include "cache.h"
 #include "detect.h"
 #include "misuse.h"
 #include "rt.h"
@@ -74,7 +75,7 @@ void kasync_task_put(struct kasync_task *task)
 	smp_acquire__after_ctrl_dep();
 	/* Only the finalizer drops the runtime's reference (after FINAL). */
 	WARN_ON_ONCE(!(old & KT_FINAL));
-	kfree(task);
+	kasync_task_mem_free(task, sizeof(*task) + task->size);
 }
 EXPORT_SYMBOL_GPL(kasync_task_put);
 
@@ -339,7 +340,7 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 	if (!rt || (owner && !module_is_live(owner)))
 		return ERR_PTR(-ESHUTDOWN);
 
-	t = kmalloc(sizeof(*t) + size, gfp);
+	t = kasync_task_mem_alloc(sizeof(*t) + size, gfp);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	if (init)
@@ -370,7 +371,7 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 	/* Last: a cancel walk may find it from here on (rule 7). */
 	err = kasync_live_add(rt, t);
 	if (err) {
-		kfree(t);
+		kasync_task_mem_free(t, sizeof(*t) + size);
 		return ERR_PTR(err);
 	}
 	kasync_trace(spawn, t->id, ops->name ?: "", ops->poll, rt->name, cpu);

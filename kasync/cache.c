@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kasync task memory: per-CPU caches in front of the slab (cache.h).
+ *
+ * A task is one allocation, header and state, freed when its last
+ * reference goes.  A server spawns and reaps tasks at the rate it takes
+ * requests, so the allocation is on the spawn path of every task.  The
+ * slab's own per-CPU fast path is not the cost: an object freed on
+ * another CPU, or into a slab that is no longer the CPU's, takes its slow
+ * path, and debug builds add hooks to each call.  Here a freed task of up
+ * to 512 bytes goes on its CPU's cache of its size class, and the next
+ * spawn of that class on that CPU takes it back: a pointer pop with
+ * interrupts off.
+ *
+ * Each CPU keeps at most KASYNC_TCACHE_DEPTH objects of each of the three
+ * classes (192, 256 and 512 bytes: the kmalloc classes the objects come
+ * from, so a cached object has the memory it would have had anyway),
+ * 30 KiB at most; a full cache frees to the slab.  The caches are emptied
+ * at module unload.
+ *
+ * Use-after-free: KASAN cannot watch a cached object (its mempool hooks
+ * are not exported to modules).  In a kernel with KASAN the cache poisons
+ * each object it takes (POISON_FREE) and checks the poison when it gives
+ * the object out again: a write after the free is reported (once) and the
+ * object goes back to the slab instead of being reused.
+ */
+#include <linux/percpu.h>
+#include <linux/poison.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "cache.h"
+
+#define KASYNC_TCACHE_DEPTH	32
+
+static const unsigned int kasync_tcache_size[KASYNC_TCACHE_CLASSES] = {
+	192, 256, 512,
+};
+
+struct kasync_tcache {
+	unsigned int n[KASYNC_TCACHE_CLASSES];
+	void *obj[KASYNC_TCACHE_CLASSES][KASYNC_TCACHE_DEPTH];
+};
+
+static DEFINE_PER_CPU(struct kasync_tcache, kasync_tcache);
+
+/* The size class of @size bytes, or -1 if it is not cached. */
+static __always_inline int kasync_tcache_class(size_t size)
+{
+	if (size <= 192)
+		return 0;
+	if (size <= 256)
+		return 1;
+	if (size <= 512)
+		return 2;
+	return -1;
+}
+
+#ifdef CONFIG_KASAN
+static void kasync_tcache_poison(void *obj, int c)
+{
+	memset(obj, POISON_FREE, kasync_tcache_size[c]);
+}
+
+/* Intact poison, or a write after the free: then the slab gets it back. */
+static bool kasync_tcache_intact(void *obj, int c)
+{
+	if (!memchr_inv(obj, POISON_FREE, kasync_tcache_size[c]))
+		return true;
+	WARN_ONCE(1, "kasync: task memory %p written after it was freed\n", obj);
+	kfree(obj);
+	return false;
+}
+#else
+static inline void kasync_tcache_poison(void *obj, int c) { }
+static inline bool kasync_tcache_intact(void *obj, int c) { return true; }
+#endif
+
+/**
+ * kasync_task_mem_alloc - memory for a task of @size bytes
+ * @size: header and state
+ * @gfp: allocation flags, for the slab when the cache is empty
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the memory (not zeroed), or %NULL.
+ */
+void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
+{
+	int c = kasync_tcache_class(size);
+	struct kasync_tcache *tc;
+	unsigned long flags;
+	void *obj = NULL;
+
+	if (c < 0)
+		return kmalloc(size, gfp);
+	local_irq_save(flags);
+	tc = this_cpu_ptr(&kasync_tcache);
+	if (tc->n[c])
+		obj = tc->obj[c][--tc->n[c]];
+	local_irq_restore(flags);
+	if (obj && kasync_tcache_intact(obj, c))
+		return obj;
+	/* The class's whole size: the object can serve any task of it. */
+	return kmalloc(kasync_tcache_size[c], gfp);
+}
+
+/**
+ * kasync_task_mem_free - free task memory from kasync_task_mem_alloc()
+ * @obj: the memory
+ * @size: the @size it was allocated with
+ *
+ * Context: any.
+ */
+void kasync_task_mem_free(void *obj, size_t size)
+{
+	int c = kasync_tcache_class(size);
+	struct kasync_tcache *tc;
+	unsigned long flags;
+
+	if (c < 0) {
+		kfree(obj);
+		return;
+	}
+	kasync_tcache_poison(obj, c);
+	local_irq_save(flags);
+	tc = this_cpu_ptr(&kasync_tcache);
+	if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
+		tc->obj[c][tc->n[c]++] = obj;
+		obj = NULL;
+	}
+	local_irq_restore(flags);
+	kfree(obj);
+}
+
+/**
+ * kasync_task_mem_exit - free every CPU's cached task memory
+ *
+ * Context: module unload, after the last task was freed.
+ */
+void kasync_task_mem_exit(void)
+{
+	struct kasync_tcache *tc;
+	int cpu, c;
+
+	for_each_possible_cpu(cpu) {
+		tc = per_cpu_ptr(&kasync_tcache, cpu);
+		for (c = 0; c < KASYNC_TCACHE_CLASSES; c++) {
+			while (tc->n[c])
+				kfree(tc->obj[c][--tc->n[c]]);
+		}
+	}
+}
