@@ -8,6 +8,9 @@
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
 
+#include <kasync/testing.h>
+
+#include "compat.h"
 #include "policy.h"
 #include "sched.h"
 
@@ -26,6 +29,25 @@ MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work whi
 u64 kasync_linger_ns(void)
 {
 	return (u64)READ_ONCE(kasync_linger_us) * NSEC_PER_USEC;
+}
+
+/*
+ * kasync.rescue_us: a poll that has run this long holds up every task
+ * queued behind it on its CPU (a poll that blocks is a bug, but a common
+ * one, and a long computation is not).  While any worker of a
+ * work-stealing runtime runs, a rescue pass looks every rescue_us at the
+ * workers: it takes the tasks queued behind one stuck in a poll for this
+ * long and gives them to the others, as the kernel's idle balancing does
+ * for threads.  0: never.
+ */
+unsigned int kasync_rescue_us = 2000;
+EXPORT_SYMBOL_IF_KUNIT(kasync_rescue_us);
+module_param_named(rescue_us, kasync_rescue_us, uint, 0644);
+MODULE_PARM_DESC(rescue_us, "microseconds a poll may run before the tasks queued behind it go to other CPUs (0: never)");
+
+u64 kasync_rescue_ns(void)
+{
+	return (u64)READ_ONCE(kasync_rescue_us) * NSEC_PER_USEC;
 }
 
 /*

@@ -57,6 +57,7 @@ static const struct kasync_tunables kasync_tune __maybe_unused = {
 
 /* kasync.linger_us, see policy.c. */
 u64 kasync_linger_ns(void);
+u64 kasync_rescue_ns(void);
 
 /* Does the worker's @n-th poll of this run look beyond its queue first? */
 static inline bool kasync_global_due(unsigned int n)

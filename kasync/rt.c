@@ -154,6 +154,7 @@ void kasync_rt_destroy(struct kasync_rt *rt)
 		return;
 	kasync_live_set_dying(rt);
 	kasync_live_drain(rt, NULL);
+	kasync_sched_stop(rt);
 	kasync_stats_del_rt(rt);
 
 	mutex_lock(&kasync_rt_mutex);

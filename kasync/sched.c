@@ -506,6 +506,123 @@ static void kasync_lq_resume(struct kasync_worker *w)
 	queue_work_on(q->cpu, q->rt->wq, &w->work);
 }
 
+/* ---- rescue: tasks stuck behind a long poll --------------------------------- */
+
+/*
+ * A worker polls its CPU's tasks one at a time, so a poll that runs long
+ * (blocks, or computes) holds up every task queued behind it, and a wake
+ * from outside sends more of them there (to the remote list).  Stealing
+ * does not help: it takes tasks only when a worker looks for work, and a
+ * worker kicked to steal from a CPU shared with other threads declines.
+ * So while workers of a work-stealing runtime run, a rescue pass (a
+ * delayed work item of its own, on the unbound workqueue: the stuck CPU's
+ * pool may be the one held up) looks at them every kasync.rescue_us.  A
+ * worker in the same poll for that long gets its remote list and half of
+ * its ring (by the steal IPI) taken into the inject queue, and an idle
+ * worker elsewhere is kicked to take them.  The pass re-arms while any
+ * CPU has tasks queued, and stops when none has: a runtime with nothing
+ * to do costs nothing.
+ */
+
+/* Queue the rescue pass unless it is queued; from the worker, rarely. */
+static void kasync_rescue_arm(struct kasync_rt *rt)
+{
+	u64 ns;
+
+	if (atomic_read(&rt->rescuing))
+		return;
+	ns = kasync_rescue_ns();
+	if (!ns || num_online_cpus() < 2)
+		return;
+	/* Rule 6: destroy sets rescue_off, then waits for this section. */
+	rcu_read_lock();
+	if (!READ_ONCE(rt->rescue_off) && !atomic_xchg(&rt->rescuing, 1))
+		queue_delayed_work(system_unbound_wq, &rt->rescue,
+				   max(nsecs_to_jiffies(ns), 1UL));
+	rcu_read_unlock();
+}
+
+/* Move @q's remote list and half its ring to the inject queue. */
+static unsigned int kasync_rescue_cpu(struct kasync_rt *rt,
+				      struct kasync_cpu *q)
+{
+	struct kasync_steal_req req = { .victim = q, .buf = rt->rescue_buf };
+	struct llist_node *n = llist_del_all(&q->remote);
+	struct kasync_chain c = {};
+	struct kasync_task *t, *tmp;
+
+	/* Another consumer of the list may only race us for it: del_all. */
+	llist_for_each_entry_safe(t, tmp, llist_reverse_order(n), node)
+		chain_add(&c, t);
+	if (lq_stealable(&q->lq) &&
+	    !smp_call_function_single(q->cpu, kasync_steal_ipi, &req, 1) &&
+	    req.n) {
+		t = kasync_link(req.buf, req.n);
+		for (; t; t = tmp) {
+			tmp = kt_next(t);
+			chain_add(&c, t);
+		}
+	}
+	if (!c.n)
+		return 0;
+	kasync_stat_add(rt, KASYNC_STAT_RESCUED, c.n);
+	kasync_trace(steal, rt->name, q->cpu, -1, c.n);
+	/* Rule 6, as every kick. */
+	rcu_read_lock();
+	kasync_inject(rt, &c, q->cpu);
+	rcu_read_unlock();
+	return c.n;
+}
+
+static void kasync_rescue_fn(struct work_struct *work)
+{
+	struct kasync_rt *rt = container_of(to_delayed_work(work),
+					    struct kasync_rt, rescue);
+	u64 ns = kasync_rescue_ns(), now, since;
+	bool queued = false;
+	struct kasync_cpu *q;
+	int cpu;
+
+	rcu_read_lock();
+	now = local_clock();
+	for_each_online_cpu(cpu) {
+		q = kasync_cpu_of(rt, cpu);
+		if (!READ_ONCE(q->online) ||
+		    (!lq_depth(&q->lq) && llist_empty(&q->remote)))
+			continue;
+		queued = true;
+		since = READ_ONCE(q->w.since);
+		/* The IPI waits for the handler: not with RCU held. */
+		if (ns && since && now - since >= ns) {
+			rcu_read_unlock();
+			kasync_rescue_cpu(rt, q);
+			rcu_read_lock();
+		}
+	}
+	/* Rule 6: destroy sets rescue_off, then waits for this section. */
+	atomic_set(&rt->rescuing, 0);
+	smp_mb__after_atomic();
+	if (queued && ns && !READ_ONCE(rt->rescue_off) &&
+	    !atomic_xchg(&rt->rescuing, 1))
+		queue_delayed_work(system_unbound_wq, &rt->rescue,
+				   max(nsecs_to_jiffies(ns), 1UL));
+	rcu_read_unlock();
+}
+
+/**
+ * kasync_sched_stop - stop a runtime's rescue pass for good
+ * @rt: runtime being destroyed, its tasks drained
+ *
+ * Context: process context; sleeps.
+ */
+void kasync_sched_stop(struct kasync_rt *rt)
+{
+	WRITE_ONCE(rt->rescue_off, true);
+	/* Rule 6: no worker arms it after this. */
+	synchronize_rcu();
+	cancel_delayed_work_sync(&rt->rescue);
+}
+
 /* ---- the worker ------------------------------------------------------------------ */
 
 /* The worker ran where its queue is not online: hand remote work on. */
@@ -566,6 +683,8 @@ void kasync_worker_fn(struct work_struct *work)
 		return;
 	if (w->cpu >= 0)
 		container_of(w, struct kasync_cpu, w)->lifo_run = 0;
+	if (k->steals)
+		kasync_rescue_arm(rt);
 	WRITE_ONCE(w->poller, current);
 	kasync_trace(worker_start, rt->name, w->cpu);
 	start = local_clock();
@@ -588,10 +707,12 @@ void kasync_worker_fn(struct work_struct *work)
 		if (slow)
 			now = local_clock();
 		w->cur = t;
+		WRITE_ONCE(w->since, now);
 		/* Where its next outside wake goes (a work-stealing hint). */
 		if (k->steals)
 			WRITE_ONCE(t->cpu, w->cpu);
 		r = kasync_task_run(t, &w->reap, &now);
+		WRITE_ONCE(w->since, 0);
 		w->cur = NULL;
 		if (r == KASYNC_RUN_REQUEUE)
 			KASYNC_KIND_CALL(k->requeue, kasync_ws_requeue,
@@ -956,6 +1077,9 @@ void kasync_sched_init(struct kasync_rt *rt)
 	BUILD_BUG_ON(!is_power_of_2(kasync_tune.steal_kick));
 	fifo_init(&rt->inject);
 	kasync_worker_init(&rt->ord, rt, -1);
+	INIT_DELAYED_WORK(&rt->rescue, kasync_rescue_fn);
+	atomic_set(&rt->rescuing, 0);
+	rt->rescue_off = false;
 	for_each_possible_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
 		on = queues && cpu_online(cpu);

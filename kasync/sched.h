@@ -44,6 +44,10 @@ struct kasync_worker {
 	atomic_t active;		/* A: queued or running (rule 3) */
 	struct kasync_task *cur;	/* W: task being polled */
 	struct task_struct *poller;	/* W: kworker running it */
+	u64 since;			/* W: local_clock() as the poll of
+					 * cur began; read racily by the
+					 * rescue (sched.c)
+					 */
 	struct kasync_reap reap;	/* W: finalized, still listed */
 	struct kasync_rt *rt;		/* I */
 	int cpu;			/* I: its CPU, or -1 (ordered) */
@@ -119,6 +123,14 @@ struct kasync_rt {
 	struct kasync_fifo inject;	/* G: global FIFO */
 	atomic_t searching;		/* A: workers stealing now */
 	struct kasync_worker ord;	/* ordered runtimes' worker */
+	struct delayed_work rescue;	/* I: the rescue pass (sched.c) */
+	atomic_t rescuing;		/* A: rescue queued or running */
+	bool rescue_off;		/* rule 6: set by destroy, read
+					 * under rcu_read_lock()
+					 */
+	struct kasync_task *rescue_buf[KASYNC_RING_SIZE / 2];	/* rescue
+					 * pass only (one at a time)
+					 */
 	bool dying;			/* L: every CPU's, to set (live.c) */
 	atomic_t drainers;		/* A: waiters on drain_wq (rule 7) */
 	wait_queue_head_t drain_wq;	/* I: live.c's */
@@ -159,6 +171,7 @@ void kasync_sched_init(struct kasync_rt *rt);
 void kasync_sched_cpu_down(struct kasync_rt *rt, int cpu);
 void kasync_sched_cpu_up(struct kasync_rt *rt, int cpu);
 u64 kasync_cpu_depth(struct kasync_rt *rt, int cpu);
+void kasync_sched_stop(struct kasync_rt *rt);
 
 /* sched.c: for the kinds */
 void kasync_worker_fn(struct work_struct *work);

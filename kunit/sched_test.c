@@ -890,6 +890,120 @@ static void ks_current_each_kind(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, kasync_current());
 }
 
+/* ---- rescue: tasks stuck behind a long poll -------------------------------- */
+
+#define KS_BLOCK_MS	1000
+#define KS_BEHIND	8
+
+struct ks_block {
+	atomic_t started;
+	ktime_t end;			/* the blocking poll returned */
+	atomic_t done;
+	ktime_t at[KS_BEHIND];		/* each task behind it ran */
+};
+
+struct ks_behind {
+	struct ks_block *b;
+	int i;
+};
+
+/* A poll that sleeps for a second: a bug, but a common one. */
+static enum kasync_poll ks_blocker_poll(struct kasync_task *t, void *p)
+{
+	struct ks_block *b = *(struct ks_block **)p;
+
+	atomic_set(&b->started, 1);
+	msleep(KS_BLOCK_MS);
+	b->end = ktime_get();
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops ks_blocker_ops = {
+	.poll = ks_blocker_poll,
+};
+
+static enum kasync_poll ks_behind_poll(struct kasync_task *t, void *p)
+{
+	struct ks_behind *s = p;
+
+	s->b->at[s->i] = ktime_get();
+	atomic_inc(&s->b->done);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops ks_behind_ops = { .poll = ks_behind_poll };
+
+/*
+ * KS_BEHIND tasks queued on a CPU whose worker sleeps in one poll: how
+ * many of them ran before that poll returned?
+ */
+static int ks_rescue_run(struct kunit *test, struct kasync_rt *rt, int cpu,
+			 struct ks_block *b)
+{
+	struct kasync_task *blocker, *h[KS_BEHIND];
+	struct ks_behind s = { .b = b };
+	int i, early = 0;
+
+	memset(b, 0, sizeof(*b));
+	blocker = kasync_spawn_on(rt, cpu, &ks_blocker_ops, &b, sizeof(b),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(blocker));
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&b->started), 5000));
+	for (i = 0; i < KS_BEHIND; i++) {
+		s.i = i;
+		h[i] = kasync_spawn_on(rt, cpu, &ks_behind_ops, &s, sizeof(s),
+				       GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(h[i]));
+	}
+	KUNIT_EXPECT_EQ(test, kasync_join(&blocker), 0L);
+	for (i = 0; i < KS_BEHIND; i++) {
+		KUNIT_EXPECT_EQ(test, kasync_join(&h[i]), 0L);
+		if (ktime_before(b->at[i], b->end))
+			early++;
+	}
+	return early;
+}
+
+/*
+ * A work-stealing runtime's tasks queued behind a poll that blocks run
+ * on the other CPU meanwhile (kasync.rescue_us), and without the rescue
+ * they would have waited for it.
+ */
+static void ks_rescue(struct kunit *test)
+{
+	struct kasync_rt *rt = ks_rt(test, "ks_rescue", 0);
+	unsigned int saved = kasync_rescue_us;
+	unsigned int long_us = kasync_detect_long_poll_us;
+	struct kasync_stats st;
+	struct ks_block *b;
+	unsigned int seen;
+	int cpu = cpumask_first(cpu_online_mask);
+
+	ks_other_cpu(test, cpu);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	/* The sleep detector reports each blocker, once; no long polls. */
+	seen = kt_expect_misuse(test);
+	kasync_detect_long_poll_us = 0;
+
+	/* Without the rescue, they wait for the blocker. */
+	kasync_rescue_us = 0;
+	KUNIT_EXPECT_EQ(test, ks_rescue_run(test, rt, cpu, b), 0);
+	kasync_rt_stats(rt, &st);
+	KUNIT_EXPECT_EQ(test, st.rescued, 0ULL);
+
+	/* With it, every one of them runs meanwhile, elsewhere. */
+	kasync_rescue_us = 2000;
+	KUNIT_EXPECT_EQ(test, ks_rescue_run(test, rt, cpu, b), KS_BEHIND);
+	kasync_rt_stats(rt, &st);
+	KUNIT_EXPECT_GE(test, st.rescued, 1ULL);
+	KUNIT_EXPECT_LE(test, st.rescued, (u64)KS_BEHIND);
+	KT_EXPECT_MISUSE(test, seen, 2);
+	kasync_rescue_us = saved;
+	kasync_detect_long_poll_us = long_us;
+	kasync_rt_destroy(rt);
+}
+
 static struct kunit_case kasync_sched_cases[] = {
 	KT_CASE_PARAM_SLOW(ks_many_tasks, ks_many_gen_params),
 	KUNIT_CASE(ks_wake_storm_hrtimer),
@@ -905,6 +1019,7 @@ static struct kunit_case kasync_sched_cases[] = {
 	KUNIT_CASE(ks_stats_balance),
 	KUNIT_CASE(ks_current_each_kind),
 	KUNIT_CASE_SLOW(ks_cpu_hotplug),
+	KUNIT_CASE_SLOW(ks_rescue),
 	{}
 };
 

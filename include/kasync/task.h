@@ -78,6 +78,9 @@
  *	armed and no wake during the poll (kasync.detect_no_waker)
  * @co_lost: resumes of a <kasync/co.h> function at a line no case
  *	matches; each cancels its task with -EILSEQ
+ * @rescued: tasks taken from a CPU whose worker was stuck in one poll
+ *	for longer than kasync.rescue_us, for the other CPUs' workers
+ *	(work-stealing runtimes)
  *
  * Documentation/observability.rst says what the detectors report.
  */
@@ -104,6 +107,7 @@ struct kasync_stats {
 	u64 context_leaks;
 	u64 no_waker;
 	u64 co_lost;
+	u64 rescued;
 };
 
 /* Runtime flags for kasync_rt_create(). */

@@ -19,5 +19,7 @@ unsigned int kasync_test_misuse_seen(void);
 
 /* kasync.detect_long_poll_us, for the detectors' tests. */
 extern unsigned int kasync_detect_long_poll_us;
+/* kasync.rescue_us, for the rescue's test. */
+extern unsigned int kasync_rescue_us;
 
 #endif /* _KASYNC_TESTING_H */
