@@ -322,19 +322,22 @@ static struct kasync_task *kasync_remote_pop(struct kasync_cpu *q)
 
 /*
  * Take a fair share of the inject queue, at most what the ring has room
- * for (plus the one returned).  They waited longer than the ring's
- * tasks, so they go to its front.  A ring that filled since the room was
- * read spills its newest to the inject queue's back; the room keeps a
- * burst of spawns from churning between the two queues.
+ * for (plus the one returned), or only the one returned if @one (the
+ * worker's periodic look, while its own queue has tasks).  They waited
+ * longer than the ring's tasks, so they go to its front.  A ring that
+ * filled since the room was read spills its newest to the inject queue's
+ * back.  Room and @one keep a burst of spawns from churning between the
+ * two queues: a share taken into a busy ring would be spilled back by
+ * the next pushes.
  */
-static struct kasync_task *kasync_inject_pop(struct kasync_cpu *q)
+static struct kasync_task *kasync_inject_pop(struct kasync_cpu *q, bool one)
 {
 	struct kasync_chain c = {}, spill = {};
 	unsigned int share, room;
 	struct kasync_task *t, *next;
 	unsigned long flags;
 
-	share = kasync_inject_share(fifo_len(&q->rt->inject));
+	share = one ? 1 : kasync_inject_share(fifo_len(&q->rt->inject));
 	room = KASYNC_RING_SIZE - kasync_ring_depth(q);
 	fifo_pop(&q->rt->inject, &c, min(share, room + 1));
 	if (!c.first)
@@ -868,7 +871,7 @@ kasync_lq_next(struct kasync_worker *w, unsigned int n, bool *slow)
 	if (kasync_global_due(n)) {
 		t = kasync_remote_pop(q);
 		if (!t && steals)
-			t = kasync_inject_pop(q);
+			t = kasync_inject_pop(q, n && lq_pending(&q->lq));
 		if (t)
 			return t;
 	}
@@ -879,7 +882,7 @@ kasync_lq_next(struct kasync_worker *w, unsigned int n, bool *slow)
 	}
 	t = kasync_remote_pop(q);
 	if (!t && steals)
-		t = kasync_inject_pop(q);
+		t = kasync_inject_pop(q, false);
 	if (!t && steals)
 		t = kasync_steal(q);
 	return t;
