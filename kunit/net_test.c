@@ -1547,7 +1547,8 @@ static enum kasync_poll kn_canceller_body(struct kasync_task *t,
 							 (struct sockaddr *)&s->addr,
 							 kn_addrlen(&s->addr),
 							 s->kind == KN_CONNECT ?
-							 0 : 10 * KN_SEC,
+							 KASYNC_NO_TIMEOUT :
+							 10 * KN_SEC,
 							 &s->err));
 	else if (s->kind == KN_RECV)
 		KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->ks, &s->op,
