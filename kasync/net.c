@@ -946,8 +946,10 @@ static void ks_connect_dissolve(struct kasync_sock *ks)
  * @addr: the peer (for UDP: the default destination and only source);
  *	read on every poll until the await ends: keep it in the state
  * @addrlen: its length
- * @timeout_ns: time limit from the first poll; 0 for none (TCP's own SYN
- *	retries still end in -ETIMEDOUT after about two minutes)
+ * @timeout_ns: time limit, from the first poll that has to wait;
+ *	%KASYNC_NO_TIMEOUT for none, which arms no timer (TCP's own SYN
+ *	retries still end in -ETIMEDOUT after about two minutes); 0 runs
+ *	out as soon as the connect has to wait
  * @res: the result, set only when this reports %KASYNC_READY: 0 once
  *	connected, or -errno
  *
@@ -981,14 +983,13 @@ enum kasync_poll kasync_sock_connect(struct kasync_task *task,
 		return KASYNC_READY;
 	}
 	if (ks_drive(task, ks, &c->op, &a, res) == KASYNC_READY) {
-		kasync_timer_cancel(task, &c->tm);
+		if (kasync_timer_armed(&c->tm))
+			kasync_timer_cancel(task, &c->tm);
 		return KASYNC_READY;
 	}
 	/* The first poll that has to wait starts the clock. */
 	if (!kasync_timer_armed(&c->tm)) {
-		if (timeout_ns)
-			kasync_timer_start(task, &c->tm,
-					   kasync_deadline_ns(timeout_ns), 0);
+		kasync_timeout_start(task, &c->tm, timeout_ns);
 		return kt_pending(task, KASYNC_WAIT_SOCKET);
 	}
 	if (!kasync_timer_expired(&c->tm))

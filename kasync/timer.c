@@ -132,6 +132,33 @@ void kasync_timer_cancel(struct kasync_task *task, struct kasync_timer *tm)
 }
 EXPORT_SYMBOL_GPL(kasync_timer_cancel);
 
+/**
+ * kasync_timeout_start - start a time limit once an await has to wait
+ * @task: the task being polled
+ * @tm: the limit's timer, not armed
+ * @ns: the limit, from now; %KASYNC_NO_TIMEOUT for none
+ *
+ * The slow path of KASYNC_AWAIT_TIMEOUT() and kasync_sock_connect(), for
+ * an operation that reported %KASYNC_PENDING while @tm was not armed:
+ * arms @tm @ns from now.  It arms nothing for %KASYNC_NO_TIMEOUT, and
+ * nothing when the %KASYNC_PENDING was the cooperative budget's yield
+ * (kasync_coop_proceed()) rather than a wait: the task is polled again
+ * at once, and an operation kept ready costs no timer operations.  The
+ * next evaluation that has to wait starts the limit then (also for an
+ * operation that spent the last of the budget and then waited: the
+ * task is polled once more first).
+ *
+ * Context: the task's poll function.
+ */
+void kasync_timeout_start(struct kasync_task *task, struct kasync_timer *tm,
+			  u64 ns)
+{
+	if (ns == KASYNC_NO_TIMEOUT || !kasync_coop_proceed(task))
+		return;
+	kasync_timer_start(task, tm, kasync_deadline_ns(ns), 0);
+}
+EXPORT_SYMBOL_GPL(kasync_timeout_start);
+
 static enum kasync_poll kasync_sleep_common(struct kasync_task *task,
 					    struct kasync_timer *tm,
 					    ktime_t deadline, u64 slack_ns)

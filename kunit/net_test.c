@@ -5,8 +5,8 @@
  * refused and timed-out connects, peer reset, end of stream, half-close,
  * backpressure, UDP over IPv4 and IPv6 (and an ICMP error reaching a
  * waiting receive), misuse, stopping an accept loop, per-connection
- * memory, and cancellation at every await point with the socket's
- * callbacks checked afterwards.
+ * memory, cancellation at every await point with the socket's
+ * callbacks checked afterwards, and the hrtimers time limits start.
  */
 #include <kunit/test.h>
 #include <linux/in.h>
@@ -16,10 +16,13 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
 #include <linux/vmstat.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp.h>
+#include <trace/events/timer.h>
 
 #include "kasync_test.h"
 
@@ -1547,7 +1550,8 @@ static enum kasync_poll kn_canceller_body(struct kasync_task *t,
 							 (struct sockaddr *)&s->addr,
 							 kn_addrlen(&s->addr),
 							 s->kind == KN_CONNECT ?
-							 0 : 10 * KN_SEC,
+							 KASYNC_NO_TIMEOUT :
+							 10 * KN_SEC,
 							 &s->err));
 	else if (s->kind == KN_RECV)
 		KASYNC_AWAIT(&s->co, kasync_sock_recv(t, s->ks, &s->op,
@@ -1677,6 +1681,291 @@ static void kn_cancel_every_await(struct kunit *test)
 
 /* ---- suite ----------------------------------------------------------------------- */
 
+/* ---- time limits and their timers, counted ----------------------------------- */
+
+/*
+ * hrtimer_start() calls for kasync's timers, counted by a probe on the
+ * kernel's hrtimer_start tracepoint (found by name: it is not exported)
+ * that keeps those whose callback is kasync's, as kasync_timer's
+ * kt_timeout_arms does.
+ */
+struct kn_arms {
+	struct tracepoint *tp;
+	enum hrtimer_restart (*fn)(struct hrtimer *hrt);
+	atomic_t n;
+};
+
+static void kn_arms_probe(void *data, struct hrtimer *hrt,
+			  enum hrtimer_mode mode, bool was_armed)
+{
+	struct kn_arms *a = data;
+
+	if (READ_ONCE(hrt->function) == a->fn)
+		atomic_inc(&a->n);
+}
+
+static void kn_arms_find(struct tracepoint *tp, void *priv)
+{
+	struct kn_arms *a = priv;
+
+	if (!strcmp(tp->name, "hrtimer_start"))
+		a->tp = tp;
+}
+
+/* Reports the callback kasync_timer_start() gives its hrtimers. */
+struct kn_fn_probe {
+	struct kasync_timer tm;
+	struct kn_arms *a;
+};
+
+static enum kasync_poll kn_fn_probe_poll(struct kasync_task *t, void *p)
+{
+	struct kn_fn_probe *s = p;
+
+	kasync_timer_start(t, &s->tm, KTIME_MAX, 0);
+	s->a->fn = s->tm.hrt.function;
+	kasync_timer_cancel(t, &s->tm);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops kn_fn_probe_ops = {
+	.poll = kn_fn_probe_poll,
+};
+
+/* Start counting; nothing may assert until kn_arms_stop(). */
+static void kn_arms_start(struct kunit *test, struct kn_arms *a)
+{
+	struct kn_fn_probe s = { .a = a };
+	struct kasync_task *h;
+
+	/* The probe's type is checked against the kernel's tracepoint. */
+	check_trace_callback_type_hrtimer_start(kn_arms_probe);
+	h = kasync_spawn(NULL, &kn_fn_probe_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_ASSERT_EQ(test, kasync_join(&h), 0L);
+	KUNIT_ASSERT_NOT_NULL(test, a->fn);
+	for_each_kernel_tracepoint(kn_arms_find, a);
+	KUNIT_ASSERT_NOT_NULL(test, a->tp);
+	atomic_set(&a->n, 0);
+	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(a->tp,
+							(void *)kn_arms_probe,
+							a), 0);
+}
+
+/* Stop counting; returns the kasync hrtimers started meanwhile. */
+static int kn_arms_stop(struct kn_arms *a)
+{
+	tracepoint_probe_unregister(a->tp, (void *)kn_arms_probe, a);
+	tracepoint_synchronize_unregister();
+	return atomic_read(&a->n);
+}
+
+/* Pass an await's result on, noting in *@waited that it was PENDING. */
+static enum kasync_poll kn_note(enum kasync_poll r, bool *waited)
+{
+	if (r == KASYNC_PENDING)
+		WRITE_ONCE(*waited, true);	/* the test may be watching */
+	return r;
+}
+
+#define KN_LIMIT_ROUNDS	300
+
+/* Connects @ks to @addr within @ns; notes in *@waited that it waits. */
+struct kn_limit_conn {
+	struct kasync_co co;
+	struct kasync_sock_connect c;
+	struct kasync_sock *ks;
+	struct sockaddr_storage addr;
+	u64 ns;
+	bool *waited;
+	long err;
+};
+
+static enum kasync_poll kn_limit_conn_poll(struct kasync_task *t, void *p)
+{
+	struct kn_limit_conn *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	KASYNC_AWAIT(&s->co, kn_note(kasync_sock_connect(t, s->ks, &s->c,
+							 (struct sockaddr *)&s->addr,
+							 kn_addrlen(&s->addr),
+							 s->ns, &s->err),
+				     s->waited));
+	KASYNC_RETURN(&s->co, t, s->err);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kn_limit_conn_ops = {
+	.poll = kn_limit_conn_poll,
+};
+
+/* KN_LIMIT_ROUNDS receives of one byte, each within @ns. */
+struct kn_limit_recv {
+	struct kasync_co co;
+	struct kasync_sock_op op;
+	struct kasync_timer tm;
+	struct kasync_sock *ks;
+	struct kasync_sock_op **op_out;	/* where the op lives */
+	atomic_t *done;			/* rounds finished */
+	atomic_t *waited;		/* rounds that reported PENDING */
+	u64 ns;
+	bool pend;
+	int i;
+	long n;
+	long err;
+	u8 byte;
+};
+
+static enum kasync_poll kn_limit_recv_poll(struct kasync_task *t, void *p)
+{
+	struct kn_limit_recv *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	WRITE_ONCE(*s->op_out, &s->op);
+	for (s->i = 0; s->i < KN_LIMIT_ROUNDS; s->i++) {
+		s->pend = false;
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, s->ns,
+				     kn_note(kasync_sock_recv(t, s->ks, &s->op,
+							      &s->byte, 1, &s->n),
+					     &s->pend),
+				     kasync_sock_cancel(t, &s->op), &s->err);
+		if (s->err || s->n != 1)
+			KASYNC_RETURN(&s->co, t, s->err ?: -EPROTO);
+		atomic_add(s->pend, s->waited);
+		atomic_inc(s->done);
+	}
+	KASYNC_RETURN(&s->co, t, s->i);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kn_limit_recv_ops = {
+	.poll = kn_limit_recv_poll,
+};
+
+struct kn_arms_case {
+	const char *name;
+	u64 ns;
+	bool paced;	/* each byte is sent once the receive waits */
+};
+
+static const struct kn_arms_case kn_arms_cases[] = {
+	{ "no_limit", KASYNC_NO_TIMEOUT, true },
+	{ "limit", 5 * KN_SEC, true },
+	{ "limit_busy", 5 * KN_SEC, false },
+};
+
+static void kn_arms_desc(const struct kn_arms_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kn_arms, kn_arms_cases, kn_arms_desc);
+
+/*
+ * The counted part of kn_timer_arms: a connect to @full (which drops
+ * SYNs), aborted once it waits; then the receives on @cli from @srv.
+ * Returns the receives' result.
+ */
+static long kn_limit_run(const struct kn_arms_case *c,
+			 struct kasync_sock *ks,
+			 const struct sockaddr_storage *full, bool *cwaited,
+			 struct kasync_sock *cli, struct kasync_sock *srv,
+			 struct kn_limit_recv *rs, struct kasync_sock_op **op)
+{
+	struct kn_limit_conn cs = {
+		.ks = ks, .addr = *full, .ns = c->ns, .waited = cwaited,
+	};
+	struct kasync_task *h;
+	int i;
+
+	h = kasync_spawn(NULL, &kn_limit_conn_ops, &cs, sizeof(cs), GFP_KERNEL);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	kt_wait_for(READ_ONCE(*cwaited) || kasync_task_finished(h), 5000);
+	kasync_abort(h);
+	kasync_join(&h);
+
+	rs->ks = cli;
+	if (!c->paced) {
+		u8 bytes[KN_LIMIT_ROUNDS] = {};
+
+		/* All there before the receives start: none has to wait. */
+		if (kn_send_now(srv, bytes, sizeof(bytes), NULL) != sizeof(bytes) ||
+		    !kt_wait_for(tcp_inq(kn_sk(cli)) >= (int)sizeof(bytes),
+				 5000))
+			return -EIO;
+	}
+	h = kasync_spawn(NULL, &kn_limit_recv_ops, rs, sizeof(*rs), GFP_KERNEL);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	/* Each byte is sent once the receive of the round is queued. */
+	for (i = 0; c->paced && i < KN_LIMIT_ROUNDS; i++) {
+		if (!kt_wait_for(atomic_read(rs->done) == i && READ_ONCE(*op) &&
+				 kasync_sock_op_armed(READ_ONCE(*op)), 5000) ||
+		    kn_send_now(srv, "x", 1, NULL) != 1)
+			break;
+	}
+	if (c->paced && i < KN_LIMIT_ROUNDS)
+		kasync_abort(h);
+	return kasync_join(&h);
+}
+
+/*
+ * The hrtimers that sockets' time limits start, counted: a connect that
+ * waits (to a listener that drops SYNs) and loopback receives (each
+ * paced so that it mostly waits) start none with %KASYNC_NO_TIMEOUT,
+ * and one per await that reported PENDING with a limit; receives kept
+ * busy (all their data there before they start, so that only the
+ * cooperative budget makes them report PENDING) start none.
+ */
+static void kn_timer_arms(struct kunit *test)
+{
+	const struct kn_arms_case *c = test->param_value;
+	atomic_t done = ATOMIC_INIT(0), waited = ATOMIC_INIT(0);
+	struct kasync_sock *full_lis, *filler, *ks, *cli, *srv;
+	struct kasync_sock_op *op = NULL;
+	struct kn_limit_recv rs = {
+		.op_out = &op, .done = &done, .waited = &waited, .ns = c->ns,
+	};
+	struct sockaddr_storage full;
+	struct kn_arms cnt = {};
+	struct kasync_task *h;
+	bool cwaited = false;
+	int arms, expect;
+	long r;
+
+	/* A listener with backlog 0, kept full: the next SYNs are dropped. */
+	full_lis = kn_listener(test, AF_INET, 0, 0, &full);
+	filler = kn_sock(test, AF_INET, SOCK_STREAM);
+	h = kn_spawn_connector(test, filler, &full, 300 * NSEC_PER_MSEC);
+	kasync_join(&h);
+	ks = kn_sock(test, AF_INET, SOCK_STREAM);
+	kn_pair(test, AF_INET, 0, 0, &cli, &srv);
+
+	kn_arms_start(test, &cnt);
+	r = kn_limit_run(c, ks, &full, &cwaited, cli, srv, &rs, &op);
+	arms = kn_arms_stop(&cnt);
+
+	expect = c->ns == KASYNC_NO_TIMEOUT ? 0 :
+		 cwaited + (c->paced ? atomic_read(&waited) : 0);
+	KUNIT_EXPECT_TRUE(test, cwaited);
+	KUNIT_EXPECT_EQ(test, r, (long)KN_LIMIT_ROUNDS);
+	if (c->paced)	/* most rounds waited (generous: all but a few do) */
+		KUNIT_EXPECT_GE(test, atomic_read(&waited), KN_LIMIT_ROUNDS / 2);
+	else		/* the budget ran out now and then */
+		KUNIT_EXPECT_GE(test, atomic_read(&waited),
+				KN_LIMIT_ROUNDS / KASYNC_COOP_BUDGET);
+	KUNIT_EXPECT_EQ(test, arms, expect);
+	kunit_info(test, "connect %s; %d of %d receives PENDING; %d kasync hrtimers started\n",
+		   cwaited ? "waited" : "did not wait", atomic_read(&waited),
+		   atomic_read(&done), arms);
+	kasync_sock_close(srv);
+	kasync_sock_close(cli);
+	kasync_sock_close(ks);
+	kasync_sock_close(filler);
+	kasync_sock_close(full_lis);
+}
+
 /* The VM's /init brings lo up; do it here if it did not. */
 static int kn_suite_init(struct kunit_suite *suite)
 {
@@ -1792,6 +2081,7 @@ static struct kunit_case kasync_net_cases[] = {
 	KUNIT_CASE(kn_accept_stop),
 	KUNIT_CASE_SLOW(kn_memory),
 	KUNIT_CASE_PARAM(kn_cancel_every_await, kn_cancel_gen_params),
+	KT_CASE_PARAM_SLOW(kn_timer_arms, kn_arms_gen_params),
 	KUNIT_CASE(kn_res_convention),
 	{}
 };

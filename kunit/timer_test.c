@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite kasync_timer: sleeps never end early, past deadlines and
- * reuse, coarse sleeps, the timeout combinator (expiring, and completing
- * in time), intervals under each missed-tick policy, and many sleepers at
- * once.  Cancelling each timer await point is in kasync_wait's
- * kw_cancel_every_await table, with the other wake sources.
+ * reuse, coarse sleeps, the timeout combinator (expiring, completing in
+ * time, and the hrtimers it starts, counted), intervals under each
+ * missed-tick policy, and many sleepers at once.  Cancelling each timer
+ * await point is in kasync_wait's kw_cancel_every_await table, with the
+ * other wake sources.
  */
 #include <kunit/test.h>
 #include <linux/err.h>
@@ -12,7 +13,9 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/tracepoint.h>
 #include <linux/wait.h>
+#include <trace/events/timer.h>
 
 #include "kasync_test.h"
 
@@ -279,6 +282,215 @@ static void kt_timeout_none(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kasync_join(&h), 0L);
 	KUNIT_EXPECT_GE(test, elapsed, 20L * USEC_PER_MSEC);
 	KUNIT_EXPECT_EQ(test, left, 0);
+}
+
+/* ---- armed hrtimers, counted ------------------------------------------------- */
+
+/*
+ * hrtimer_start() calls for kasync's timers, counted by a probe on the
+ * kernel's hrtimer_start tracepoint (not exported to modules: found by
+ * name) that keeps those whose callback is kasync's.
+ */
+struct kt_arms {
+	struct tracepoint *tp;
+	enum hrtimer_restart (*fn)(struct hrtimer *hrt);
+	atomic_t n;
+};
+
+static void kt_arms_probe(void *data, struct hrtimer *hrt,
+			  enum hrtimer_mode mode, bool was_armed)
+{
+	struct kt_arms *a = data;
+
+	if (READ_ONCE(hrt->function) == a->fn)
+		atomic_inc(&a->n);
+}
+
+static void kt_arms_find(struct tracepoint *tp, void *priv)
+{
+	struct kt_arms *a = priv;
+
+	if (!strcmp(tp->name, "hrtimer_start"))
+		a->tp = tp;
+}
+
+/* Reports the callback kasync_timer_start() gives its hrtimers. */
+struct kt_fn_probe {
+	struct kasync_timer tm;
+	struct kt_arms *a;
+};
+
+static enum kasync_poll kt_fn_probe_poll(struct kasync_task *t, void *p)
+{
+	struct kt_fn_probe *s = p;
+
+	kasync_timer_start(t, &s->tm, KTIME_MAX, 0);
+	s->a->fn = s->tm.hrt.function;
+	kasync_timer_cancel(t, &s->tm);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops kt_fn_probe_ops = {
+	.poll = kt_fn_probe_poll,
+};
+
+/* Start counting; nothing may assert until kt_arms_stop(). */
+static void kt_arms_start(struct kunit *test, struct kt_arms *a)
+{
+	struct kt_fn_probe s = { .a = a };
+	struct kasync_task *h;
+
+	/* The probe's type is checked against the kernel's tracepoint. */
+	check_trace_callback_type_hrtimer_start(kt_arms_probe);
+	h = kasync_spawn(NULL, &kt_fn_probe_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_ASSERT_EQ(test, kasync_join(&h), 0L);
+	KUNIT_ASSERT_NOT_NULL(test, a->fn);
+	for_each_kernel_tracepoint(kt_arms_find, a);
+	KUNIT_ASSERT_NOT_NULL(test, a->tp);
+	atomic_set(&a->n, 0);
+	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(a->tp,
+							(void *)kt_arms_probe,
+							a), 0);
+}
+
+/* Stop counting; returns the kasync hrtimers started meanwhile. */
+static int kt_arms_stop(struct kt_arms *a)
+{
+	tracepoint_probe_unregister(a->tp, (void *)kt_arms_probe, a);
+	tracepoint_synchronize_unregister();
+	return atomic_read(&a->n);
+}
+
+#define KT_ROUNDS	1000
+
+/* KT_ROUNDS awaits with a time limit, one after the other. */
+struct kt_rounds {
+	struct kasync_co co;
+	struct kasync_wait w;
+	struct kasync_timer tm;
+	struct wait_queue_head *wq;
+	atomic_t *posted;	/* rounds the test let finish */
+	atomic_t *done;		/* rounds finished */
+	atomic_t *waited;	/* rounds that reported PENDING */
+	u64 ns;
+	bool pend;		/* this round did */
+	int i;
+	long err;
+};
+
+/* Round s->i waits until the test posted it; notes a PENDING. */
+static enum kasync_poll kt_rounds_wait(struct kasync_task *t,
+				       struct kt_rounds *s)
+{
+	enum kasync_poll r;
+
+	r = kasync_wait_event(t, &s->w, s->wq, atomic_read(s->posted) > s->i);
+	if (r == KASYNC_PENDING)
+		s->pend = true;
+	return r;
+}
+
+static enum kasync_poll kt_rounds_poll(struct kasync_task *t, void *p)
+{
+	struct kt_rounds *s = p;
+
+	KASYNC_BEGIN(&s->co);
+	for (s->i = 0; s->i < KT_ROUNDS; s->i++) {
+		s->pend = false;
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, s->ns,
+				     kt_rounds_wait(t, s),
+				     kasync_wait_cancel(t, &s->w), &s->err);
+		if (s->err)
+			KASYNC_RETURN(&s->co, t, s->err);
+		atomic_add(s->pend, s->waited);
+		atomic_inc(s->done);
+	}
+	KASYNC_RETURN(&s->co, t, s->i);
+	KASYNC_END(&s->co);
+}
+
+static const struct kasync_task_ops kt_rounds_ops = {
+	.poll = kt_rounds_poll,
+};
+
+struct kt_arms_case {
+	const char *name;
+	u64 ns;
+	bool wait;	/* every round waits, else every one is ready at once */
+};
+
+static const struct kt_arms_case kt_arms_cases[] = {
+	{ "no_limit_waits", KASYNC_NO_TIMEOUT, true },
+	{ "limit_waits", 10ULL * NSEC_PER_SEC, true },
+	{ "limit_ready", 10ULL * NSEC_PER_SEC, false },
+};
+
+static void kt_arms_desc(const struct kt_arms_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kt_arms, kt_arms_cases, kt_arms_desc);
+
+/*
+ * The hrtimers a time limit costs, counted: one per await that has to
+ * wait, none for %KASYNC_NO_TIMEOUT however long the awaits wait, and
+ * none for awaits ready at once, even when the cooperative budget makes
+ * every 128th of them report PENDING once (limit_ready runs past it).
+ * In the waiting cases each round is let go only once the task is
+ * queued in it (a round let go just before the task's re-check of its
+ * condition finishes without reporting PENDING: rounds are counted).
+ */
+static void kt_timeout_arms(struct kunit *test)
+{
+	const struct kt_arms_case *c = test->param_value;
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	atomic_t posted = ATOMIC_INIT(c->wait ? 0 : KT_ROUNDS);
+	atomic_t done = ATOMIC_INIT(0), waited = ATOMIC_INIT(0);
+	struct kt_rounds s = {
+		.wq = &wq, .posted = &posted, .done = &done,
+		.waited = &waited, .ns = c->ns,
+	};
+	struct kt_arms a = {};
+	struct kasync_task *h;
+	int i, arms;
+	long r;
+
+	kt_arms_start(test, &a);
+	h = kasync_spawn(NULL, &kt_rounds_ops, &s, sizeof(s), GFP_KERNEL);
+	if (IS_ERR(h)) {
+		kt_arms_stop(&a);
+		KUNIT_FAIL(test, "spawn: %ld", PTR_ERR(h));
+		return;
+	}
+	for (i = 0; c->wait && i < KT_ROUNDS; i++) {
+		if (!kt_wait_for(atomic_read(&done) == i && wq_has_sleeper(&wq),
+				 5000))
+			break;
+		atomic_set(&posted, i + 1);
+		wake_up(&wq);
+	}
+	atomic_set(&posted, KT_ROUNDS);		/* whatever happened */
+	wake_up(&wq);
+	r = kasync_join(&h);
+	arms = kt_arms_stop(&a);
+
+	KUNIT_EXPECT_EQ(test, r, (long)KT_ROUNDS);
+	if (c->wait) {
+		KUNIT_EXPECT_EQ(test, i, KT_ROUNDS);
+		/* Most rounds waited (generous: all but a few do). */
+		KUNIT_EXPECT_GE(test, atomic_read(&waited), KT_ROUNDS / 2);
+	} else {
+		/* The budget ran out: some rounds reported PENDING. */
+		KUNIT_EXPECT_GE(test, atomic_read(&waited),
+				KT_ROUNDS / KASYNC_COOP_BUDGET);
+	}
+	KUNIT_EXPECT_EQ(test, arms,
+			c->wait && c->ns != KASYNC_NO_TIMEOUT ?
+			atomic_read(&waited) : 0);
+	kunit_info(test, "%d rounds, %d of them PENDING, %d kasync hrtimers started\n",
+		   atomic_read(&done), atomic_read(&waited), arms);
 }
 
 /* ---- intervals -------------------------------------------------------------- */
@@ -607,6 +819,7 @@ static struct kunit_case kasync_timer_cases[] = {
 	KUNIT_CASE(kt_timeout_completes),
 	KUNIT_CASE(kt_timeout_fast_path),
 	KUNIT_CASE(kt_timeout_none),
+	KUNIT_CASE_PARAM(kt_timeout_arms, kt_arms_gen_params),
 	KUNIT_CASE_PARAM(kt_interval_policy, kt_policy_gen_params),
 	KUNIT_CASE_SLOW(kt_many_sleepers),
 	KUNIT_CASE(kt_res_convention),

@@ -88,10 +88,12 @@ static bool fetch_late(const struct fetch *f)
 	return kasync_timer_expired(&f->tm);
 }
 
+/* The fetch's deadline bounds the connect: it needs no limit of its own. */
 static enum kasync_poll fetch_connect(struct kasync_task *t, struct fetch *f)
 {
 	if (kasync_sock_connect(t, f->ks, &f->conn, (struct sockaddr *)&f->addr,
-				f->addrlen, 0, &f->err) == KASYNC_READY)
+				f->addrlen, KASYNC_NO_TIMEOUT,
+				&f->err) == KASYNC_READY)
 		return KASYNC_READY;
 	if (!fetch_late(f))
 		return KASYNC_PENDING;

@@ -157,14 +157,6 @@ static enum http_answer http_error(int err)
  * and the connection's one timer is armed only while an await waits.
  */
 
-/* kasync_sock_connect()'s limit: 0 there means none, not none left. */
-static u64 http_connect_ns(ktime_t due)
-{
-	u64 left = kserver_left(due);
-
-	return left == KASYNC_NO_TIMEOUT ? 0 : max_t(u64, left, 1);
-}
-
 /* --- http-visit-begin --- */
 /*
  * Registering a visit: a helper awaited by the connection task, with its
@@ -231,7 +223,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 			KASYNC_AWAIT(&v->co, kasync_sock_connect(t, v->ks, &v->conn,
 								 (struct sockaddr *)&counter_addr,
 								 counter_addrlen,
-								 http_connect_ns(due),
+								 kserver_left(due),
 								 &v->n));
 			v->err = v->n;
 			if (v->err)

@@ -86,6 +86,7 @@ struct kasync_sock_op {
  * struct kasync_sock_connect - a connect in progress, with its time limit
  * @op: the operation
  * @tm: the time limit's timer, armed while a limited connect is pending
+ *	(never for %KASYNC_NO_TIMEOUT)
  *
  * Zero it before the first await, like &struct kasync_sock_op.
  */

@@ -51,6 +51,8 @@ void kasync_timer_start(struct kasync_task *task, struct kasync_timer *tm,
 enum kasync_poll kasync_timer_poll(struct kasync_task *task,
 				   struct kasync_timer *tm);
 void kasync_timer_cancel(struct kasync_task *task, struct kasync_timer *tm);
+void kasync_timeout_start(struct kasync_task *task, struct kasync_timer *tm,
+			  u64 ns);
 enum kasync_poll kasync_sleep_until(struct kasync_task *task,
 				    struct kasync_timer *tm, ktime_t deadline);
 enum kasync_poll kasync_sleep(struct kasync_task *task,
@@ -85,8 +87,13 @@ static inline bool kasync_timer_armed(const struct kasync_timer *tm)
 }
 
 /**
- * KASYNC_NO_TIMEOUT - the time limit of a KASYNC_AWAIT_TIMEOUT() that never
- * runs out: no timer is armed, the await is a plain KASYNC_AWAIT()
+ * KASYNC_NO_TIMEOUT - the time limit that never runs out
+ *
+ * For every time limit kasync takes in nanoseconds: KASYNC_AWAIT_TIMEOUT()
+ * (which then is a plain KASYNC_AWAIT()), kasync_timeout_start() and
+ * kasync_sock_connect().  No timer is armed for it, ever.  A limit of 0,
+ * by contrast, is no time at all: it runs out as soon as the operation
+ * has to wait.
  */
 #define KASYNC_NO_TIMEOUT	U64_MAX
 
@@ -106,18 +113,19 @@ static inline ktime_t kasync_deadline_ns(u64 ns)
 	enum kasync_poll __kt_r = KASYNC_READY;				\
 									\
 	if ((expr) == KASYNC_READY) {					\
-		kasync_timer_cancel(__kt_t, __kt_tm);			\
+		/* Ready at once: a flag test, no call */		\
+		if (kasync_timer_armed(__kt_tm))			\
+			kasync_timer_cancel(__kt_t, __kt_tm);		\
 		*__kt_res = 0;						\
 	} else if (kasync_timer_expired(__kt_tm)) {			\
 		cancel;							\
 		kasync_timer_cancel(__kt_t, __kt_tm);			\
 		*__kt_res = -ETIMEDOUT;					\
 	} else {							\
-		/* Armed once @expr waits: never on a fast path */	\
+		/* Armed once @expr waits, and never for no limit */	\
 		if (!kasync_timer_armed(__kt_tm) &&			\
 		    __kt_ns != KASYNC_NO_TIMEOUT)			\
-			kasync_timer_start(__kt_t, __kt_tm,		\
-				kasync_deadline_ns(__kt_ns), 0);	\
+			kasync_timeout_start(__kt_t, __kt_tm, __kt_ns);	\
 		__kt_r = KASYNC_PENDING;				\
 	}								\
 	__kt_r;								\
@@ -131,7 +139,8 @@ static inline ktime_t kasync_deadline_ns(u64 ns)
  *	starts (it is armed when @expr first has to wait, and disarmed at
  *	the end)
  * @ns: the time limit in nanoseconds, from the first evaluation that has
- *	to wait; %KASYNC_NO_TIMEOUT for none (no timer is ever armed)
+ *	to wait; %KASYNC_NO_TIMEOUT for none (no timer is ever armed); 0
+ *	runs out as soon as @expr has to wait
  * @expr: the awaited operation, an &enum kasync_poll expression
  * @cancel: a statement that abandons @expr cleanly, such as
  *	kasync_wait_cancel(task, &s->w) or kasync_pollfd_cancel(task, &s->p)
@@ -145,9 +154,11 @@ static inline ktime_t kasync_deadline_ns(u64 ns)
  *
  * @expr is tried first on every resume, so an operation ready at the same
  * time as the deadline counts as done, and one that finishes without
- * waiting never touches the timer.  Aborting the task cancels the timer
- * and (through its own hook) the operation.  *@res is written only when
- * the await reports %KASYNC_READY, as for every kasync await.
+ * waiting never touches the timer: not even when the cooperative budget
+ * makes it report %KASYNC_PENDING once (kasync_timeout_start()).
+ * Aborting the task cancels the timer and (through its own hook) the
+ * operation.  *@res is written only when the await reports
+ * %KASYNC_READY, as for every kasync await.
  */
 #define KASYNC_AWAIT_TIMEOUT(co, task, tm, ns, expr, cancel, res)	\
 	KASYNC_AWAIT(co, __kasync_timeout(task, tm, ns, expr, cancel, res))
