@@ -115,14 +115,33 @@ static noinline void kasync_spill(struct kasync_cpu *q, struct kasync_chain *c)
 	q->rt->kind->spill(q, c);
 }
 
-/* Queue @t behind the others in @q (on q's CPU, IRQs off). */
-static __always_inline void kasync_lq_push(struct kasync_cpu *q,
-					   struct kasync_task *t)
+/* A full ring, or an overflow list to queue behind: out of line. */
+static noinline void kasync_lq_push_slow(struct kasync_cpu *q,
+					 struct kasync_task *t)
 {
 	struct kasync_chain spill = {};
 
 	if (lq_push_back(&q->lq, t, &spill))
 		kasync_spill(q, &spill);
+}
+
+/*
+ * Queue @t behind the others in @q (on q's CPU, IRQs off).  The common
+ * case, room in the ring and no overflow list, is a store and an index
+ * bump: no chain to build, so nothing to zero.
+ */
+static __always_inline void kasync_lq_push(struct kasync_cpu *q,
+					   struct kasync_task *t)
+{
+	struct kasync_lq *lq = &q->lq;
+
+	lq_assert_local();
+	if (likely(!lq->ovf_head && lq_ring_len(lq) < KASYNC_RING_SIZE)) {
+		lq->ring[lq->tail & KASYNC_RING_MASK] = t;
+		WRITE_ONCE(lq->tail, lq->tail + 1);
+		return;
+	}
+	kasync_lq_push_slow(q, t);
 }
 
 /*
@@ -809,11 +828,26 @@ void kasync_enqueue_spawned(struct kasync_task *t)
 
 /* ---- the work-stealing kind -------------------------------------------------- */
 
+/* A task for another CPU's remote list (@cpu), or the inject queue (-1). */
+static noinline void kasync_ws_enqueue_far(struct kasync_rt *rt,
+					   struct kasync_task *t, int cpu)
+{
+	struct kasync_chain c = {};
+
+	rcu_read_lock();
+	if (cpu >= 0) {
+		kasync_remote_push(rt, cpu, t);
+	} else {
+		chain_add(&c, t);
+		kasync_inject(rt, &c, -1);
+	}
+	rcu_read_unlock();
+}
+
 static __always_inline void kasync_ws_enqueue(struct kasync_task *t,
 					      bool spawned)
 {
 	struct kasync_rt *rt = t->rt;
-	struct kasync_chain c = {};
 	int cpu = READ_ONCE(t->cpu);
 
 	if (cpu >= 0) {
@@ -824,15 +858,7 @@ static __always_inline void kasync_ws_enqueue(struct kasync_task *t,
 	}
 	if (cpu < 0 && kasync_try_local(rt, t, -1, false))
 		return;
-
-	rcu_read_lock();
-	if (cpu >= 0) {
-		kasync_remote_push(rt, cpu, t);
-	} else {
-		chain_add(&c, t);
-		kasync_inject(rt, &c, -1);
-	}
-	rcu_read_unlock();
+	kasync_ws_enqueue_far(rt, t, cpu);
 }
 
 static __always_inline void kasync_ws_requeue(struct kasync_worker *w,
