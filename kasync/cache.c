@@ -31,30 +31,11 @@
 
 #include "cache.h"
 
-#define KASYNC_TCACHE_DEPTH	32
-
 static const unsigned int kasync_tcache_size[KASYNC_TCACHE_CLASSES] = {
 	192, 256, 512,
 };
 
-struct kasync_tcache {
-	unsigned int n[KASYNC_TCACHE_CLASSES];
-	void *obj[KASYNC_TCACHE_CLASSES][KASYNC_TCACHE_DEPTH];
-};
-
-static DEFINE_PER_CPU(struct kasync_tcache, kasync_tcache);
-
-/* The size class of @size bytes, or -1 if it is not cached. */
-static __always_inline int kasync_tcache_class(size_t size)
-{
-	if (size <= 192)
-		return 0;
-	if (size <= 256)
-		return 1;
-	if (size <= 512)
-		return 2;
-	return -1;
-}
+DEFINE_PER_CPU(struct kasync_tcache, kasync_tcache);
 
 #ifdef CONFIG_KASAN
 static void kasync_tcache_poison(void *obj, int c)
@@ -77,14 +58,17 @@ static inline bool kasync_tcache_intact(void *obj, int c) { return true; }
 #endif
 
 /**
- * kasync_task_mem_alloc - memory for a task of @size bytes
+ * kasync_task_mem_alloc_slow - kasync_task_mem_alloc() past its inline hit
  * @size: header and state
- * @gfp: allocation flags, for the slab when the cache is empty
+ * @gfp: allocation flags
+ *
+ * Under KASAN the cache, which the inline part leaves to this function;
+ * then the slab.
  *
  * Context: any; may sleep if @gfp allows it.
  * Return: the memory (not zeroed), or %NULL.
  */
-void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
+void *kasync_task_mem_alloc_slow(size_t size, gfp_t gfp)
 {
 	int c = kasync_tcache_class(size);
 	struct kasync_tcache *tc;
@@ -93,42 +77,44 @@ void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
 
 	if (c < 0)
 		return kmalloc(size, gfp);
-	local_irq_save(flags);
-	tc = this_cpu_ptr(&kasync_tcache);
-	if (tc->n[c])
-		obj = tc->obj[c][--tc->n[c]];
-	local_irq_restore(flags);
-	if (obj && kasync_tcache_intact(obj, c))
-		return obj;
+	if (IS_ENABLED(CONFIG_KASAN)) {
+		local_irq_save(flags);
+		tc = this_cpu_ptr(&kasync_tcache);
+		if (tc->n[c])
+			obj = tc->obj[c][--tc->n[c]];
+		local_irq_restore(flags);
+		if (obj && kasync_tcache_intact(obj, c))
+			return obj;
+	}
 	/* The class's whole size: the object can serve any task of it. */
 	return kmalloc(kasync_tcache_size[c], gfp);
 }
 
 /**
- * kasync_task_mem_free - free task memory from kasync_task_mem_alloc()
+ * kasync_task_mem_free_slow - kasync_task_mem_free() past its inline hit
  * @obj: the memory
  * @size: the @size it was allocated with
  *
+ * Under KASAN the cache, poisoning the object; then the slab.
+ *
  * Context: any.
  */
-void kasync_task_mem_free(void *obj, size_t size)
+void kasync_task_mem_free_slow(void *obj, size_t size)
 {
 	int c = kasync_tcache_class(size);
 	struct kasync_tcache *tc;
 	unsigned long flags;
 
-	if (c < 0) {
-		kfree(obj);
-		return;
+	if (c >= 0 && IS_ENABLED(CONFIG_KASAN)) {
+		kasync_tcache_poison(obj, c);
+		local_irq_save(flags);
+		tc = this_cpu_ptr(&kasync_tcache);
+		if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
+			tc->obj[c][tc->n[c]++] = obj;
+			obj = NULL;
+		}
+		local_irq_restore(flags);
 	}
-	kasync_tcache_poison(obj, c);
-	local_irq_save(flags);
-	tc = this_cpu_ptr(&kasync_tcache);
-	if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
-		tc->obj[c][tc->n[c]++] = obj;
-		obj = NULL;
-	}
-	local_irq_restore(flags);
 	kfree(obj);
 }
 

@@ -1,18 +1,96 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kasync task memory (cache.c): per-CPU caches of freed tasks in front of
- * the slab, for task.c.
+ * the slab, for task.c.  The hits are inline: a spawn and a free each
+ * take a pointer from or to this CPU's cache with interrupts off.
  */
 #ifndef _KASYNC_CACHE_H
 #define _KASYNC_CACHE_H
 
 #include <linux/gfp.h>
+#include <linux/irqflags.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 
 #define KASYNC_TCACHE_CLASSES	3
+#define KASYNC_TCACHE_DEPTH	32
 
-void *kasync_task_mem_alloc(size_t size, gfp_t gfp);
-void kasync_task_mem_free(void *obj, size_t size);
+struct kasync_tcache {
+	unsigned int n[KASYNC_TCACHE_CLASSES];
+	void *obj[KASYNC_TCACHE_CLASSES][KASYNC_TCACHE_DEPTH];
+};
+
+DECLARE_PER_CPU(struct kasync_tcache, kasync_tcache);
+
+void *kasync_task_mem_alloc_slow(size_t size, gfp_t gfp);
+void kasync_task_mem_free_slow(void *obj, size_t size);
 void kasync_task_mem_exit(void);
+
+/* The size class of @size bytes (192, 256, 512), or -1 if not cached. */
+static __always_inline int kasync_tcache_class(size_t size)
+{
+	if (size <= 192)
+		return 0;
+	if (size <= 256)
+		return 1;
+	if (size <= 512)
+		return 2;
+	return -1;
+}
+
+/**
+ * kasync_task_mem_alloc - memory for a task of @size bytes
+ * @size: header and state
+ * @gfp: allocation flags, for the slab when the cache is empty
+ *
+ * Context: any; may sleep if @gfp allows it.
+ * Return: the memory (not zeroed), or %NULL.
+ */
+static __always_inline void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
+{
+	int c = kasync_tcache_class(size);
+	struct kasync_tcache *tc;
+	unsigned long flags;
+	void *obj = NULL;
+
+	/* Under KASAN the poison is checked out of line. */
+	if (c >= 0 && !IS_ENABLED(CONFIG_KASAN)) {
+		local_irq_save(flags);
+		tc = this_cpu_ptr(&kasync_tcache);
+		if (tc->n[c])
+			obj = tc->obj[c][--tc->n[c]];
+		local_irq_restore(flags);
+		if (obj)
+			return obj;
+	}
+	return kasync_task_mem_alloc_slow(size, gfp);
+}
+
+/**
+ * kasync_task_mem_free - free task memory from kasync_task_mem_alloc()
+ * @obj: the memory
+ * @size: the @size it was allocated with
+ *
+ * Context: any.
+ */
+static __always_inline void kasync_task_mem_free(void *obj, size_t size)
+{
+	int c = kasync_tcache_class(size);
+	struct kasync_tcache *tc;
+	unsigned long flags;
+
+	if (c >= 0 && !IS_ENABLED(CONFIG_KASAN)) {
+		local_irq_save(flags);
+		tc = this_cpu_ptr(&kasync_tcache);
+		if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
+			tc->obj[c][tc->n[c]++] = obj;
+			obj = NULL;
+		}
+		local_irq_restore(flags);
+		if (!obj)
+			return;
+	}
+	kasync_task_mem_free_slow(obj, size);
+}
 
 #endif /* _KASYNC_CACHE_H */
