@@ -166,7 +166,7 @@ static enum http_answer http_error(int err)
  */
 struct visit {
 	struct kasync_co co;
-	struct kasync_sock_connect conn;
+	struct kasync_sock_connect conn;	/* its timer: visit_recv()'s too */
 	struct kasync_sock_op op;
 	struct kasync_timer *tm;	/* the caller's, idle meanwhile */
 	struct kasync_sock *ks;		/* to the counter, kept alive */
@@ -202,6 +202,41 @@ static int visit_reply(struct visit *v)
 	return status == 200 ? 1 : -EIO;
 }
 
+/*
+ * Await the counter's answer by @due, into v->buf: READY with v->err 0
+ * and v->n the receive's result, or with v->err -ETIMEDOUT.
+ *
+ * The time limit is the connect's timer, idle once connected, and it is
+ * left armed when the answer comes in time: the next visit keeps it as
+ * long as it expires no later than its own deadline, and when it fires
+ * early, arms it again for the deadline.  A keep-alive connection's
+ * visits so cost no timer start and cancel each (the answer always has
+ * to be waited for), only a wake-up every counter_ms or so.
+ */
+static enum kasync_poll visit_recv(struct kasync_task *t, struct visit *v,
+				   ktime_t due)
+{
+	struct kasync_timer *tm = &v->conn.tm;
+
+	v->err = 0;
+	if (kasync_sock_recv(t, v->ks, &v->op, v->buf + v->len,
+			     sizeof(v->buf) - v->len, &v->n) == KASYNC_READY)
+		return KASYNC_READY;
+	if (kasync_timer_armed(tm) && !kasync_timer_expired(tm) &&
+	    ktime_compare(hrtimer_get_expires(&tm->hrt), due) <= 0)
+		return KASYNC_PENDING;
+	if (kasync_timer_expired(tm) && ktime_compare(ktime_get(), due) >= 0) {
+		kasync_sock_cancel(t, &v->op);
+		kasync_timer_cancel(t, tm);
+		v->err = -ETIMEDOUT;
+		return KASYNC_READY;
+	}
+	kasync_timer_cancel(t, tm);
+	if (due != KTIME_MAX)
+		kasync_timer_start(t, tm, due, 0);
+	return KASYNC_PENDING;
+}
+
 /* Register a visit by @due (the same on every resume). */
 static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 				   ktime_t due)
@@ -220,6 +255,8 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 				break;
 			}
 			v->ks = ks;
+			/* visit_recv() may have left the timer armed */
+			kasync_timer_cancel(t, &v->conn.tm);
 			KASYNC_AWAIT(&v->co, kasync_sock_connect(t, v->ks, &v->conn,
 								 (struct sockaddr *)&counter_addr,
 								 counter_addrlen,
@@ -237,12 +274,7 @@ static enum kasync_poll visit_poll(struct kasync_task *t, struct visit *v,
 		if (!v->err && v->n < 0)
 			v->err = v->n;
 		while (!v->err && !(v->err = visit_reply(v))) {
-			KASYNC_AWAIT_TIMEOUT(&v->co, t, v->tm, kserver_left(due),
-					     kasync_sock_recv(t, v->ks, &v->op,
-							      v->buf + v->len,
-							      sizeof(v->buf) - v->len,
-							      &v->n),
-					     kasync_sock_cancel(t, &v->op), &v->err);
+			KASYNC_AWAIT(&v->co, visit_recv(t, v, due));
 			if (!v->err && v->n <= 0)
 				v->err = v->n ? v->n : -ECONNRESET;
 			if (!v->err)

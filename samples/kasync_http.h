@@ -39,24 +39,68 @@ struct khttp_req {
 /*
  * The character classes of the grammar (RFC 9110 5.5 and 5.6.2, RFC 3986
  * 3.3), tested on the byte's value: the kernel's ctype classifies
- * Latin-1, so isupper() and isgraph() let bytes >= 0x80 through.
+ * Latin-1, so isupper() and isgraph() let bytes >= 0x80 through.  One
+ * table lookup per byte: a request is parsed on every page view, and a
+ * call and a strchr() per byte cost more than the socket calls around it.
+ *
+ *   KHTTP_TCHAR   what a token (a method, a field name) is made of
+ *   KHTTP_TARGET  pchar, "/" and "?" less pct-encoded: the rest of an
+ *                 origin-form target
+ *   KHTTP_TEXT    field-vchar, SP and HTAB: what a field value or a reason
+ *                 phrase is made of (obs-text, the bytes >= 0x80,
+ *                 included); no NUL, CR, LF, DEL or other control
+ *   KHTTP_EOL     NUL, CR and LF: what khttp_head_scan() stops at
  */
-static inline bool khttp_alnum(char c)
+#define KHTTP_TCHAR	0x1
+#define KHTTP_TARGET	0x2
+#define KHTTP_TEXT	0x4
+#define KHTTP_EOL	0x8
+
+static const u8 khttp_class[256] = {
+	[0x00] = KHTTP_EOL,
+	['\t'] = KHTTP_TEXT,
+	['\n'] = KHTTP_EOL,
+	['\r'] = KHTTP_EOL,
+	[' '] = KHTTP_TEXT,
+	['!'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['"'] = KHTTP_TEXT,
+	['#'] = KHTTP_TCHAR | KHTTP_TEXT,
+	['$'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['%'] = KHTTP_TCHAR | KHTTP_TEXT,
+	['&' ... '\''] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['(' ... ')'] = KHTTP_TARGET | KHTTP_TEXT,
+	['*' ... '+'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	[','] = KHTTP_TARGET | KHTTP_TEXT,
+	['-' ... '.'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['/'] = KHTTP_TARGET | KHTTP_TEXT,
+	['0' ... '9'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	[':' ... ';'] = KHTTP_TARGET | KHTTP_TEXT,
+	['<'] = KHTTP_TEXT,
+	['='] = KHTTP_TARGET | KHTTP_TEXT,
+	['>'] = KHTTP_TEXT,
+	['?' ... '@'] = KHTTP_TARGET | KHTTP_TEXT,
+	['A' ... 'Z'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['[' ... ']'] = KHTTP_TEXT,
+	['^'] = KHTTP_TCHAR | KHTTP_TEXT,
+	['_'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['`'] = KHTTP_TCHAR | KHTTP_TEXT,
+	['a' ... 'z'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	['{'] = KHTTP_TEXT,
+	['|'] = KHTTP_TCHAR | KHTTP_TEXT,
+	['}'] = KHTTP_TEXT,
+	['~'] = KHTTP_TCHAR | KHTTP_TARGET | KHTTP_TEXT,
+	[0x80 ... 0xff] = KHTTP_TEXT,
+};
+
+static __always_inline bool khttp_is(char c, u8 class)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z');
+	return khttp_class[(u8)c] & class;
 }
 
 /* tchar: what a token (a method, a field name) is made of. */
-static inline bool khttp_tchar(char c)
+static __always_inline bool khttp_tchar(char c)
 {
-	return khttp_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* pchar, "/" and "?" less pct-encoded: the rest of an origin-form target. */
-static inline bool khttp_target_char(char c)
-{
-	return khttp_alnum(c) || (c && strchr("-._~!$&'()*+,;=:@/?", c));
+	return khttp_is(c, KHTTP_TCHAR);
 }
 
 /* 1*tchar */
@@ -80,7 +124,7 @@ static inline bool khttp_is_text(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+		if (!khttp_is(s[i], KHTTP_TEXT))
 			return false;
 	return true;
 }
@@ -103,7 +147,7 @@ static inline bool khttp_is_target(const char *s, size_t n)
 			    hex_to_bin(s[i + 2]) < 0)
 				return false;
 			i += 2;
-		} else if (!khttp_target_char(s[i])) {
+		} else if (!khttp_is(s[i], KHTTP_TARGET)) {
 			return false;
 		}
 	}
@@ -161,6 +205,8 @@ static inline int khttp_head_scan(const char *buf, size_t len,
 	size_t i;
 
 	for (i = 0; i < len; i++) {
+		if (likely(!khttp_is(buf[i], KHTTP_EOL)))
+			continue;
 		if (!buf[i] || (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n'))
 			return -EINVAL;
 		if (buf[i] != '\n')
@@ -175,7 +221,19 @@ static inline int khttp_head_scan(const char *buf, size_t len,
 	return 0;
 }
 
-static inline bool khttp_token(const char *s, size_t n, const char *tok)
+/*
+ * The end of the line at @p in a head that khttp_head_scan() accepted,
+ * where every LF follows a CR and every CR precedes an LF: the CR before
+ * the first LF from @p (which is at most @n bytes on).
+ */
+static inline const char *khttp_eol(const char *p, size_t n)
+{
+	return (const char *)memchr(p, '\n', n) - 1;
+}
+
+/* Inlined, so that strlen() of a literal @tok is a constant. */
+static __always_inline bool khttp_token(const char *s, size_t n,
+					const char *tok)
 {
 	return strlen(tok) == n && !strncasecmp(s, tok, n);
 }
@@ -230,7 +288,7 @@ static inline int khttp_fields(struct khttp_req *r, const char *p,
 	const char *eol;
 
 	for (; p < end + 2; p = eol + 2) {
-		eol = strnstr(p, "\r\n", end + 2 - p);
+		eol = khttp_eol(p, end + 2 - p);
 		if (khttp_header(r, p, eol - p))
 			return -EINVAL;
 	}
@@ -303,7 +361,7 @@ static inline int khttp_parse(const char *buf, size_t len, size_t max,
 		return len >= max ? -E2BIG : 0;
 
 	memset(r, 0, sizeof(*r));
-	eol = strnstr(buf, "\r\n", end + 2 - buf);
+	eol = khttp_eol(buf, end + 2 - buf);
 	ret = khttp_request_line(r, buf, eol - buf);
 	if (ret)
 		return ret;
@@ -345,7 +403,7 @@ static inline int khttp_parse_response(const char *buf, size_t len,
 	ret = khttp_head_scan(buf, len, &end);
 	if (ret <= 0)
 		return ret;
-	eol = strnstr(buf, "\r\n", end + 2 - buf);
+	eol = khttp_eol(buf, end + 2 - buf);
 	/* status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] */
 	if (eol - buf < 13 || khttp_version(buf, 8, &minor) || buf[8] != ' ' ||
 	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' ||
