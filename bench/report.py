@@ -93,6 +93,25 @@ TRACE_ORDER = ["spawn_many", "yield_many", "ping_pong"]
 TRACE_VARIANTS = ["notrace", "off", "on"]
 TRACE_AIM = 3.0     # % that disabled tracepoints may cost
 
+# what the output says about sizes that differ between the modes
+SIZE_NOTES = []
+
+
+MODES = ["icount", "wall"]
+
+# Which mode judges each row: (benchmark, variant), else (benchmark, "*"),
+# else DEFAULT_JUDGE.  Each entry: (mode, claimed spread of the medians
+# between boots in that mode in %, or None, reason).  Measured on three
+# boot pairs (icount + wall; one with the host loaded): see
+# Documentation/testing.rst, "Benchmarks".
+DEFAULT_JUDGE = ("wall", None, "not measured under icount")
+JUDGE = {}
+
+
+def judge(bench, variant):
+    """The (mode, claimed %, reason) that judges the row."""
+    return JUDGE.get((bench, variant), JUDGE.get((bench, "*"), DEFAULT_JUDGE))
+
 
 def parse(paths):
     runs = {}
@@ -129,14 +148,118 @@ def kasync_ref(med, bench, variant):
     return None
 
 
-def unit(bench):
+def unit(bench, mode="wall"):
     if bench.startswith("conn_mem_"):
         return "B/conn"
-    return UNITS.get(bench, "ns/op")
+    u = UNITS.get(bench, "ns/op")
+    return u.replace("ns", "ins") if mode == "icount" else u
 
 
 def fmt(x):
     return f"{x:.0f}" if x == int(x) or abs(x) >= 100 else f"{x:.1f}"
+
+
+def spread(x):
+    """The runs' range as % of their median."""
+    m = statistics.median(x)
+    return (max(x) - min(x)) / m * 100 if m else 0.0
+
+
+def judged(runs, bench, variant):
+    """The mode that judges the row here: JUDGE's, or the one measured."""
+    want = judge(bench, variant)[0]
+    if (bench, variant) in runs.get(want, {}):
+        return want
+    for m in MODES:
+        if (bench, variant) in runs.get(m, {}):
+            return m
+    return want
+
+
+def write_tsv(path, runs, med, trows):
+    with open(path, "w") as f:
+        f.write("benchmark\tvariant\tmode\tjudge\tmedian\truns\tspread_pct"
+                "\tratio_to_kasync\tclaimed_pct\n")
+        keys = sorted({k for m in runs for k in runs[m]},
+                      key=lambda k: (bench_key(k[0]), variant_key(k[1])))
+        for bench, variant in keys:
+            j = judged(runs, bench, variant)
+            claim = judge(bench, variant)[1]
+            for m in MODES:
+                x = runs.get(m, {}).get((bench, variant))
+                if not x:
+                    continue
+                ref = kasync_ref(med[m], bench, variant)
+                r = "" if not ref else f"{med[m][(bench, variant)] / ref:.3f}"
+                c = "" if claim is None or m != j else f"{claim:g}"
+                f.write(f"{RENAME.get(bench, bench)}\t{variant}\t{m}\t"
+                        f"{'yes' if m == j else 'no'}\t"
+                        f"{fmt(med[m][(bench, variant)])}\t{len(x)}\t"
+                        f"{spread(x):.1f}\t{r}\t{c}\n")
+        # the tracepoint cost rows: the ratio is to notrace; judged like
+        # their row's kasync variant
+        for m in MODES:
+            for bench, variant, x, ratio in trows.get(m, []):
+                j = judged(runs, bench, "kasync")
+                r = "" if ratio is None else f"{ratio:.3f}"
+                f.write(f"{TRACE}{bench}\t{variant}\t{m}\t"
+                        f"{'yes' if m == j else 'no'}\t"
+                        f"{fmt(statistics.median(x))}\t{len(x)}\t"
+                        f"{spread(x):.1f}\t{r}\t\n")
+
+
+def read_tsv(path):
+    """{(benchmark, variant, mode): row dict} of a results.tsv."""
+    out = {}
+    with open(path) as f:
+        cols = f.readline().rstrip("\n").split("\t")
+        if "mode" not in cols:
+            raise ValueError(f"{path}: no mode column (an older results.tsv?)")
+        for line in f:
+            d = dict(zip(cols, line.rstrip("\n").split("\t")))
+            out[(d["benchmark"], d["variant"], d["mode"])] = d
+    return out
+
+
+def compare(a_path, b_path):
+    """Per row judged in both files: do the medians agree within the
+    claimed spread?  Returns 1 if a row does not, else 0."""
+    try:
+        a, b = read_tsv(a_path), read_tsv(b_path)
+    except (OSError, ValueError) as e:
+        print(f"report: {e}", file=sys.stderr)
+        return 2
+    hdr = ("benchmark", "variant", "judge", "A", "B", "diff", "spread A",
+           "spread B", "allowed", "verdict")
+    table = []
+    bad = 0
+    for k, ra in a.items():
+        if ra["judge"] != "yes" or k not in b:
+            continue
+        rb = b[k]
+        ma, mb = float(ra["median"]), float(rb["median"])
+        mean = (ma + mb) / 2
+        diff = abs(ma - mb) / mean * 100 if mean else 0.0
+        claim = ra.get("claimed_pct") or rb.get("claimed_pct")
+        sa, sb = float(ra["spread_pct"]), float(rb["spread_pct"])
+        allowed = float(claim) if claim else max(sa, sb)
+        what = "claimed" if claim else "runs"
+        ok = diff <= allowed
+        bad += not ok
+        table.append((k[0], k[1], k[2], ra["median"], rb["median"],
+                      f"{diff:.1f}%", f"{sa:.1f}%", f"{sb:.1f}%",
+                      f"{allowed:.1f}% ({what})",
+                      "within" if ok else "OUTSIDE"))
+    widths = [max(len(r[i]) for r in table + [hdr]) for i in range(len(hdr))]
+    for r in [hdr] + table:
+        cells = [c.ljust(w) if i < 3 or i == 9 else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(r, widths))]
+        print("  ".join(cells).rstrip())
+    print(f"compare: {len(table) - bad} of {len(table)} rows within their "
+          f"spread, {bad} outside ({a_path} vs {b_path}; diff = |A - B| / "
+          "mean; allowed = the claimed spread between boots, or where none "
+          "is claimed the larger spread over the runs)")
+    return 1 if bad else 0
 
 
 def main():
@@ -147,75 +270,95 @@ def main():
     ap.add_argument("--kthread-sleepers", type=int, default=10000,
                     help="kthreads per kthread sleepers run (for the notes)")
     ap.add_argument("--icount", action="store_true",
-                    help="the VM ran with QEMU instruction counting")
-    ap.add_argument("logs", nargs="+")
+                    help="the LOGs without a mode are from an icount boot")
+    ap.add_argument("--icount-logs", nargs="+", default=[], metavar="LOG",
+                    help="logs of the boot under instruction counting")
+    ap.add_argument("--wall-logs", nargs="+", default=[], metavar="LOG",
+                    help="logs of the wall-clock boot")
+    ap.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                    help="compare two results.tsv files, print nothing else")
+    ap.add_argument("logs", nargs="*", metavar="LOG")
     args = ap.parse_args()
+    if args.compare:
+        return compare(*args.compare)
 
-    runs = parse(args.logs)
+    paths = {"icount": args.icount_logs, "wall": args.wall_logs}
+    paths["icount" if args.icount else "wall"] += args.logs
+    runs, trace, trows, med = {}, {}, {}, {}
+    for m in MODES:
+        if not paths[m]:
+            continue
+        r = parse(paths[m])
+        if not r:
+            print(f"report: no kbench lines found in {m} logs "
+                  + " ".join(paths[m]), file=sys.stderr)
+            continue
+        trace[m] = {k: v for k, v in r.items() if k[0].startswith(TRACE)}
+        runs[m] = {k: v for k, v in r.items() if k not in trace[m]}
+        trows[m] = trace_rows(trace[m])
+        med[m] = {k: statistics.median(v) for k, v in runs[m].items()}
     if not runs:
-        print("report: no kbench lines found in " + " ".join(args.logs),
-              file=sys.stderr)
         return 2
-    trace = {k: v for k, v in runs.items() if k[0].startswith(TRACE)}
-    runs = {k: v for k, v in runs.items() if k not in trace}
-    trows = trace_rows(trace)
-    if args.icount:
-        print("QEMU instruction counting (--icount): 1 guest ns = 1 "
-              "instruction; ns figures are instructions")
-        print()
-    med = {k: statistics.median(v) for k, v in runs.items()}
-    keys = sorted(med, key=lambda k: (bench_key(k[0]), variant_key(k[1])))
-
-    rows = []
-    for bench, variant in keys:
-        ref = kasync_ref(med, bench, variant)
-        ratio = med[(bench, variant)] / ref if ref else None
-        rows.append((bench, variant, med[(bench, variant)], ratio))
-
     if args.tsv:
-        with open(args.tsv, "w") as f:
-            f.write("benchmark\tvariant\tns_per_op\tratio_to_kasync\n")
-            for bench, variant, value, ratio in rows:
-                r = "" if ratio is None else f"{ratio:.2f}"
-                f.write(f"{RENAME.get(bench, bench)}\t{variant}\t{fmt(value)}\t{r}\n")
-            # the tracepoint cost rows: the ratio is to notrace
-            for bench, variant, v, ratio in trows:
-                r = "" if ratio is None else f"{ratio:.3f}"
-                f.write(f"{TRACE}{bench}\t{variant}\t{fmt(statistics.median(v))}\t{r}\n")
+        write_tsv(args.tsv, runs, med, trows)
 
-    if not rows:
-        print_trace(trows)
+    keys = sorted({k for m in runs for k in runs[m]},
+                  key=lambda k: (bench_key(k[0]), variant_key(k[1])))
+    if not keys:
+        for m in trows:
+            print_trace(trows[m], m)
         return 0
 
-    hdr = ("benchmark", "variant", "median", "unit", "runs", "min..max",
-           "x kasync", "note")
+    print("medians per mode: icount (QEMU instruction counting, 1 guest ns "
+          "= 1 instruction: ns figures are instructions) and wall (TCG wall "
+          "clock);")
+    print("spread = (max - min) / median of the runs; the judge mode's "
+          "figures give the ratio to kasync and the targets")
+    hdr = ("benchmark", "variant", "judge", "icount", "wall", "unit", "runs",
+           "spread icount", "spread wall", "x kasync", "note")
     table = []
-    for bench, variant, value, ratio in rows:
-        v = runs[(bench, variant)]
-        table.append((RENAME.get(bench, bench), variant, fmt(value),
-                      unit(bench),
-                      str(len(v)), f"{fmt(min(v))}..{fmt(max(v))}",
+    for bench, variant in keys:
+        j = judged(runs, bench, variant)
+        k = (bench, variant)
+
+        def cell(m, f):
+            return f(runs[m][k]) if k in runs.get(m, {}) else ""
+
+        ref = kasync_ref(med[j], bench, variant)
+        ratio = med[j][k] / ref if ref else None
+        n = "/".join(cell(m, lambda x: str(len(x))) or "-" for m in MODES)
+        table.append((RENAME.get(bench, bench), variant, j,
+                      cell("icount", lambda x: fmt(statistics.median(x))),
+                      cell("wall", lambda x: fmt(statistics.median(x))),
+                      unit(bench), n,
+                      cell("icount", lambda x: f"{spread(x):.1f}%"),
+                      cell("wall", lambda x: f"{spread(x):.1f}%"),
                       "" if ratio is None else f"{ratio:.2f}",
-                      NOTES.get((bench, variant), "").format(
+                      NOTES.get(k, "").format(
                           n=f"{args.sleepers:,}",
                           k=f"{args.kthread_sleepers:,}")))
     widths = [max(len(r[i]) for r in table + [hdr]) for i in range(len(hdr))]
-    right = {2, 4, 5, 6}
+    right = {3, 4, 6, 7, 8, 9}
     for r in [hdr] + table:
         cells = [c.rjust(w) if i in right else c.ljust(w)
                  for i, (c, w) in enumerate(zip(r, widths))]
         print("  ".join(cells).rstrip())
-    few = sorted({f"{b} {v}" for (b, v), x in runs.items() if len(x) < 5})
+    few = sorted({f"{b} {v} ({m})" for m in runs
+                  for (b, v), x in runs[m].items() if len(x) < 5})
     if few:
         print("note: fewer than 5 runs for " + ", ".join(few))
-    print("ratios: variant / kasync; above 1 means kasync is faster (smaller)")
+    print("runs: icount/wall; ratios: variant / kasync in the judge mode; "
+          "above 1 means kasync is faster (smaller)")
+    for note in SIZE_NOTES:
+        print("note: " + note)
 
     print()
-    for line in targets(med):
+    for line in targets(med, runs):
         print(line)
-    if trows:
-        print()
-        print_trace(trows)
+    for m in MODES:
+        if trows.get(m):
+            print()
+            print_trace(trows[m], m)
     return 0
 
 
@@ -239,16 +382,10 @@ def trace_rows(trace):
     return out
 
 
-def spread(x):
-    """The runs' range as % of their median."""
-    m = statistics.median(x)
-    return (max(x) - min(x)) / m * 100 if m else 0.0
-
-
-def print_trace(trows):
+def print_trace(trows, mode):
     """The tracepoint cost section: one line per row, then the aim."""
-    print("tracepoint cost: kasync.ko built without tracepoints (notrace), "
-          "with them disabled (off),")
+    print(f"tracepoint cost ({mode} boot): kasync.ko built without "
+          "tracepoints (notrace), with them disabled (off),")
     print("and with every kasync event enabled into the ring buffer (on); "
           "medians, spread = (max - min) / median")
     by = {}
@@ -269,7 +406,7 @@ def print_trace(trows):
             return f"{spread(d[v][0]):.1f}%" if v in d else ""
 
         n = sorted({len(x) for x, _ in d.values()})
-        table.append((b, unit(b), "/".join(str(i) for i in n),
+        table.append((b, unit(b, mode), "/".join(str(i) for i in n),
                       med("notrace"), med("off"), med("on"),
                       rat("off"), rat("on"),
                       spr("notrace"), spr("off"), spr("on")))
@@ -294,24 +431,34 @@ def print_trace(trows):
               f"aim missed: {what}")
 
 
-def targets(med):
-    """Issue 3's targets, each as a "target met" or "target missed" line."""
+def targets(med, runs):
+    """The targets, each as a "target met" or "target missed" line; each
+    checked in its row's judge mode (@med: {mode: {(bench, variant):
+    median}})."""
     out = []
+
+    def jmed(bench, variant):
+        """The medians of the mode judging (bench, variant), and the mode."""
+        m = judged(runs, bench, variant)
+        return med.get(m, {}), m
 
     def check(what, bench, variant, need):
         """kasync's ratio against @variant must be at least @need."""
-        k = kasync_ref(med, bench, variant)
-        if (bench, variant) not in med or not k:
+        md, m = jmed(bench, variant)
+        k = kasync_ref(md, bench, variant)
+        if (bench, variant) not in md or not k:
             return
-        got = med[(bench, variant)] / k
+        got = md[(bench, variant)] / k
         if got >= need:
-            out.append(f"target met: {what} ({got:.2f}x, need {need:g}x)")
+            out.append(f"target met: {what} ({got:.2f}x, need {need:g}x; "
+                       f"{m})")
         else:
             out.append(f"target missed (by {need / got:.2f}x): {what} "
-                       f"({got:.2f}x, need {need:g}x)")
+                       f"({got:.2f}x, need {need:g}x; {m})")
 
+    every = sorted({k for m in med for k in med[m]})
     for bench in ORDER[:4]:
-        for (b, v) in sorted(med):
+        for (b, v) in every:
             if b == bench and v.partition("_")[0] == "tokio":
                 check(f"{bench}: kasync faster than {v}", bench, v, 1.0)
     check("spawn_many: >= 2x faster than workqueue", "spawn_many",
@@ -319,9 +466,11 @@ def targets(med):
     check("spawn_many: >= 100x faster than kthread", "spawn_many",
           "kthread", 100.0)
     # the floor is a lower bound: kasync / floor must stay at most 4
-    k, f = kasync_ref(med, "spawn_many", "floor"), med.get(("spawn_many", "floor"))
+    md, m = jmed("spawn_many", "floor")
+    k, f = kasync_ref(md, "spawn_many", "floor"), md.get(("spawn_many", "floor"))
     if k and f:
-        what = f"spawn_many: within 4x of the floor (kasync = {k / f:.2f}x floor)"
+        what = (f"spawn_many: within 4x of the floor (kasync = {k / f:.2f}x "
+                f"floor; {m})")
         out.append(f"target met: {what}" if k / f <= 4 else
                    f"target missed (by {k / f / 4:.2f}x): {what}")
     # issue 5: as fast as every baseline at 1,000 and 10,000 connections,
@@ -336,11 +485,13 @@ def targets(med):
         # the accepted socket alone (bench/net/hold.ko) is paid by every
         # in-kernel server: what each adds above it, kasync against kthread
         b = f"conn_mem_{n}"
-        k, f, t = (med.get((b, "kasync")), med.get((b, "floor")),
-                   med.get((b, "kthread")))
+        md, m = jmed(b, "kthread")
+        k, f, t = (md.get((b, "kasync")), md.get((b, "floor")),
+                   md.get((b, "kthread")))
         if k and f and t and t > f:
             what = (f"{b}: the socket alone is {f:.0f} B (floor); above it "
-                    f"kasync adds {k - f:.0f} B, kthread {t - f:.0f} B")
+                    f"kasync adds {k - f:.0f} B, kthread {t - f:.0f} B "
+                    f"(totals {k:.0f} B and {t:.0f} B; {m})")
             if k - f <= 0 or (t - f) / (k - f) >= 10:
                 out.append(f"target met: {what} (<= 1/10)")
             else:
