@@ -93,9 +93,6 @@ TRACE_ORDER = ["spawn_many", "yield_many", "ping_pong"]
 TRACE_VARIANTS = ["notrace", "off", "on"]
 TRACE_AIM = 3.0     # % that disabled tracepoints may cost
 
-# what the output says about sizes that differ between the modes
-SIZE_NOTES = []
-
 
 MODES = ["icount", "wall"]
 
@@ -293,6 +290,8 @@ def main():
                     help="logs of the wall-clock boot")
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"),
                     help="compare two results.tsv files, print nothing else")
+    ap.add_argument("--note", action="append", default=[],
+                    help="a note to print under the table (repeatable)")
     ap.add_argument("logs", nargs="*", metavar="LOG")
     args = ap.parse_args()
     if args.compare:
@@ -365,7 +364,7 @@ def main():
         print("note: fewer than 5 runs for " + ", ".join(few))
     print("runs: icount/wall; ratios: variant / kasync in the judge mode; "
           "above 1 means kasync is faster (smaller)")
-    for note in SIZE_NOTES:
+    for note in args.note:
         print("note: " + note)
 
     print()
