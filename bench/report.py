@@ -102,7 +102,59 @@ MODES = ["icount", "wall"]
 # boot pairs (icount + wall; one with the host loaded): see
 # Documentation/testing.rst, "Benchmarks".
 DEFAULT_JUDGE = ("wall", None, "not measured under icount")
-JUDGE = {}
+_ONE_CPU = "one CPU, no waiting: instructions are its cost; icount repeats"
+_WAITS = ("waits for a thread woken on the other vCPU: icount skips the "
+          "wait")
+_MEM = "bytes, not time: the same in both modes; icount's spread is smaller"
+_NET = ("instructions per message repeat within a few %; wall moves by tens "
+        "of %; icount leaves out the hand-offs' wake-up waits")
+JUDGE = {
+    ("spawn_many", "kasync"): ("icount", None, _ONE_CPU),
+    ("spawn_many", "kasync_remote"): ("wall", None,
+                                      "spawned from another CPU: icount "
+                                      "spread 64%, the turns of the vCPUs"),
+    ("spawn_many", "tokio"): ("wall", None, "tokio's two workers steal "
+                              "from each other: icount spread over 20%"),
+    ("spawn_many", "tokio_remote"): ("wall", None, "spawned from outside "
+                                     "the runtime, run on a woken worker: "
+                                     "icount skips the wake"),
+    ("spawn_many", "workqueue"): ("wall", None, _WAITS + " (kworker)"),
+    ("spawn_many", "kthread"): ("wall", None, _WAITS + " (kthreadd): "
+                                "wall is 80x icount"),
+    ("spawn_many", "floor"): ("icount", None, _ONE_CPU),
+    ("chained_spawn", "kasync"): ("icount", None, _ONE_CPU),
+    ("chained_spawn", "tokio"): ("wall", None, "tokio's workers: wall "
+                                 "over 2x icount, waits skipped"),
+    ("chained_spawn", "workqueue"): ("wall", None, _WAITS + " (kworker)"),
+    ("ping_pong", "*"): ("wall", None, "two sides that wake each other, "
+                         "on either CPU: icount spread up to 5%"),
+    ("yield_many", "*"): ("icount", None, _ONE_CPU),
+    ("memory", "*"): ("icount", None, _MEM),
+    ("sleep_memory", "*"): ("icount", None, _MEM),
+    ("chan_1p", "kasync"): ("icount", None, _ONE_CPU),
+    ("chan_1p", "tokio"): ("icount", None, _ONE_CPU),
+    ("chan_1p", "kfifo"): ("wall", None, _WAITS + ": wall is 100x icount"),
+    ("chan_mp", "*"): ("wall", None, "4 producers on both CPUs "
+                       "interleaving: their turns, not the hardware"),
+    ("mutex_handoff", "*"): ("wall", None, "contenders on both CPUs, "
+                             "spinning on the owner: icount counts turns"),
+    ("sleep_start", "*"): ("wall", None, "hrtimer and timer-wheel "
+                           "expiry, idle vCPUs: icount skips idle"),
+    ("sleep_finish", "kasync"): ("icount", None, "the reaping after the "
+                                 "wake-up: instructions; icount repeats"),
+    ("sleep_finish", "tokio"): ("wall", None, "tokio's workers wake "
+                                "each other: icount spread over 10%"),
+    ("sleep_finish", "kthread"): ("wall", None, _WAITS),
+    ("wake_latency_p50", "*"): ("wall", None, "a latency across vCPUs: "
+                                "under icount it is the round-robin turn"),
+    ("wake_latency_p99", "*"): ("wall", None, "a latency across vCPUs: "
+                                "under icount it is the round-robin turn"),
+}
+for _n in NET_CONNS:
+    JUDGE[(f"echo_{_n}", "*")] = ("icount", None, _NET)
+    JUDGE[(f"http_{_n}", "*")] = ("icount", None, _NET)
+    JUDGE[(f"conn_mem_{_n}", "*")] = ("wall", None, "bytes, not time: the "
+                                     "same in both; wall's spread is smaller")
 
 
 def judge(bench, variant):
@@ -290,12 +342,20 @@ def main():
                     help="logs of the wall-clock boot")
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"),
                     help="compare two results.tsv files, print nothing else")
+    ap.add_argument("--judges", action="store_true",
+                    help="print the judge decisions (JUDGE) and exit")
     ap.add_argument("--note", action="append", default=[],
                     help="a note to print under the table (repeatable)")
     ap.add_argument("logs", nargs="*", metavar="LOG")
     args = ap.parse_args()
     if args.compare:
         return compare(*args.compare)
+    if args.judges:
+        for (b, v), (m, c, why) in JUDGE.items():
+            claim = "" if c is None else f" (claimed {c:g}% between boots)"
+            print(f"{b} {v}: {m}{claim}: {why}")
+        print(f"any other row: {DEFAULT_JUDGE[0]}: {DEFAULT_JUDGE[2]}")
+        return 0
 
     paths = {"icount": args.icount_logs, "wall": args.wall_logs}
     paths["icount" if args.icount else "wall"] += args.logs
