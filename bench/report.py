@@ -428,10 +428,16 @@ def main():
         cells = [c.rjust(w) if i in right else c.ljust(w)
                  for i, (c, w) in enumerate(zip(r, widths))]
         print("  ".join(cells).rstrip())
-    few = sorted({f"{b} {v} ({m})" for m in runs
-                  for (b, v), x in runs[m].items() if len(x) < 5})
+    few = {}
+    for m in runs:
+        most = max(len(x) for x in runs[m].values())
+        for (b, v), x in runs[m].items():
+            if len(x) < most:
+                few.setdefault(f"{RENAME.get(b, b)} {v}", []).append(m)
     if few:
-        print("note: fewer than 5 runs for " + ", ".join(few))
+        print("note: fewer runs than the others for "
+              + ", ".join(f"{k} ({'/'.join(ms)})"
+                          for k, ms in sorted(few.items())))
     print("runs: icount/wall; ratios: variant / kasync in the judge mode; "
           "above 1 means kasync is faster (smaller)")
     for note in args.note:
