@@ -160,7 +160,39 @@ for _n in NET_CONNS:
 # rows are claimed to stay within, in their judge mode: the largest of
 # the measured spread between the three boots' medians and the spreads
 # over the runs within each boot, rounded up (--compare checks it).
-CLAIM = {}
+CLAIM = {
+    ("spawn_many", "kasync"): 2,
+    ("spawn_many", "kasync_remote"): 80,
+    ("spawn_many", "tokio"): 259,
+    ("spawn_many", "tokio_remote"): 74,
+    ("spawn_many", "workqueue"): 118,
+    ("spawn_many", "kthread"): 50,
+    ("spawn_many", "floor"): 1,
+    ("chained_spawn", "kasync"): 1,
+    ("chained_spawn", "tokio"): 672,
+    ("chained_spawn", "workqueue"): 111,
+    ("ping_pong", "*"): 145,
+    ("yield_many", "*"): 3,
+    ("memory", "*"): 2,
+    ("chan_1p", "kasync"): 1,
+    ("chan_1p", "tokio"): 3,
+    ("chan_1p", "kfifo"): 150,
+    ("chan_mp", "*"): 240,
+    ("mutex_handoff", "*"): 345,
+    ("sleep_memory", "*"): 2,
+    ("sleep_start", "*"): 35,
+    ("sleep_finish", "kasync"): 1,
+    ("sleep_finish", "tokio"): 44,
+    ("sleep_finish", "kthread"): 121,
+    ("wake_latency_p50", "*"): 4600,
+    ("wake_latency_p99", "*"): 155,
+    ("echo_100", "*"): 11,
+    ("echo_1000", "*"): 3,
+    ("http_100", "*"): 3,
+    ("http_1000", "*"): 4,
+    ("conn_mem_1000", "*"): 7,
+    ("conn_mem_100", "*"): 91,
+}
 
 
 def judge(bench, variant):
