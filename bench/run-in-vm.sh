@@ -33,7 +33,9 @@
 #   KTHREAD_SLEEPERS (default 10000) to every bench module; pid_max and
 #   threads-max are raised so that that many kthreads fit.
 # Environment: KB_ONLY=trace runs the tracepoint cost section only;
-# KB_TRACE_SRC, KB_TRACE_CONNS, NB_SECS as above.
+# KB_TRACE_SRC, KB_TRACE_CONNS, NB_SECS as above; NB_RUNS, the network
+# benchmark's runs per point (default RUNS, at most 5); bench/net/run-net.sh
+# reads its NB_* too.
 # Exits 1 if a bench module, the tokio binary or a step of the tracepoint
 # cost section failed; a missing or failing kasync.ko only skips the
 # modules that depend on it.
@@ -115,7 +117,7 @@ if [ -z "$only" ]; then
 	knet=0
 	# shellcheck disable=SC2086
 	[ $kasync -eq 1 ] && insmod "$src/kasync/kasync.ko" $kparams && knet=1
-	if bash "$src/bench/net/run-net.sh" "$src" "$out" $((runs < 5 ? runs : 5)); then
+	if bash "$src/bench/net/run-net.sh" "$src" "$out" "${NB_RUNS:-$((runs < 5 ? runs : 5))}"; then
 		status ok net
 	else
 		status FAILED net
