@@ -12,7 +12,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
-#define KASYNC_TCACHE_CLASSES	3
+/* Classes of 64 bytes from 192 to 512 (a task header is 160 bytes). */
+#define KASYNC_TCACHE_CLASSES	6
 #define KASYNC_TCACHE_DEPTH	32
 
 struct kasync_tcache {
@@ -24,18 +25,23 @@ DECLARE_PER_CPU(struct kasync_tcache, kasync_tcache);
 
 void *kasync_task_mem_alloc_slow(size_t size, gfp_t gfp);
 void kasync_task_mem_free_slow(void *obj, size_t size);
+int kasync_task_mem_init(void);
 void kasync_task_mem_exit(void);
 
-/* The size class of @size bytes (192, 256, 512), or -1 if not cached. */
+/* The class of @size bytes (0: up to 192, then 64 more each), or -1. */
 static __always_inline int kasync_tcache_class(size_t size)
 {
 	if (size <= 192)
 		return 0;
-	if (size <= 256)
-		return 1;
 	if (size <= 512)
-		return 2;
+		return (size - 129) >> 6;
 	return -1;
+}
+
+/* The bytes of an object of class @c. */
+static inline unsigned int kasync_tcache_bytes(int c)
+{
+	return 192 + 64 * c;
 }
 
 /**

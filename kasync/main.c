@@ -14,9 +14,12 @@ static int __init kasync_init(void)
 {
 	int ret;
 
-	ret = kasync_stats_init();
+	ret = kasync_task_mem_init();
 	if (ret)
 		return ret;
+	ret = kasync_stats_init();
+	if (ret)
+		goto mem_exit;
 	ret = kasync_blocking_init();
 	if (ret)
 		goto stats_exit;
@@ -29,6 +32,8 @@ blocking_exit:
 	kasync_blocking_exit();
 stats_exit:
 	kasync_stats_exit();
+mem_exit:
+	kasync_task_mem_exit();
 	return ret;
 }
 
