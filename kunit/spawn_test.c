@@ -449,6 +449,12 @@ struct ks_member {
 	atomic_t *sum;
 	struct kasync_task **self;	/* where the task writes itself */
 	const void **state;		/* and its state's address */
+	/*
+	 * Past the 512 bytes of kasync's task memory caches: the memory
+	 * of such a task comes from kmalloc, one call each, so the probe
+	 * below sees every allocation.
+	 */
+	char pad[400];
 };
 
 static enum kasync_poll ks_member_poll(struct kasync_task *t, void *p)
@@ -472,7 +478,9 @@ static const struct kasync_task_ops ks_member_ops = {
  * kasync_group_spawn() allocates exactly once per member, and that one
  * allocation is the task, holding the caller's state: counted with a
  * probe on the kmalloc tracepoint around each spawn.  (Spawning through
- * a temporary copy, as before the two-step spawn, counts two.)
+ * a temporary copy, as before the two-step spawn, counts two.)  The
+ * member's state is large enough that its task bypasses kasync's caches
+ * of task memory, which would otherwise serve it without a kmalloc.
  */
 static void ks_group_one_alloc(struct kunit *test)
 {
