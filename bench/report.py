@@ -622,6 +622,38 @@ def targets(med, runs):
                 got = (t - f) / (k - f)
                 out.append(f"target missed (by {10 / got:.2f}x): {what} "
                            f"({got:.2f}x, need 10x)")
+    # the performance targets in instructions (icount medians, whatever
+    # the row's judge): kasync / variant at most @most (below it if
+    # @strict)
+    ic = med.get("icount", {})
+
+    def at_most(what, bench, variant, most, strict=False, kv="kasync"):
+        k, v = ic.get((bench, kv)), ic.get((bench, variant))
+        if not k or not v:
+            return
+        got = k / v
+        ok = got < most if strict else got <= most
+        need = f"{'<' if strict else '<='} {most:g}"
+        line = f"{what} (kasync = {got:.2f}x {variant}, need {need}; icount)"
+        out.append(f"target met: {line}" if ok else
+                   f"target missed (by {got / most:.2f}x): {line}")
+
+    at_most("spawn_many: at most half a work item's instructions",
+            "spawn_many", "workqueue", 0.5)
+    at_most("spawn_many: within 3x of the floor", "spawn_many", "floor", 3.0)
+    for v in ("tokio", "workqueue"):
+        at_most(f"chained_spawn: at most 0.75 of {v}'s instructions",
+                "chained_spawn", v, 0.75)
+    at_most("spawn from outside: no more than tokio's remote spawn",
+            "spawn_many", "tokio_remote", 1.0, kv="kasync_remote")
+    at_most("ping_pong: below the work-item ping-pong", "ping_pong",
+            "workqueue", 1.0, strict=True)
+    for b in ("yield_many", "chan_1p", "ping_pong"):
+        at_most(f"{b}: kasync still leads tokio", b, "tokio", 1.0,
+                strict=True)
+    for n in NET_CONNS:
+        at_most(f"http_{n}: a page view at most 0.7 of the epoll server's "
+                "instructions", f"http_{n}", "epoll", 0.7)
     if not out:
         out.append("targets: not checked (no kasync figures)")
     return out
