@@ -73,18 +73,12 @@ static inline bool kasync_tcache_intact(void *obj, int c) { return true; }
 void *kasync_task_mem_alloc_slow(size_t size, gfp_t gfp)
 {
 	int c = kasync_tcache_class(size);
-	struct kasync_tcache *tc;
-	unsigned long flags;
-	void *obj = NULL;
+	void *obj;
 
 	if (c < 0)
 		return kmalloc(size, gfp);
 	if (IS_ENABLED(CONFIG_KASAN)) {
-		local_irq_save(flags);
-		tc = this_cpu_ptr(&kasync_tcache);
-		if (tc->n[c])
-			obj = tc->obj[c][--tc->n[c]];
-		local_irq_restore(flags);
+		obj = kasync_tcache_pop(c);
 		if (obj && kasync_tcache_intact(obj, c))
 			return obj;
 	}
@@ -103,8 +97,6 @@ void *kasync_task_mem_alloc_slow(size_t size, gfp_t gfp)
 void kasync_task_mem_free_slow(void *obj, size_t size)
 {
 	int c = kasync_tcache_class(size);
-	struct kasync_tcache *tc;
-	unsigned long flags;
 
 	if (c < 0) {
 		kfree(obj);
@@ -112,14 +104,7 @@ void kasync_task_mem_free_slow(void *obj, size_t size)
 	}
 	if (IS_ENABLED(CONFIG_KASAN)) {
 		kasync_tcache_poison(obj, c);
-		local_irq_save(flags);
-		tc = this_cpu_ptr(&kasync_tcache);
-		if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
-			tc->obj[c][tc->n[c]++] = obj;
-			obj = NULL;
-		}
-		local_irq_restore(flags);
-		if (!obj)
+		if (kasync_tcache_push(c, obj))
 			return;
 	}
 	kmem_cache_free(kasync_task_slab[c], obj);

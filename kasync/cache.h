@@ -44,6 +44,38 @@ static inline unsigned int kasync_tcache_bytes(int c)
 	return 192 + 64 * c;
 }
 
+/* Take an object of class @c from this CPU's cache, or %NULL. */
+static __always_inline void *kasync_tcache_pop(int c)
+{
+	struct kasync_tcache *tc;
+	unsigned long flags;
+	void *obj = NULL;
+
+	local_irq_save(flags);
+	tc = this_cpu_ptr(&kasync_tcache);
+	if (tc->n[c])
+		obj = tc->obj[c][--tc->n[c]];
+	local_irq_restore(flags);
+	return obj;
+}
+
+/* Put @obj of class @c on this CPU's cache; false if it is full. */
+static __always_inline bool kasync_tcache_push(int c, void *obj)
+{
+	struct kasync_tcache *tc;
+	unsigned long flags;
+	bool ok = false;
+
+	local_irq_save(flags);
+	tc = this_cpu_ptr(&kasync_tcache);
+	if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
+		tc->obj[c][tc->n[c]++] = obj;
+		ok = true;
+	}
+	local_irq_restore(flags);
+	return ok;
+}
+
 /**
  * kasync_task_mem_alloc - memory for a task of @size bytes
  * @size: header and state
@@ -55,17 +87,11 @@ static inline unsigned int kasync_tcache_bytes(int c)
 static __always_inline void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
 {
 	int c = kasync_tcache_class(size);
-	struct kasync_tcache *tc;
-	unsigned long flags;
-	void *obj = NULL;
+	void *obj;
 
 	/* Under KASAN the poison is checked out of line. */
 	if (c >= 0 && !IS_ENABLED(CONFIG_KASAN)) {
-		local_irq_save(flags);
-		tc = this_cpu_ptr(&kasync_tcache);
-		if (tc->n[c])
-			obj = tc->obj[c][--tc->n[c]];
-		local_irq_restore(flags);
+		obj = kasync_tcache_pop(c);
 		if (obj)
 			return obj;
 	}
@@ -82,20 +108,9 @@ static __always_inline void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
 static __always_inline void kasync_task_mem_free(void *obj, size_t size)
 {
 	int c = kasync_tcache_class(size);
-	struct kasync_tcache *tc;
-	unsigned long flags;
 
-	if (c >= 0 && !IS_ENABLED(CONFIG_KASAN)) {
-		local_irq_save(flags);
-		tc = this_cpu_ptr(&kasync_tcache);
-		if (tc->n[c] < KASYNC_TCACHE_DEPTH) {
-			tc->obj[c][tc->n[c]++] = obj;
-			obj = NULL;
-		}
-		local_irq_restore(flags);
-		if (!obj)
-			return;
-	}
+	if (c >= 0 && !IS_ENABLED(CONFIG_KASAN) && kasync_tcache_push(c, obj))
+		return;
 	kasync_task_mem_free_slow(obj, size);
 }
 
