@@ -16,15 +16,14 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
-#include <linux/tracepoint.h>
 #include <linux/vmstat.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/tcp.h>
-#include <trace/events/timer.h>
 
 #include "kasync_test.h"
+#include "kt_hrtimers.h"
 
 #define KN_SEC		(1000 * NSEC_PER_MSEC)
 
@@ -1681,84 +1680,7 @@ static void kn_cancel_every_await(struct kunit *test)
 
 /* ---- suite ----------------------------------------------------------------------- */
 
-/* ---- time limits and their timers, counted ----------------------------------- */
-
-/*
- * hrtimer_start() calls for kasync's timers, counted by a probe on the
- * kernel's hrtimer_start tracepoint (found by name: it is not exported)
- * that keeps those whose callback is kasync's, as kasync_timer's
- * kt_timeout_arms does.
- */
-struct kn_arms {
-	struct tracepoint *tp;
-	enum hrtimer_restart (*fn)(struct hrtimer *hrt);
-	atomic_t n;
-};
-
-static void kn_arms_probe(void *data, struct hrtimer *hrt,
-			  enum hrtimer_mode mode, bool was_armed)
-{
-	struct kn_arms *a = data;
-
-	if (READ_ONCE(hrt->function) == a->fn)
-		atomic_inc(&a->n);
-}
-
-static void kn_arms_find(struct tracepoint *tp, void *priv)
-{
-	struct kn_arms *a = priv;
-
-	if (!strcmp(tp->name, "hrtimer_start"))
-		a->tp = tp;
-}
-
-/* Reports the callback kasync_timer_start() gives its hrtimers. */
-struct kn_fn_probe {
-	struct kasync_timer tm;
-	struct kn_arms *a;
-};
-
-static enum kasync_poll kn_fn_probe_poll(struct kasync_task *t, void *p)
-{
-	struct kn_fn_probe *s = p;
-
-	kasync_timer_start(t, &s->tm, KTIME_MAX, 0);
-	s->a->fn = s->tm.hrt.function;
-	kasync_timer_cancel(t, &s->tm);
-	return KASYNC_READY;
-}
-
-static const struct kasync_task_ops kn_fn_probe_ops = {
-	.poll = kn_fn_probe_poll,
-};
-
-/* Start counting; nothing may assert until kn_arms_stop(). */
-static void kn_arms_start(struct kunit *test, struct kn_arms *a)
-{
-	struct kn_fn_probe s = { .a = a };
-	struct kasync_task *h;
-
-	/* The probe's type is checked against the kernel's tracepoint. */
-	check_trace_callback_type_hrtimer_start(kn_arms_probe);
-	h = kasync_spawn(NULL, &kn_fn_probe_ops, &s, sizeof(s), GFP_KERNEL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
-	KUNIT_ASSERT_EQ(test, kasync_join(&h), 0L);
-	KUNIT_ASSERT_NOT_NULL(test, a->fn);
-	for_each_kernel_tracepoint(kn_arms_find, a);
-	KUNIT_ASSERT_NOT_NULL(test, a->tp);
-	atomic_set(&a->n, 0);
-	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(a->tp,
-							(void *)kn_arms_probe,
-							a), 0);
-}
-
-/* Stop counting; returns the kasync hrtimers started meanwhile. */
-static int kn_arms_stop(struct kn_arms *a)
-{
-	tracepoint_probe_unregister(a->tp, (void *)kn_arms_probe, a);
-	tracepoint_synchronize_unregister();
-	return atomic_read(&a->n);
-}
+/* ---- time limits and their timers, counted (kt_hrtimers.h) -------------------- */
 
 /* Pass an await's result on, noting in *@waited that it was PENDING. */
 static enum kasync_poll kn_note(enum kasync_poll r, bool *waited)
@@ -1928,7 +1850,7 @@ static void kn_timer_arms(struct kunit *test)
 		.op_out = &op, .done = &done, .waited = &waited, .ns = c->ns,
 	};
 	struct sockaddr_storage full;
-	struct kn_arms cnt = {};
+	struct kt_hrtimers cnt = {};
 	struct kasync_task *h;
 	bool cwaited = false;
 	int arms, expect;
@@ -1942,9 +1864,9 @@ static void kn_timer_arms(struct kunit *test)
 	ks = kn_sock(test, AF_INET, SOCK_STREAM);
 	kn_pair(test, AF_INET, 0, 0, &cli, &srv);
 
-	kn_arms_start(test, &cnt);
+	kt_hrtimers_start(test, &cnt);
 	r = kn_limit_run(c, ks, &full, &cwaited, cli, srv, &rs, &op);
-	arms = kn_arms_stop(&cnt);
+	arms = kt_hrtimers_stop(&cnt);
 
 	expect = c->ns == KASYNC_NO_TIMEOUT ? 0 :
 		 cwaited + (c->paced ? atomic_read(&waited) : 0);

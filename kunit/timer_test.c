@@ -13,11 +13,10 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/tracepoint.h>
 #include <linux/wait.h>
-#include <trace/events/timer.h>
 
 #include "kasync_test.h"
+#include "kt_hrtimers.h"
 
 /* ---- sleeps --------------------------------------------------------------- */
 
@@ -284,83 +283,7 @@ static void kt_timeout_none(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, left, 0);
 }
 
-/* ---- armed hrtimers, counted ------------------------------------------------- */
-
-/*
- * hrtimer_start() calls for kasync's timers, counted by a probe on the
- * kernel's hrtimer_start tracepoint (not exported to modules: found by
- * name) that keeps those whose callback is kasync's.
- */
-struct kt_arms {
-	struct tracepoint *tp;
-	enum hrtimer_restart (*fn)(struct hrtimer *hrt);
-	atomic_t n;
-};
-
-static void kt_arms_probe(void *data, struct hrtimer *hrt,
-			  enum hrtimer_mode mode, bool was_armed)
-{
-	struct kt_arms *a = data;
-
-	if (READ_ONCE(hrt->function) == a->fn)
-		atomic_inc(&a->n);
-}
-
-static void kt_arms_find(struct tracepoint *tp, void *priv)
-{
-	struct kt_arms *a = priv;
-
-	if (!strcmp(tp->name, "hrtimer_start"))
-		a->tp = tp;
-}
-
-/* Reports the callback kasync_timer_start() gives its hrtimers. */
-struct kt_fn_probe {
-	struct kasync_timer tm;
-	struct kt_arms *a;
-};
-
-static enum kasync_poll kt_fn_probe_poll(struct kasync_task *t, void *p)
-{
-	struct kt_fn_probe *s = p;
-
-	kasync_timer_start(t, &s->tm, KTIME_MAX, 0);
-	s->a->fn = s->tm.hrt.function;
-	kasync_timer_cancel(t, &s->tm);
-	return KASYNC_READY;
-}
-
-static const struct kasync_task_ops kt_fn_probe_ops = {
-	.poll = kt_fn_probe_poll,
-};
-
-/* Start counting; nothing may assert until kt_arms_stop(). */
-static void kt_arms_start(struct kunit *test, struct kt_arms *a)
-{
-	struct kt_fn_probe s = { .a = a };
-	struct kasync_task *h;
-
-	/* The probe's type is checked against the kernel's tracepoint. */
-	check_trace_callback_type_hrtimer_start(kt_arms_probe);
-	h = kasync_spawn(NULL, &kt_fn_probe_ops, &s, sizeof(s), GFP_KERNEL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
-	KUNIT_ASSERT_EQ(test, kasync_join(&h), 0L);
-	KUNIT_ASSERT_NOT_NULL(test, a->fn);
-	for_each_kernel_tracepoint(kt_arms_find, a);
-	KUNIT_ASSERT_NOT_NULL(test, a->tp);
-	atomic_set(&a->n, 0);
-	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(a->tp,
-							(void *)kt_arms_probe,
-							a), 0);
-}
-
-/* Stop counting; returns the kasync hrtimers started meanwhile. */
-static int kt_arms_stop(struct kt_arms *a)
-{
-	tracepoint_probe_unregister(a->tp, (void *)kt_arms_probe, a);
-	tracepoint_synchronize_unregister();
-	return atomic_read(&a->n);
-}
+/* ---- armed hrtimers, counted (kt_hrtimers.h) ---------------------------------- */
 
 #define KT_ROUNDS	1000
 
@@ -452,15 +375,15 @@ static void kt_timeout_arms(struct kunit *test)
 		.wq = &wq, .posted = &posted, .done = &done,
 		.waited = &waited, .ns = c->ns,
 	};
-	struct kt_arms a = {};
+	struct kt_hrtimers a = {};
 	struct kasync_task *h;
 	int i, arms;
 	long r;
 
-	kt_arms_start(test, &a);
+	kt_hrtimers_start(test, &a);
 	h = kasync_spawn(NULL, &kt_rounds_ops, &s, sizeof(s), GFP_KERNEL);
 	if (IS_ERR(h)) {
-		kt_arms_stop(&a);
+		kt_hrtimers_stop(&a);
 		KUNIT_FAIL(test, "spawn: %ld", PTR_ERR(h));
 		return;
 	}
@@ -474,7 +397,7 @@ static void kt_timeout_arms(struct kunit *test)
 	atomic_set(&posted, KT_ROUNDS);		/* whatever happened */
 	wake_up(&wq);
 	r = kasync_join(&h);
-	arms = kt_arms_stop(&a);
+	arms = kt_hrtimers_stop(&a);
 
 	KUNIT_EXPECT_EQ(test, r, (long)KT_ROUNDS);
 	if (c->wait) {
