@@ -782,6 +782,26 @@ void kasync_worker_init(struct kasync_worker *w, struct kasync_rt *rt,
  */
 struct kasync_task *kasync_current(void)
 {
+	struct kasync_worker *w = kasync_on_worker();
+
+	/* W: only this worker writes it, and we are the worker. */
+	return w ? w->cur : NULL;
+}
+EXPORT_SYMBOL_GPL(kasync_current);
+
+/**
+ * kasync_on_worker - the kasync worker the calling context runs in
+ *
+ * Whether it is polling a task, running a drop callback or a cleanup
+ * hook, or between tasks: anything that sleeps here holds up every task
+ * queued behind it.
+ *
+ * Context: any.
+ * Return: the worker, or %NULL if the caller is not a kasync worker (or
+ * is an interrupt that hit one).
+ */
+struct kasync_worker *kasync_on_worker(void)
+{
 	struct work_struct *work;
 
 	if (!in_task() || !(current->flags & PF_WQ_WORKER))
@@ -789,10 +809,8 @@ struct kasync_task *kasync_current(void)
 	work = current_work();
 	if (!work || work->func != kasync_worker_fn)
 		return NULL;
-	/* W: only this worker writes it, and we are the worker. */
-	return container_of(work, struct kasync_worker, work)->cur;
+	return container_of(work, struct kasync_worker, work);
 }
-EXPORT_SYMBOL_GPL(kasync_current);
 
 /* ---- enqueue: the single entry point for queueing a task ------------------ */
 

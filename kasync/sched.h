@@ -135,6 +135,7 @@ struct kasync_rt {
 	atomic_t drainers;		/* A: waiters on drain_wq (rule 7) */
 	wait_queue_head_t drain_wq;	/* I: live.c's */
 	struct list_head node;		/* M: kasync_rt_list */
+	unsigned int pins;		/* M: owner drains on it (rt.c) */
 	struct dentry *dbg;		/* I */
 };
 
@@ -175,6 +176,7 @@ void kasync_sched_stop(struct kasync_rt *rt);
 
 /* sched.c: for the kinds */
 void kasync_worker_fn(struct work_struct *work);
+struct kasync_worker *kasync_on_worker(void);
 void kasync_worker_init(struct kasync_worker *w, struct kasync_rt *rt,
 			int cpu);
 

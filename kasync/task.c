@@ -946,6 +946,17 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 		      "on a task that was never started");		\
 })
 
+/*
+ * kasync_join*() on a kasync worker (in a poll, a drop callback or a
+ * cleanup hook) would sleep in the worker that may be the one to run the
+ * awaited task: refused, naming the caller.
+ */
+#define kasync_join_on_worker(fn)					\
+	__kasync_misuse(kasync_on_worker(), fn,				\
+			"from a kasync worker (caller %pS): %s",	\
+			__builtin_return_address(0),			\
+			"it would block the tasks queued behind it; use kasync_join_poll()")
+
 /* Take the result and release the handle; the task is FINAL. */
 static long kasync_consume(struct kasync_task **h)
 {
@@ -976,16 +987,21 @@ static bool kasync_join_prepare(struct kasync_task *t)
  * drop callback returned.
  *
  * Context: process context; sleeps.  Not from a task's poll function (use
- * kasync_join_poll() there).
+ * kasync_join_poll() there), drop callback or cleanup hook.
  * Return: the task's result; -ECANCELED if it was cancelled; -EINVAL if
  * *@handle is %NULL (already consumed) or is a task from
- * kasync_task_alloc() never started (misuse: warns once at the call site;
- * the handle is left as it was).
+ * kasync_task_alloc() never started; -EDEADLK if called from a kasync
+ * worker (a poll function, drop callback or cleanup hook), where the wait
+ * could block the very worker that would run the task (misuse: each
+ * warns once at the call site, naming the caller; the handle is left as
+ * it was).
  */
 long kasync_join(struct kasync_task **handle)
 {
 	struct kasync_task *t = *handle;
 
+	if (kasync_join_on_worker("kasync_join"))
+		return -EDEADLK;
 	if (kasync_handle_misused(t))
 		return -EINVAL;
 	/* Our handle reference keeps t alive while we wait. */
@@ -1000,7 +1016,8 @@ EXPORT_SYMBOL_GPL(kasync_join);
  * @handle: address of the handle; set to %NULL unless the wait timed out
  * @timeout: longest wait, in jiffies
  *
- * Context: process context; sleeps.
+ * Context: process context; sleeps.  Not from a kasync worker, as
+ * kasync_join().
  * Return: as kasync_join(), or -ETIMEDOUT if the task had not finished in
  * time (the handle is left intact).
  */
@@ -1008,6 +1025,8 @@ long kasync_join_timeout(struct kasync_task **handle, unsigned long timeout)
 {
 	struct kasync_task *t = *handle;
 
+	if (kasync_join_on_worker("kasync_join_timeout"))
+		return -EDEADLK;
 	if (kasync_handle_misused(t))
 		return -EINVAL;
 	if (!kasync_join_prepare(t) &&
@@ -1022,7 +1041,8 @@ EXPORT_SYMBOL_GPL(kasync_join_timeout);
  * kasync_join_killable - kasync_join() that a fatal signal interrupts
  * @handle: address of the handle; set to %NULL unless interrupted
  *
- * Context: process context; sleeps.
+ * Context: process context; sleeps.  Not from a kasync worker, as
+ * kasync_join().
  * Return: as kasync_join(), or -EINTR if a fatal signal arrived first (the
  * handle is left intact).
  */
@@ -1030,6 +1050,8 @@ long kasync_join_killable(struct kasync_task **handle)
 {
 	struct kasync_task *t = *handle;
 
+	if (kasync_join_on_worker("kasync_join_killable"))
+		return -EDEADLK;
 	if (kasync_handle_misused(t))
 		return -EINVAL;
 	if (!kasync_join_prepare(t) &&

@@ -220,6 +220,82 @@ static void kt_misuse_handles(struct kunit *test)
 	KT_EXPECT_MISUSE(test, misuse, 9U);
 }
 
+/*
+ * kasync_join*() from a poll: on an ordered runtime the child cannot run
+ * until the parent's poll returns, so a join there would wait forever.
+ * Each form is refused with -EDEADLK, reported, and leaves the handle for
+ * kasync_join_poll().
+ */
+struct kt_join_seen {
+	long res[3];
+	bool intact;
+};
+
+struct kt_joiner {
+	struct kasync_rt *rt;
+	struct kt_join_seen *seen;
+	struct kasync_task *child;
+	long child_res;
+	struct kasync_co co;
+};
+
+static enum kasync_poll kt_joiner_poll(struct kasync_task *t, void *p)
+{
+	struct kt_joiner *s = p;
+	struct kt_simple c = { .result = 9 };
+
+	KASYNC_BEGIN(&s->co);
+	s->child = kasync_spawn(s->rt, &kt_ready_ops, &c, sizeof(c),
+				GFP_KERNEL);
+	if (IS_ERR(s->child))
+		KASYNC_RETURN(&s->co, t, PTR_ERR(s->child));
+	s->seen->res[0] = kasync_join(&s->child);
+	s->seen->res[1] = kasync_join_timeout(&s->child, HZ);
+	s->seen->res[2] = kasync_join_killable(&s->child);
+	s->seen->intact = !!s->child;
+	KASYNC_AWAIT(&s->co, kasync_join_poll(t, &s->child, &s->child_res));
+	KASYNC_RETURN(&s->co, t, s->child_res);
+	KASYNC_END(&s->co);
+}
+
+static void kt_joiner_drop(void *p)
+{
+	struct kt_joiner *s = p;
+
+	if (!IS_ERR_OR_NULL(s->child))
+		kasync_detach(&s->child);
+}
+
+static const struct kasync_task_ops kt_joiner_ops = {
+	.poll = kt_joiner_poll,
+	.drop = kt_joiner_drop,
+};
+
+static void kt_join_from_poll(struct kunit *test)
+{
+	struct kt_join_seen seen = {};
+	struct kt_joiner s = { .seen = &seen };
+	struct kasync_task *h;
+	unsigned int misuse;
+	int i;
+
+	s.rt = kasync_rt_create("kt_join_from_poll", KASYNC_RT_ORDERED);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(s.rt));
+	misuse = kt_expect_misuse(test);
+	h = kasync_spawn(s.rt, &kt_joiner_ops, &s, sizeof(s), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, 30 * HZ), 9L);
+	if (h) {
+		kasync_abort(h);
+		kasync_join(&h);
+	}
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, seen.res[i], (long)-EDEADLK);
+	KUNIT_EXPECT_TRUE(test, seen.intact);
+	KT_EXPECT_MISUSE(test, misuse, 3U);
+	kasync_rt_destroy(s.rt);
+}
+
 /* ---- abort in every state ----------------------------------------------- */
 
 /* Queued: spawned and aborted by a poll before its worker got to it. */
@@ -641,6 +717,7 @@ static struct kunit_case kasync_task_cases[] = {
 	KUNIT_CASE(kt_join_killable),
 	KUNIT_CASE(kt_detach_runs_on),
 	KUNIT_CASE(kt_misuse_handles),
+	KUNIT_CASE(kt_join_from_poll),
 	KUNIT_CASE(kt_abort_queued),
 	KUNIT_CASE(kt_abort_running_self),
 	KUNIT_CASE(kt_abort_running_other),
