@@ -16,12 +16,50 @@
  * kasync_abort() is called under it: it only queues the task.
  * Order: kasync_rt_mutex -> L -> kasync_rt.inject.lock.
  */
+#include <linux/jiffies.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
 
+#include "detect.h"
 #include "live.h"
 #include "sched.h"
+
+/*
+ * A drain waits for its tasks with no time limit: a task that never
+ * returns from its poll function or drop callback holds it forever.
+ * Each time this many seconds pass with none of its tasks reaped, the
+ * drain says which task it waits for.  0: never.
+ */
+static unsigned int kasync_drain_report_s = 10;
+
+static int kasync_drain_report_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(val, 0, &v);
+	if (err)
+		return err;
+	if (v > 3600) {
+		pr_err("kasync: drain_report_s: %u is out of range (0..3600)\n", v);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops kasync_drain_report_ops = {
+	.set = kasync_drain_report_set,
+	.get = param_get_uint,
+};
+module_param_cb(drain_report_s, &kasync_drain_report_ops,
+		&kasync_drain_report_s, 0644);
+MODULE_PARM_DESC(drain_report_s,
+		 "report a module unload or runtime destroy waiting this long for a task, in seconds (0..3600, 0: never)");
 
 /* Task ids: per CPU, in the order tasks are listed (tasks.c relies on it). */
 static DEFINE_PER_CPU(u64, kasync_id_seq);
@@ -178,6 +216,62 @@ unlock:
 	return listed;
 }
 
+/* Where a cancelled task that was not reaped yet is. */
+static const char *kasync_drain_where(const struct kasync_task *t)
+{
+	long s = atomic_long_read(&t->state);
+
+	if (s & KT_FINAL)
+		return "finished, being reaped";
+	if (s & KT_RUNNING)
+		return "in its poll function or drop callback";
+	return "queued to be dropped";
+}
+
+/*
+ * A drain made no progress for kasync.drain_report_s: name the module or
+ * runtime, and the task it waits for (one running a poll or drop, which
+ * is what holds a drain up, if there is one).
+ */
+static void kasync_drain_report(struct kasync_rt *rt, struct module *owner,
+				unsigned int alive, unsigned int secs)
+{
+	bool running = false;
+	struct kasync_task_desc d;
+	const char *where = NULL;
+	struct kasync_live *l;
+	struct kasync_task *t;
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		l = kasync_live_of(rt, cpu);
+		spin_lock_irqsave(&l->lock, flags);
+		list_for_each_entry(t, &l->tasks, live) {
+			if (owner && t->owner != owner)
+				continue;
+			running = atomic_long_read(&t->state) & KT_RUNNING;
+			/* Listed, so the runtime's reference keeps t alive. */
+			if (!where || running) {
+				where = kasync_drain_where(t);
+				kasync_task_describe(t, &d);
+			}
+			if (running)
+				break;
+		}
+		spin_unlock_irqrestore(&l->lock, flags);
+		if (running)
+			break;
+	}
+	if (!where)
+		return;
+	pr_warn("kasync: %s %s: %u task%s of runtime %s not finished after %u s; waiting for task %llu %s (poll %ps, owner %s, %s, await %s:%u %s)\n",
+		owner ? "unloading module" : "destroying runtime",
+		owner ? owner->name : rt->name, alive, alive == 1 ? "" : "s",
+		rt->name, secs, d.id, d.name, d.poll, d.owner, where, d.func,
+		d.line, kasync_wait_kind_names[d.kind]);
+}
+
 /**
  * kasync_live_drain - cancel tasks of a runtime and wait until they are gone
  * @rt: runtime
@@ -192,7 +286,8 @@ unlock:
  */
 unsigned int kasync_live_drain(struct kasync_rt *rt, struct module *owner)
 {
-	unsigned int n = 0, alive, aborted;
+	unsigned int n = 0, alive, aborted, fewest = UINT_MAX, report_s;
+	unsigned long start = jiffies, progress = jiffies;
 
 	might_sleep();
 	/* Ordering rule 7: before the walks below. */
@@ -202,6 +297,16 @@ unsigned int kasync_live_drain(struct kasync_rt *rt, struct module *owner)
 		n += aborted;
 		if (!alive)
 			break;
+		report_s = READ_ONCE(kasync_drain_report_s);
+		if (alive < fewest) {
+			fewest = alive;
+			progress = jiffies;
+		} else if (report_s &&
+			   time_after(jiffies, progress + report_s * HZ)) {
+			kasync_drain_report(rt, owner, alive,
+					    jiffies_to_msecs(jiffies - start) / 1000);
+			progress = jiffies;
+		}
 		wait_event_timeout(rt->drain_wq,
 				   !kasync_live_walk(rt, owner, KASYNC_LIVE_COUNT,
 						     NULL),

@@ -7,9 +7,15 @@
  * Locking:
  *
  *   kasync_rt_mutex (M) protects additions to and removals from
- *   kasync_rt_list, and is held by the hotplug callbacks and the owner
- *   drain while they walk it.  kasync_rt_destroy() waits for a grace
- *   period after removing a runtime (ordering rule 6).
+ *   kasync_rt_list, and is held by the hotplug callbacks while they walk
+ *   it.  It is never held across a wait for tasks: a task that never
+ *   ends must hold up only its own module's unload or its runtime's
+ *   destroy, not CPU hotplug or other modules' runtimes.  The owner drain
+ *   pins the runtime it drains (kasync_rt.pins) and drops the mutex;
+ *   kasync_rt_destroy() waits for the pins to go before it takes the
+ *   runtime off the list, so a pinned runtime's list neighbour is valid
+ *   when the drain takes the mutex again.  kasync_rt_destroy() waits for
+ *   a grace period after removing a runtime (ordering rule 6).
  *   Order: cpus_read_lock -> kasync_rt_mutex -> kasync_live.lock.
  *
  *   Finding a runtime's tasks to cancel them is live.c's ("kasync
@@ -23,6 +29,7 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 
 #include <kasync/testing.h>
 #include "compat.h"
@@ -158,6 +165,12 @@ void kasync_rt_destroy(struct kasync_rt *rt)
 	kasync_stats_del_rt(rt);
 
 	mutex_lock(&kasync_rt_mutex);
+	/* An owner drain on rt must step off it first (see the top). */
+	while (rt->pins) {
+		mutex_unlock(&kasync_rt_mutex);
+		wait_var_event(&rt->pins, !READ_ONCE(rt->pins));
+		mutex_lock(&kasync_rt_mutex);
+	}
 	list_del_rcu(&rt->node);
 	mutex_unlock(&kasync_rt_mutex);
 	/* Ordering rule 6: no late queue_work() reaches the workqueue. */
@@ -182,15 +195,27 @@ EXPORT_SYMBOL_GPL(kasync_rt_destroy);
  */
 unsigned int kasync_cancel_owner(struct module *owner)
 {
-	struct kasync_rt *rt;
+	struct kasync_rt *rt, *next;
 	unsigned int n = 0;
 
 	might_sleep();
 	if (WARN_ON_ONCE(!owner))
 		return 0;
 	mutex_lock(&kasync_rt_mutex);
-	list_for_each_entry(rt, &kasync_rt_list, node)
+	rt = list_first_entry_or_null(&kasync_rt_list, struct kasync_rt, node);
+	while (rt) {
+		/* Pinned: rt stays on the list while the mutex is dropped. */
+		WRITE_ONCE(rt->pins, rt->pins + 1);
+		mutex_unlock(&kasync_rt_mutex);
 		n += kasync_live_drain(rt, owner);
+		mutex_lock(&kasync_rt_mutex);
+		next = list_is_last(&rt->node, &kasync_rt_list) ? NULL :
+		       list_next_entry(rt, node);
+		WRITE_ONCE(rt->pins, rt->pins - 1);
+		if (!rt->pins)
+			wake_up_var(&rt->pins);
+		rt = next;
+	}
 	mutex_unlock(&kasync_rt_mutex);
 	return n;
 }
