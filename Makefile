@@ -5,6 +5,8 @@
 #   make            build kasync.ko, the KUnit modules and samples (W=1)
 #   make check      everything: test kernel, build, checkpatch, KUnit and
 #                   kselftests in a VM; ends with "N passed, N failed"
+#   make check-kcsan the same suite on the KCSAN test kernel
+#   make check-6.1  the same suite on a 6.1 test kernel
 #   make demo       boot the VM, load kasync and the samples, show them
 #   make bench      benchmarks on the bench kernel (build/bench/results.tsv)
 #   make compat     build against Debian's 6.1 and 6.12 headers
@@ -33,6 +35,12 @@ kernel:
 check:
 	scripts/check
 
+check-kcsan:
+	scripts/check --flavour kcsan
+
+check-6.1:
+	scripts/check --series 6.1
+
 demo:
 	scripts/demo
 
@@ -53,4 +61,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules selftests kernel check demo bench compat style sparse clean
+.PHONY: all modules selftests kernel check check-kcsan check-6.1 demo bench compat style sparse clean
