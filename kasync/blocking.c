@@ -75,6 +75,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "fail.h"
 #include "misuse.h"
 #include "pool.h"
 #include "task_access.h"
@@ -234,7 +235,8 @@ static int kasync_blocking_submit(struct kasync_task *task,
 	struct kasync_blocking_job *job;
 
 	/* Polls must not sleep: no reclaim (see the kernel-doc). */
-	job = kmem_cache_alloc(kasync_blocking_cache, GFP_NOWAIT | __GFP_NOWARN);
+	job = kasync_kmem_cache_alloc(kasync_blocking_cache,
+				       GFP_NOWAIT | __GFP_NOWARN);
 	if (!job)
 		return -ENOMEM;
 	INIT_WORK(&job->work, kasync_blocking_work);

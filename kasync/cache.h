@@ -12,6 +12,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+#include "fail.h"
+
 /* Classes of 64 bytes from 192 to 512 (a task header is 160 bytes). */
 #define KASYNC_TCACHE_CLASSES	6
 #define KASYNC_TCACHE_DEPTH	32
@@ -89,6 +91,8 @@ static __always_inline void *kasync_task_mem_alloc(size_t size, gfp_t gfp)
 	int c = kasync_tcache_class(size);
 	void *obj;
 
+	if (kasync_should_fail(size))
+		return NULL;
 	/* Under KASAN the poison is checked out of line. */
 	if (c >= 0 && !IS_ENABLED(CONFIG_KASAN)) {
 		obj = kasync_tcache_pop(c);

@@ -80,6 +80,7 @@
 #include <linux/string.h>
 #include <kasync.h>
 
+#include "fail.h"
 #include "misuse.h"
 #include "task_access.h"
 
@@ -370,7 +371,7 @@ struct kasync_chan *kasync_chan_new(size_t item_size, unsigned int capacity,
 		      !capacity || capacity > KASYNC_CHAN_CAP_MAX,
 		      "bad item size or capacity"))
 		return ERR_PTR(-EINVAL);
-	ch = kmalloc(struct_size(ch, ring, item_size * capacity), gfp);
+	ch = kasync_kmalloc(struct_size(ch, ring, item_size * capacity), gfp);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&ch->lock);

@@ -49,6 +49,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "fail.h"
 #include "misuse.h"
 #include "task_access.h"
 
@@ -245,7 +246,7 @@ struct kasync_group *kasync_group_new(struct kasync_rt *rt,
 	if (kasync_misuse(flags & ~KASYNC_GROUP_ALL_FLAGS,
 			  "with unknown flags %#x", flags))
 		return ERR_PTR(-EINVAL);
-	g = kzalloc(sizeof(*g), gfp);
+	g = kasync_kzalloc(sizeof(*g), gfp);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&g->lock);

@@ -108,6 +108,7 @@
 #include <kasync.h>
 
 #include "compat.h"
+#include "fail.h"
 #include "misuse.h"
 #include "rt.h"
 #include "task_access.h"
@@ -380,7 +381,7 @@ static struct kasync_sock *ks_wrap(struct socket *sock,
 {
 	struct kasync_sock *ks;
 
-	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
+	ks = kasync_kzalloc(sizeof(*ks), GFP_KERNEL);
 	if (!ks) {
 		*err = -ENOMEM;
 		return NULL;

@@ -33,6 +33,7 @@
 
 #include <kasync/testing.h>
 #include "compat.h"
+#include "fail.h"
 #include "live.h"
 #include "pool.h"
 #include "rt.h"
@@ -101,7 +102,7 @@ struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 	if (!name || !*name || strlen(name) >= KASYNC_NAME_MAX ||
 	    strchr(name, '/') || !kasync_rt_flags_valid(flags))
 		return ERR_PTR(-EINVAL);
-	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	rt = kasync_kzalloc(sizeof(*rt), GFP_KERNEL);
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	strscpy(rt->name, name, sizeof(rt->name));
@@ -109,10 +110,10 @@ struct kasync_rt *kasync_rt_create(const char *name, unsigned int flags)
 	rt->kind = kasync_kind_of(flags);
 
 	err = -ENOMEM;
-	rt->cpus = alloc_percpu(struct kasync_cpu);
+	rt->cpus = kasync_alloc_percpu(struct kasync_cpu);
 	if (!rt->cpus)
 		goto free_rt;
-	rt->wq = kasync_rt_alloc_wq(name, flags);
+	rt->wq = kasync_should_fail(0) ? NULL : kasync_rt_alloc_wq(name, flags);
 	if (!rt->wq)
 		goto free_cpus;
 

@@ -10,6 +10,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
+#include "fail.h"
 #include "rt.h"
 #include "sched.h"
 
@@ -219,6 +220,7 @@ void kasync_stats_del_rt(struct kasync_rt *rt)
 int kasync_stats_init(void)
 {
 	kasync_dbg_root = debugfs_create_dir("kasync", NULL);
+	kasync_fail_init();
 	return 0;
 }
 
@@ -227,5 +229,6 @@ int kasync_stats_init(void)
  */
 void kasync_stats_exit(void)
 {
+	kasync_fail_exit();
 	debugfs_remove_recursive(kasync_dbg_root);
 }
