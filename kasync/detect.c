@@ -44,16 +44,17 @@ static const struct kernel_param_ops kasync_detect_us_ops = {
 };
 
 /*
- * The on/off switches take a whole word: y/n, 1/0, on/off, true/false,
- * yes/no, in any case, or the bare name for on.  The kernel's bool
- * parameter looks at the first character only, and would take "12abc"
- * or "yess" for on.
+ * The on/off switches take a whole word: y/n, 1/0, on/off, t/f,
+ * true/false, yes/no, in any case, or the bare name for on.  The
+ * kernel's bool parameter looks at the first character only, and would
+ * take "12abc" or "yess" for on.
  */
 static int kasync_detect_set_bool(const char *val,
 				  const struct kernel_param *kp)
 {
 	static const char *const words[] = {
-		"n", "y", "0", "1", "off", "on", "false", "true", "no", "yes",
+		"n", "y", "0", "1", "off", "on", "f", "t", "false", "true",
+		"no", "yes",
 	};
 	size_t n, i;
 

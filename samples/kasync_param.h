@@ -63,7 +63,7 @@ param_check_##type(name, &(name));					\
 module_param_cb(name, &ksample_ops_##name, &(name), perm)
 
 /*
- * A bool parameter that takes only a whole word: y/n, 1/0, on/off,
+ * A bool parameter that takes only a whole word: y/n, 1/0, on/off, t/f,
  * true/false, yes/no (any case), or nothing (the bare name: true).  The
  * kernel's own bool parameter looks at the first character only, so that
  * "12abc" or "yess" would pass for true.
@@ -72,7 +72,8 @@ static inline int ksample_set_bool(const char *val,
 				   const struct kernel_param *kp)
 {
 	static const char *const words[] = {
-		"n", "y", "0", "1", "off", "on", "false", "true", "no", "yes",
+		"n", "y", "0", "1", "off", "on", "f", "t", "false", "true",
+		"no", "yes",
 	};
 	size_t n, i;
 

@@ -206,7 +206,7 @@ TEST_F_TIMEOUT(samples, echo, 600)
 	static const char *const good[] = {
 		"port=1 max_conns=1 backlog=1 idle_ms=0 send_ms=0 percpu=n",
 		"port=65535 max_conns=1000000 backlog=65535 idle_ms=3600000 send_ms=3600000 percpu=Y",
-		"port=7007 percpu",
+		"port=7007 percpu", "port=7007 percpu=t", "port=7007 percpu=OFF",
 		NULL
 	};
 
