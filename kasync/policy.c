@@ -4,7 +4,9 @@
  * and how long an idle worker lingers.  See policy.h for the rest.
  */
 #include <linux/hardirq.h>
+#include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/printk.h>
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
 
@@ -15,6 +17,33 @@
 #include "sched.h"
 
 /*
+ * linger_us and rescue_us: 0 (never) to KASYNC_POLICY_US_MAX.  A value out
+ * of range, at load or written to /sys/module/kasync/parameters/, fails
+ * with -EINVAL and leaves the old one.  A second is far beyond any sane
+ * linger (it spins a CPU) or rescue delay (the tasks behind a stuck poll
+ * wait that long).
+ */
+#define KASYNC_POLICY_US_MAX	1000000U
+
+static int kasync_policy_set_us(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+
+	if (!val || kstrtouint(val, 0, &us) || us > KASYNC_POLICY_US_MAX) {
+		pr_err("kasync: %s must be a number in 0..%u\n", kp->name,
+		       KASYNC_POLICY_US_MAX);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, us);
+	return 0;
+}
+
+static const struct kernel_param_ops kasync_policy_us_ops = {
+	.set = kasync_policy_set_us,
+	.get = param_get_uint,
+};
+
+/*
  * kasync.linger_us: how long a worker out of tasks keeps looking for more
  * before it goes idle, while its CPU has nothing else to run.  Work that
  * arrives meanwhile (a socket's softirq waking tasks from another CPU, a
@@ -23,8 +52,8 @@
  * halt_poll_ns does it for vCPUs, and for the same reason.  0: never.
  */
 static unsigned int kasync_linger_us = 50;
-module_param_named(linger_us, kasync_linger_us, uint, 0644);
-MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work while its CPU has nothing else to run (0: never)");
+module_param_cb(linger_us, &kasync_policy_us_ops, &kasync_linger_us, 0644);
+MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work while its CPU has nothing else to run (0: never; up to 1000000)");
 
 u64 kasync_linger_ns(void)
 {
@@ -42,8 +71,8 @@ u64 kasync_linger_ns(void)
  */
 unsigned int kasync_rescue_us = 2000;
 EXPORT_SYMBOL_IF_KUNIT(kasync_rescue_us);
-module_param_named(rescue_us, kasync_rescue_us, uint, 0644);
-MODULE_PARM_DESC(rescue_us, "microseconds a poll may run before the tasks queued behind it go to other CPUs (0: never)");
+module_param_cb(rescue_us, &kasync_policy_us_ops, &kasync_rescue_us, 0644);
+MODULE_PARM_DESC(rescue_us, "microseconds a poll may run before the tasks queued behind it go to other CPUs (0: never; up to 1000000)");
 
 u64 kasync_rescue_ns(void)
 {

@@ -17,13 +17,19 @@
 
 #include <kasync.h>
 
+#include "kasync_param.h"
+
+/*
+ * The load waits for the whole job: the ranges (checked at load,
+ * kasync_param.h) keep it to seconds, 10^8 polls at the most.
+ */
 static unsigned int workers = 2000;
-module_param(workers, uint, 0444);
+ksample_param(workers, uint, 1, 100000, 0444);
 MODULE_PARM_DESC(workers, "worker tasks the coordinator spawns (1..100000)");
 
 static unsigned int yields = 10;
-module_param(yields, uint, 0444);
-MODULE_PARM_DESC(yields, "times each worker yields before returning");
+ksample_param(yields, uint, 0, 1000, 0444);
+MODULE_PARM_DESC(yields, "times each worker yields before returning (0..1000)");
 
 struct worker {
 	struct kasync_co co;
@@ -130,8 +136,6 @@ static int __init kasync_demo_init(void)
 	u64 t0, ns;
 	long sum;
 
-	if (!workers || workers > 100000)
-		return -EINVAL;
 	c.n = workers;
 	c.handles = kcalloc(workers, sizeof(*c.handles), GFP_KERNEL);
 	if (!c.handles)

@@ -24,21 +24,33 @@
  */
 #include <linux/err.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <kasync.h>
 
 #include "kasync_http.h"
+#include "kasync_param.h"
 
 #define MAX_PAGES	64
+#define URL_MAX		128	/* bytes of one address, with its NUL */
 
+static int urls_set(const char *val, const struct kernel_param *kp);
+
+static const struct kernel_param_ops urls_param = {
+	.set = urls_set,
+	.get = param_get_charp,
+	.free = param_free_charp,
+};
+
+/* The ranges are checked at load (urls_set(), kasync_param.h). */
 static char *urls;
-module_param(urls, charp, 0444);
-MODULE_PARM_DESC(urls, "comma-separated http://ADDR[:PORT]/PATH list");
+module_param_cb(urls, &urls_param, &urls, 0444);
+MODULE_PARM_DESC(urls, "comma-separated list of 1-64 http://ADDR[:PORT][/PATH], numeric ADDR");
 static unsigned int timeout_ms = 5000;
-module_param(timeout_ms, uint, 0444);
-MODULE_PARM_DESC(timeout_ms, "deadline of the whole download, from load (connect, request, response)");
+ksample_param(timeout_ms, uint, 1, 60 * 60 * MSEC_PER_SEC, 0444);
+MODULE_PARM_DESC(timeout_ms, "deadline of the whole download, from load (connect, request, response; 1-3600000)");
 static unsigned long max_bytes = 1 << 20;
-module_param(max_bytes, ulong, 0444);
-MODULE_PARM_DESC(max_bytes, "longest body of a page; a longer one fails with -EFBIG (0: no limit)");
+ksample_param(max_bytes, ulong, 0, SZ_1G, 0444);
+MODULE_PARM_DESC(max_bytes, "longest body of a page; a longer one fails with -EFBIG (0: no limit; up to 1073741824)");
 static int fetched;
 module_param(fetched, int, 0444);
 MODULE_PARM_DESC(fetched, "pages fetched with status 200 (read-only)");
@@ -51,7 +63,7 @@ MODULE_PARM_DESC(received, "body bytes counted, all pages (read-only)");
 
 /* What one fetch found; written by its task, read after the join. */
 struct page_result {
-	char url[128];
+	char url[URL_MAX];
 	int status;		/* HTTP status, 0 if none */
 	u64 bytes;		/* body bytes, at most max_bytes */
 };
@@ -227,22 +239,66 @@ static const struct kasync_task_ops fetch_ops = {
 
 /* --- fetch-end --- */
 
-/* Fill @f from "http://ADDR[:PORT]/PATH"; -EINVAL if it is not one. */
+/*
+ * Parse the @n bytes of "http://ADDR[:PORT][/PATH]" at @url: the address
+ * into @ss and @len, and where the path starts (@url + @n if it has none)
+ * into @path.  ADDR is numeric, PATH a request target (no space, no
+ * control character, "%" followed by two hex digits).  Return: 0 or -EINVAL.
+ */
+static int url_parse(const char *url, size_t n, struct sockaddr_storage *ss,
+		     int *len, const char **path)
+{
+	const char *host = url + 7, *end = url + n;
+
+	if (n < 8 || n >= URL_MAX || strncmp(url, "http://", 7))
+		return -EINVAL;
+	*path = memchr(host, '/', end - host) ?: end;
+	if (khttp_addr(host, *path - host, 80, ss, len))
+		return -EINVAL;
+	if (*path < end && !khttp_is_target(*path, end - *path))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The list, checked whole when the load parses it: 1 to MAX_PAGES
+ * addresses, each one that url_parse() takes, no empty one.  So that a
+ * typo fails the load before any fetch starts, rather than after the
+ * pages before it were fetched, or a 65th page is silently dropped.
+ */
+static int urls_set(const char *val, const struct kernel_param *kp)
+{
+	struct sockaddr_storage ss;
+	const char *u = val, *end, *path;
+	int n = 0, len;
+
+	if (strlen(val) > 1024) {	/* what param_set_charp() takes */
+		pr_err("kasync_download: urls must be at most 1024 bytes\n");
+		return -EINVAL;
+	}
+	do {
+		end = strchrnul(u, ',');
+		if (++n > MAX_PAGES || url_parse(u, end - u, &ss, &len, &path)) {
+			pr_err("kasync_download: urls must be 1-%d comma-separated http://ADDR[:PORT][/PATH], each under %d bytes: not \"%.*s\"\n",
+			       MAX_PAGES, URL_MAX, (int)min_t(size_t, end - u, URL_MAX), u);
+			return -EINVAL;
+		}
+		u = end + 1;
+	} while (*end);
+	return param_set_charp(val, kp);
+}
+
+/* Fill @f from "http://ADDR[:PORT][/PATH]"; -EINVAL if it is not one. */
 static int fetch_prepare(struct fetch *f, const char *url, size_t n)
 {
 	const char *host = url + 7, *path;
 	size_t hn;
 
-	if (n < 8 || strncmp(url, "http://", 7) || n >= sizeof(f->res->url))
+	if (url_parse(url, n, &f->addr, &f->addrlen, &path))
 		return -EINVAL;
 	memcpy(f->res->url, url, n);
 	f->res->url[n] = '\0';
-	path = memchr(host, '/', url + n - host);
-	if (!path)
-		path = url + n;
 	hn = path - host;
-	if (khttp_addr(host, hn, 80, &f->addr, &f->addrlen))
-		return -EINVAL;
 	f->req_len = scnprintf(f->req, sizeof(f->req),
 			       "GET %.*s HTTP/1.1\r\nHost: %.*s\r\nConnection: close\r\n\r\n",
 			       (int)(url + n - path) ?: 1,
@@ -260,8 +316,11 @@ static int __init download_init(void)
 	ktime_t deadline;
 	int i, n = 0, err = 0;
 
-	if (!urls || !*urls || !timeout_ms)
+	if (!urls) {
+		pr_err("kasync_download: urls must be given: 1-%d comma-separated http://ADDR[:PORT][/PATH]\n",
+		       MAX_PAGES);
 		return -EINVAL;
+	}
 	/* One deadline for every fetch: the load takes about timeout_ms. */
 	deadline = kasync_deadline_ns((u64)timeout_ms * NSEC_PER_MSEC);
 	/* Spawn one fetch task per page, its state built where it runs ... */

@@ -56,24 +56,44 @@
 /* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
 KSERVER_MODULE(http_srv, 8080);
 
+/* The counter's address, parsed at load: one that does not parse fails it. */
+static int http_set_counter(const char *val, const struct kernel_param *kp)
+{
+	struct sockaddr_storage ss;
+	int len;
+
+	if (!val || khttp_addr(val, strlen(val), 80, &ss, &len)) {
+		pr_err("kasync_http: counter must be \"1.2.3.4[:port]\" or \"[::1][:port]\", port 1-65535\n");
+		return -EINVAL;
+	}
+	return param_set_charp(val, kp);
+}
+
+static const struct kernel_param_ops http_counter_param = {
+	.set = http_set_counter,
+	.get = param_get_charp,
+	.free = param_free_charp,
+};
+
 static char *counter = "127.0.0.1:8081";
-module_param(counter, charp, 0444);
-MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port\"");
+module_param_cb(counter, &http_counter_param, &counter, 0444);
+MODULE_PARM_DESC(counter, "the counter service, \"1.2.3.4:port\" or \"[::1]:port\" (port 80 if none)");
 static unsigned int counter_ms = 2000;
-module_param(counter_ms, uint, 0444);
-MODULE_PARM_DESC(counter_ms, "time limit of one visit registration, connect to answer (0: none)");
+ksample_param(counter_ms, uint, 0, KSERVER_MAX_MS, 0444);
+MODULE_PARM_DESC(counter_ms, "time limit of one visit registration, connect to answer (0: none; up to 3600000)");
 static unsigned int head_ms = 10000;
-module_param(head_ms, uint, 0444);
-MODULE_PARM_DESC(head_ms, "time limit of a request head, from its first byte (0: none)");
+ksample_param(head_ms, uint, 0, KSERVER_MAX_MS, 0444);
+MODULE_PARM_DESC(head_ms, "time limit of a request head, from its first byte (0: none; up to 3600000)");
 static unsigned int request_ms = 30000;
-module_param(request_ms, uint, 0444);
-MODULE_PARM_DESC(request_ms, "time limit of a request, from its first byte until its answer is sent (0: none)");
+ksample_param(request_ms, uint, 0, KSERVER_MAX_MS, 0444);
+MODULE_PARM_DESC(request_ms, "time limit of a request, from its first byte until its answer is sent (0: none; up to 3600000)");
 static unsigned int send_ms = 10000;
-module_param(send_ms, uint, 0444);
-MODULE_PARM_DESC(send_ms, "time limit of sending one answer (0: none)");
+ksample_param(send_ms, uint, 0, KSERVER_MAX_MS, 0444);
+MODULE_PARM_DESC(send_ms, "time limit of sending one answer (0: none; up to 3600000)");
 static unsigned int max_body = 1024;
-module_param(max_body, uint, 0444);
-MODULE_PARM_DESC(max_body, "largest request body in bytes; larger ones get 413");
+/* A body must fit the connection's buffer after its head: HTTP_BUF at most. */
+ksample_param(max_body, uint, 0, HTTP_BUF, 0444);
+MODULE_PARM_DESC(max_body, "largest request body in bytes; larger ones get 413 (0: no body; up to 2048)");
 static atomic_t requests = ATOMIC_INIT(0);
 module_param_cb(requests, &kserver_atomic_param, &requests, 0444);
 MODULE_PARM_DESC(requests, "requests answered (read-only)");

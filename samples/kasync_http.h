@@ -508,6 +508,10 @@ static inline size_t khttp_consume(char *buf, size_t len, size_t n)
  * @ss: the address
  * @len: its length, for connect()
  *
+ * The whole of @s must be the address: in4_pton() and in6_pton() without
+ * a delimiter stop at the first character they do not know, and would
+ * take "1.2.3.4x" for 1.2.3.4, so where they stopped is checked.
+ *
  * Return: 0 or -EINVAL.
  */
 static inline int khttp_addr(const char *s, size_t n, int def_port,
@@ -515,7 +519,7 @@ static inline int khttp_addr(const char *s, size_t n, int def_port,
 {
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	const char *host = s, *end, *colon;
+	const char *host = s, *end, *colon, *stop;
 	unsigned int port = def_port;
 	char num[8];
 	bool v6 = n && s[0] == '[';
@@ -544,13 +548,15 @@ static inline int khttp_addr(const char *s, size_t n, int def_port,
 			return -EINVAL;
 	}
 	if (v6) {
-		if (!in6_pton(host, end - host, a6->sin6_addr.s6_addr, -1, NULL))
+		if (!in6_pton(host, end - host, a6->sin6_addr.s6_addr, -1,
+			      &stop) || stop != end)
 			return -EINVAL;
 		a6->sin6_family = AF_INET6;
 		a6->sin6_port = htons(port);
 		*len = sizeof(*a6);
 	} else {
-		if (!in4_pton(host, end - host, (u8 *)&a4->sin_addr.s_addr, -1, NULL))
+		if (!in4_pton(host, end - host, (u8 *)&a4->sin_addr.s_addr, -1,
+			      &stop) || stop != end)
 			return -EINVAL;
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons(port);

@@ -38,16 +38,19 @@
 #include <net/sock.h>
 #include <kasync.h>
 
+#include "kasync_param.h"
+
 #define UDP_MAX_PAYLOAD	65507	/* the largest UDP payload over IPv4 */
 
+/* Each parameter's range is checked at load (kasync_param.h). */
 static int port = 7007;
-module_param(port, int, 0444);
-MODULE_PARM_DESC(port, "UDP port (IPv6 and IPv4)");
+ksample_param(port, int, 1, 65535, 0444);
+MODULE_PARM_DESC(port, "UDP port (IPv6 and IPv4; 1-65535)");
 static unsigned int tasks = 4;
-module_param(tasks, uint, 0444);
+ksample_param(tasks, uint, 1, 1024, 0444);
 MODULE_PARM_DESC(tasks, "tasks receiving on the socket (1-1024)");
 static unsigned int max_len = 2048;
-module_param(max_len, uint, 0444);
+ksample_param(max_len, uint, 1, UDP_MAX_PAYLOAD, 0444);
 MODULE_PARM_DESC(max_len, "longest datagram echoed; longer ones are dropped (1-65507)");
 
 /* The counters, read-only parameters of the same names. */
@@ -216,9 +219,6 @@ static int __init udp_init(void)
 	unsigned int i;
 	int err;
 
-	if (port <= 0 || port > 65535 || !tasks || tasks > 1024 || !max_len ||
-	    max_len > UDP_MAX_PAYLOAD)
-		return -EINVAL;
 	udp_rt = kasync_rt_create("udp", 0);
 	if (IS_ERR(udp_rt))
 		return PTR_ERR(udp_rt);
