@@ -39,13 +39,10 @@ static int kasync_drain_report_set(const char *val,
 				   const struct kernel_param *kp)
 {
 	unsigned int v;
-	int err;
 
-	err = kstrtouint(val, 0, &v);
-	if (err)
-		return err;
-	if (v > 3600) {
-		pr_err("kasync: drain_report_s: %u is out of range (0..3600)\n", v);
+	/* As kasync's other parameters: -EINVAL, and the old value stays. */
+	if (!val || kstrtouint(val, 0, &v) || v > 3600) {
+		pr_err("kasync: %s must be a number in 0..3600\n", kp->name);
 		return -EINVAL;
 	}
 	WRITE_ONCE(*(unsigned int *)kp->arg, v);

@@ -328,6 +328,8 @@ static const struct knob knobs[] = {
 	  "N" },
 	{ "detect_context", { "2", "0n", "offf", "maybe", "", NULL }, "N" },
 	{ "detect_no_waker", { "10", "true!", "nope", "", NULL }, "N" },
+	{ "drain_report_s", { "-1", "3601", "99999999999", "4294967296",
+			      "12abc", "", "10s", NULL }, "3600" },
 };
 
 /* The parameter's value, without its newline, into @buf. */
@@ -457,12 +459,14 @@ TEST_F_TIMEOUT(kload, kasync_refuses_bad_values, 600)
 		"detect_long_poll_us=60000001", "detect_long_poll_us=-5",
 		"detect_long_poll_us=1ms", "detect_sleep=2",
 		"detect_sleep=", "detect_context=yess", "detect_no_waker=12abc",
+		"drain_report_s=3601", "drain_report_s=-1", "drain_report_s=1m",
 		NULL
 	};
 	static const char *const good[] = {
 		"blocking_max_active=512 linger_us=0 rescue_us=1000000 detect_sleep=off",
 		"detect_long_poll_us=60000000 detect_context=1 detect_no_waker=true",
 		"blocking_max_active=1 linger_us=1000000 rescue_us=0 detect_long_poll_us=0",
+		"drain_report_s=0", "drain_report_s=3600",
 		NULL
 	};
 	char p[1200];

@@ -549,14 +549,18 @@ int main(int argc, char **argv)
 	/*
 	 * Under an emulated CPU a stalled vCPU counts into the poll it
 	 * interrupted: the long-poll detector would report the emulator's
-	 * stalls while the samples run traced.  Raise it to 1 s meanwhile.
+	 * stalls while the samples run traced.  Raise it to at least 1 s
+	 * meanwhile (never lower it: the VM's may be higher already).
 	 */
 	f = fopen(LONG_POLL, "r+");
 	if (f) {
 		if (!fgets(saved, sizeof(saved), f))
 			saved[0] = '\0';
 		rewind(f);
-		fputs("1000000", f);
+		if (strtoul(saved, NULL, 10) < 1000000)
+			fputs("1000000", f);
+		else
+			saved[0] = '\0';	/* nothing to restore */
 		fclose(f);
 	}
 	ret = test_harness_run(argc, argv);
