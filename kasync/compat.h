@@ -74,4 +74,54 @@ static inline void kasync_sk_hold_net(struct sock *sk)
 #define KASYNC_MODULE_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)
 #endif
 
+/*
+ * KUnit's deferred actions, kunit_add_action_or_reset(), came in 6.5.
+ * Before, the same is a resource whose free function runs the action.
+ * For kasync's KUnit suites, which include <kunit/test.h> first.
+ */
+#if defined(_KUNIT_TEST_H) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#include <kunit/resource.h>
+#include <linux/slab.h>
+
+typedef void (kunit_action_t)(void *);
+
+struct kasync_kunit_action {
+	kunit_action_t *fn;
+	void *ctx;
+};
+
+static inline int kasync_kunit_action_init(struct kunit_resource *res,
+					   void *context)
+{
+	res->data = context;
+	return 0;
+}
+
+static inline void kasync_kunit_action_free(struct kunit_resource *res)
+{
+	struct kasync_kunit_action *a = res->data;
+
+	a->fn(a->ctx);
+	kfree(a);
+}
+
+static inline int kunit_add_action_or_reset(struct kunit *test,
+					    kunit_action_t *fn, void *ctx)
+{
+	struct kasync_kunit_action *a = kmalloc(sizeof(*a), GFP_KERNEL);
+
+	if (a) {
+		a->fn = fn;
+		a->ctx = ctx;
+		if (kunit_alloc_resource(test, kasync_kunit_action_init,
+					 kasync_kunit_action_free, GFP_KERNEL,
+					 a))
+			return 0;
+		kfree(a);
+	}
+	fn(ctx);
+	return -ENOMEM;
+}
+#endif
+
 #endif /* _KASYNC_COMPAT_H */
