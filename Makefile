@@ -6,6 +6,8 @@
 #   make check      everything: test kernel, build, checkpatch, KUnit and
 #                   kselftests in a VM; ends with "N passed, N failed"
 #   make demo       boot the VM, load kasync and the samples, show them
+#   make soak       10 minutes of random load with CPU hotplug in the VM
+#                   (SOAK_ARGS="--duration 60" for a short one)
 #   make bench      benchmarks on the bench kernel (build/bench/results.tsv)
 #   make compat     build against Debian's 6.1 and 6.12 headers
 #   make kernel     build (or find cached) the debug test kernel
@@ -36,6 +38,9 @@ check:
 demo:
 	scripts/demo
 
+soak:
+	scripts/soak $(SOAK_ARGS)
+
 bench:
 	scripts/bench
 
@@ -53,4 +58,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules selftests kernel check demo bench compat style sparse clean
+.PHONY: all modules selftests kernel check demo soak bench compat style sparse clean
