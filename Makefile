@@ -4,10 +4,13 @@
 #
 #   make            build kasync.ko, the KUnit modules and samples (W=1)
 #   make check      everything: test kernel, build, checkpatch, KUnit and
-#                   kselftests in a VM; ends with "N passed, N failed"
+#                   kselftests in a VM, a one-minute soak; ends with
+#                   "N passed, N failed"
 #   make check-kcsan the same suite on the KCSAN test kernel
 #   make check-6.1  the same suite on a 6.1 test kernel
 #   make demo       boot the VM, load kasync and the samples, show them
+#   make soak       10 minutes of random load with CPU hotplug in the VM
+#                   (SOAK_ARGS="--duration 60" for a short one)
 #   make bench      benchmarks on the bench kernel (build/bench/results.tsv)
 #   make compat     build against Debian's 6.1 and 6.12 headers
 #   make kernel     build (or find cached) the debug test kernel
@@ -44,6 +47,9 @@ check-6.1:
 demo:
 	scripts/demo
 
+soak:
+	scripts/soak $(SOAK_ARGS)
+
 bench:
 	scripts/bench
 
@@ -61,4 +67,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules selftests kernel check check-kcsan check-6.1 demo bench compat style sparse clean
+.PHONY: all modules selftests kernel check check-kcsan check-6.1 demo soak bench compat style sparse clean

@@ -6,7 +6,8 @@ KUnit: every suite's KTAP (from debugfs) is merged into one document and
 parsed by the kernel tree's tools/testing/kunit/kunit.py parse, which shows
 every case.  kselftests: each program's TAP is read ("ok", "not ok",
 "# SKIP"); a program that exits 4 with no case counts as one skip, and one
-that fails with no failing case counts as one failure.
+that fails with no failing case counts as one failure.  The soak
+(soak/soak.rc, written by scripts/check) counts as one test.
 
 Prints the closing line "N passed, N failed, N skipped" and exits 1 on any
 failure.
@@ -109,11 +110,23 @@ def selftest_counts(out):
     return passed, failed, skipped
 
 
+def soak_counts(out):
+    """The soak (scripts/soak): one test, passed when it exited 0."""
+    path = os.path.join(out, 'soak', 'soak.rc')
+    if not os.path.exists(path):
+        return 0, 0
+    rc = int(open(path).read().strip() or 1)
+    print(f'soak: exit {rc}, {"passed" if rc == 0 else "failed"}')
+    return (1, 0) if rc == 0 else (0, 1)
+
+
 def main():
     ksrc, out = sys.argv[1], os.path.abspath(sys.argv[2])
     extra_fail = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     kp, kf, ks = kunit_counts(ksrc, out)
     sp, sf, ss = selftest_counts(out)
+    op, of = soak_counts(out)
+    sp, sf = sp + op, sf + of
     if os.path.exists(os.path.join(out, 'load-error')):
         print(open(os.path.join(out, 'load-error')).read(), end='')
         extra_fail += 1
