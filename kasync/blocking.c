@@ -77,6 +77,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <kasync/param.h>
+
 #include "fail.h"
 #include "misuse.h"
 #include "pool.h"
@@ -106,29 +108,9 @@ struct kasync_blocking_job {
  * blocking_max_active: 0 (4 per possible CPU) to what the workqueue takes,
  * WQ_UNBOUND_MAX_ACTIVE; a load with another value fails with -EINVAL.
  */
-static int kasync_blocking_set_max(const char *val,
-				   const struct kernel_param *kp)
-{
-	unsigned int n;
-
-	if (!val || kstrtouint(val, 0, &n) ||
-	    n > (unsigned int)WQ_UNBOUND_MAX_ACTIVE) {
-		pr_err("kasync: %s must be a number in 0..%u\n", kp->name,
-		       (unsigned int)WQ_UNBOUND_MAX_ACTIVE);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = n;
-	return 0;
-}
-
-static const struct kernel_param_ops kasync_blocking_max_ops = {
-	.set = kasync_blocking_set_max,
-	.get = param_get_uint,
-};
-
 static unsigned int kasync_blocking_max_active;
-module_param_cb(blocking_max_active, &kasync_blocking_max_ops,
-		&kasync_blocking_max_active, 0444);
+kasync_param_named(blocking_max_active, kasync_blocking_max_active, uint, 0,
+		   WQ_UNBOUND_MAX_ACTIVE, 0444);
 MODULE_PARM_DESC(blocking_max_active,
 		 "blocking functions running at once (0 = 4 per possible CPU; up to WQ_UNBOUND_MAX_ACTIVE, 512)");
 

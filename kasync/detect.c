@@ -10,6 +10,7 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 
+#include <kasync/param.h>
 #include <kasync/testing.h>
 
 #include "compat.h"
@@ -25,60 +26,10 @@
 /* detect_long_poll_us: 0 (off) to a minute, past any soft lockup report. */
 #define KASYNC_LONG_POLL_US_MAX	60000000U
 
-static int kasync_detect_set_us(const char *val, const struct kernel_param *kp)
-{
-	unsigned int us;
-
-	if (!val || kstrtouint(val, 0, &us) || us > KASYNC_LONG_POLL_US_MAX) {
-		pr_err("kasync: %s must be a number in 0..%u\n", kp->name,
-		       KASYNC_LONG_POLL_US_MAX);
-		return -EINVAL;
-	}
-	WRITE_ONCE(*(unsigned int *)kp->arg, us);
-	return 0;
-}
-
-static const struct kernel_param_ops kasync_detect_us_ops = {
-	.set = kasync_detect_set_us,
-	.get = param_get_uint,
-};
-
 /*
- * The on/off switches take a whole word: y/n, 1/0, on/off, t/f,
- * true/false, yes/no, in any case, or the bare name for on.  The
- * kernel's bool parameter looks at the first character only, and would
- * take "12abc" or "yess" for on.
+ * The on/off switches take a whole word (kasync_param_set_bool()): the
+ * kernel's bool parameter looks at the first character only.
  */
-static int kasync_detect_set_bool(const char *val,
-				  const struct kernel_param *kp)
-{
-	static const char *const words[] = {
-		"n", "y", "0", "1", "off", "on", "f", "t", "false", "true",
-		"no", "yes",
-	};
-	size_t n, i;
-
-	if (!val)
-		val = "1";
-	n = strlen(val);
-	if (n && val[n - 1] == '\n')
-		n--;
-	for (i = 0; i < ARRAY_SIZE(words); i++) {
-		if (n == strlen(words[i]) && !strncasecmp(val, words[i], n)) {
-			WRITE_ONCE(*(bool *)kp->arg, i & 1);
-			return 0;
-		}
-	}
-	pr_err("kasync: %s must be y/n, 1/0, on/off, true/false or yes/no\n",
-	       kp->name);
-	return -EINVAL;
-}
-
-static const struct kernel_param_ops kasync_detect_bool_ops = {
-	.flags = KERNEL_PARAM_OPS_FL_NOARG,
-	.set = kasync_detect_set_bool,
-	.get = param_get_bool,
-};
 
 /*
  * kasync.detect_long_poll_us: a poll that runs longer delays every task
@@ -87,23 +38,20 @@ static const struct kernel_param_ops kasync_detect_bool_ops = {
  */
 unsigned int kasync_detect_long_poll_us = 10000;
 EXPORT_SYMBOL_IF_KUNIT(kasync_detect_long_poll_us);
-module_param_cb(detect_long_poll_us, &kasync_detect_us_ops,
-		&kasync_detect_long_poll_us, 0644);
+kasync_param_named(detect_long_poll_us, kasync_detect_long_poll_us, uint, 0,
+		   KASYNC_LONG_POLL_US_MAX, 0644);
 MODULE_PARM_DESC(detect_long_poll_us, "report a task whose poll runs longer than this many microseconds (0: off; up to 60000000)");
 
 bool kasync_detect_sleep = true;
-module_param_cb(detect_sleep, &kasync_detect_bool_ops, &kasync_detect_sleep,
-		0644);
+kasync_param_bool_named(detect_sleep, kasync_detect_sleep, 0644);
 MODULE_PARM_DESC(detect_sleep, "report a task whose poll slept");
 
 bool kasync_detect_context = true;
-module_param_cb(detect_context, &kasync_detect_bool_ops,
-		&kasync_detect_context, 0644);
+kasync_param_bool_named(detect_context, kasync_detect_context, 0644);
 MODULE_PARM_DESC(detect_context, "report, and cancel, a task whose poll returns holding a lock, in an RCU read section, or with preemption or interrupts disabled");
 
 bool kasync_detect_no_waker = true;
-module_param_cb(detect_no_waker, &kasync_detect_bool_ops,
-		&kasync_detect_no_waker, 0644);
+kasync_param_bool_named(detect_no_waker, kasync_detect_no_waker, 0644);
 MODULE_PARM_DESC(detect_no_waker, "report a task whose poll reports PENDING with no wake source armed");
 
 const char *const kasync_wait_kind_names[KASYNC_WAIT_NR] = {

@@ -17,11 +17,12 @@
  * Order: kasync_rt_mutex -> L -> kasync_rt.inject.lock.
  */
 #include <linux/jiffies.h>
-#include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
+
+#include <kasync/param.h>
 
 #include "detect.h"
 #include "live.h"
@@ -35,26 +36,8 @@
  */
 static unsigned int kasync_drain_report_s = 10;
 
-static int kasync_drain_report_set(const char *val,
-				   const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	/* As kasync's other parameters: -EINVAL, and the old value stays. */
-	if (!val || kstrtouint(val, 0, &v) || v > 3600) {
-		pr_err("kasync: %s must be a number in 0..3600\n", kp->name);
-		return -EINVAL;
-	}
-	WRITE_ONCE(*(unsigned int *)kp->arg, v);
-	return 0;
-}
-
-static const struct kernel_param_ops kasync_drain_report_ops = {
-	.set = kasync_drain_report_set,
-	.get = param_get_uint,
-};
-module_param_cb(drain_report_s, &kasync_drain_report_ops,
-		&kasync_drain_report_s, 0644);
+/* As kasync's other parameters: -EINVAL, and the old value stays. */
+kasync_param_named(drain_report_s, kasync_drain_report_s, uint, 0, 3600, 0644);
 MODULE_PARM_DESC(drain_report_s,
 		 "report a module unload or runtime destroy waiting this long for a task, in seconds (0..3600, 0: never)");
 

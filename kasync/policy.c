@@ -10,6 +10,7 @@
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
 
+#include <kasync/param.h>
 #include <kasync/testing.h>
 
 #include "compat.h"
@@ -25,24 +26,6 @@
  */
 #define KASYNC_POLICY_US_MAX	1000000U
 
-static int kasync_policy_set_us(const char *val, const struct kernel_param *kp)
-{
-	unsigned int us;
-
-	if (!val || kstrtouint(val, 0, &us) || us > KASYNC_POLICY_US_MAX) {
-		pr_err("kasync: %s must be a number in 0..%u\n", kp->name,
-		       KASYNC_POLICY_US_MAX);
-		return -EINVAL;
-	}
-	WRITE_ONCE(*(unsigned int *)kp->arg, us);
-	return 0;
-}
-
-static const struct kernel_param_ops kasync_policy_us_ops = {
-	.set = kasync_policy_set_us,
-	.get = param_get_uint,
-};
-
 /*
  * kasync.linger_us: how long a worker out of tasks keeps looking for more
  * before it goes idle, while its CPU has nothing else to run.  Work that
@@ -52,7 +35,8 @@ static const struct kernel_param_ops kasync_policy_us_ops = {
  * halt_poll_ns does it for vCPUs, and for the same reason.  0: never.
  */
 static unsigned int kasync_linger_us = 50;
-module_param_cb(linger_us, &kasync_policy_us_ops, &kasync_linger_us, 0644);
+kasync_param_named(linger_us, kasync_linger_us, uint, 0, KASYNC_POLICY_US_MAX,
+		   0644);
 MODULE_PARM_DESC(linger_us, "microseconds an idle worker polls for more work while its CPU has nothing else to run (0: never; up to 1000000)");
 
 u64 kasync_linger_ns(void)
@@ -71,7 +55,8 @@ u64 kasync_linger_ns(void)
  */
 unsigned int kasync_rescue_us = 2000;
 EXPORT_SYMBOL_IF_KUNIT(kasync_rescue_us);
-module_param_cb(rescue_us, &kasync_policy_us_ops, &kasync_rescue_us, 0644);
+kasync_param_named(rescue_us, kasync_rescue_us, uint, 0, KASYNC_POLICY_US_MAX,
+		   0644);
 MODULE_PARM_DESC(rescue_us, "microseconds a poll may run before the tasks queued behind it go to other CPUs (0: never; up to 1000000)");
 
 u64 kasync_rescue_ns(void)

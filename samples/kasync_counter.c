@@ -22,7 +22,7 @@
 KSERVER_MODULE(counter_srv, 8081);
 
 static unsigned int request_ms = 10000;
-ksample_param(request_ms, uint, 0, KSERVER_MAX_MS, 0444);
+kasync_param(request_ms, uint, 0, KSERVER_MAX_MS, 0444);
 MODULE_PARM_DESC(request_ms, "time limit of a request, from its first byte until its answer is sent (0: none; up to 3600000)");
 static atomic_t total = ATOMIC_INIT(0);
 module_param_cb(total, &kserver_atomic_param, &total, 0444);

@@ -17,18 +17,18 @@
 
 #include <kasync.h>
 
-#include "kasync_param.h"
+#include <kasync/param.h>
 
 /*
  * The load waits for the whole job: the ranges (checked at load,
- * kasync_param.h) keep it to seconds, 10^8 polls at the most.
+ * <kasync/param.h>) keep it to seconds, 10^8 polls at the most.
  */
 static unsigned int workers = 2000;
-ksample_param(workers, uint, 1, 100000, 0444);
+kasync_param(workers, uint, 1, 100000, 0444);
 MODULE_PARM_DESC(workers, "worker tasks the coordinator spawns (1..100000)");
 
 static unsigned int yields = 10;
-ksample_param(yields, uint, 0, 1000, 0444);
+kasync_param(yields, uint, 0, 1000, 0444);
 MODULE_PARM_DESC(yields, "times each worker yields before returning (0..1000)");
 
 struct worker {

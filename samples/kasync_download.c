@@ -28,7 +28,7 @@
 #include <kasync.h>
 
 #include "kasync_http.h"
-#include "kasync_param.h"
+#include <kasync/param.h>
 
 #define MAX_PAGES	64
 #define URL_MAX		128	/* bytes of one address, with its NUL */
@@ -41,15 +41,15 @@ static const struct kernel_param_ops urls_param = {
 	.free = param_free_charp,
 };
 
-/* The ranges are checked at load (urls_set(), kasync_param.h). */
+/* The ranges are checked at load (urls_set(), <kasync/param.h>). */
 static char *urls;
 module_param_cb(urls, &urls_param, &urls, 0444);
 MODULE_PARM_DESC(urls, "comma-separated list of 1-64 http://ADDR[:PORT][/PATH], numeric ADDR");
 static unsigned int timeout_ms = 5000;
-ksample_param(timeout_ms, uint, 1, 60 * 60 * MSEC_PER_SEC, 0444);
+kasync_param(timeout_ms, uint, 1, 60 * 60 * MSEC_PER_SEC, 0444);
 MODULE_PARM_DESC(timeout_ms, "deadline of the whole download, from load (connect, request, response; 1-3600000)");
 static unsigned long max_bytes = 1 << 20;
-ksample_param(max_bytes, ulong, 0, SZ_1G, 0444);
+kasync_param(max_bytes, ulong, 0, SZ_1G, 0444);
 MODULE_PARM_DESC(max_bytes, "longest body of a page; a longer one fails with -EFBIG (0: no limit; up to 1073741824)");
 static int fetched;
 module_param(fetched, int, 0444);

@@ -29,7 +29,7 @@ KSERVER_MODULE(echo_srv, 7007);
  * limit does not run while it does.
  */
 static unsigned int send_ms = 10000;
-ksample_param(send_ms, uint, 0, KSERVER_MAX_MS, 0444);
+kasync_param(send_ms, uint, 0, KSERVER_MAX_MS, 0444);
 MODULE_PARM_DESC(send_ms, "drop a connection whose peer has not taken an echo (up to 1 KiB) after this long (0: never; up to 3600000)");
 
 /* --- echo-conn-begin --- */

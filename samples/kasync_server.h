@@ -25,7 +25,7 @@
 #include <net/net_namespace.h>
 #include <kasync.h>
 
-#include "kasync_param.h"
+#include <kasync/param.h>
 
 struct kserver;
 
@@ -72,7 +72,7 @@ struct kserver {
 	atomic_t refused;
 };
 
-/* The ranges of the server parameters (kasync_param.h checks them). */
+/* The ranges of the server parameters (<kasync/param.h> checks them). */
 #define KSERVER_MAX_CONNS	1000000
 #define KSERVER_MAX_BACKLOG	65535
 /* Any time limit in milliseconds: an hour (0, where it means none, too). */
@@ -300,25 +300,25 @@ free_tmpl:
  *
  * Defines the module parameters port (1-65535), max_conns (1-1000000),
  * backlog (1-65535), idle_ms (0: never; up to an hour) and percpu, each
- * checked at load (kasync_param.h); the read-only counters active,
+ * checked at load (<kasync/param.h>); the read-only counters active,
  * accepted and refused; and @srv_start(name, ops, size, refuse), which
  * fills @srv from the parameters and calls kserver_start().
  */
 #define KSERVER_MODULE(srv, def_port)					\
 static int port = (def_port);						\
-ksample_param(port, int, 1, 65535, 0444);				\
+kasync_param(port, int, 1, 65535, 0444);				\
 MODULE_PARM_DESC(port, "TCP port (IPv4 and IPv6; 1-65535)");		\
 static int max_conns = 20000;						\
-ksample_param(max_conns, int, 1, KSERVER_MAX_CONNS, 0444);		\
+kasync_param(max_conns, int, 1, KSERVER_MAX_CONNS, 0444);		\
 MODULE_PARM_DESC(max_conns, "connections served at once; more are turned away (1-1000000)"); \
 static int backlog = 4096;						\
-ksample_param(backlog, int, 1, KSERVER_MAX_BACKLOG, 0444);		\
+kasync_param(backlog, int, 1, KSERVER_MAX_BACKLOG, 0444);		\
 MODULE_PARM_DESC(backlog, "listen backlog (1-65535)");		\
 static unsigned int idle_ms = 30000;					\
-ksample_param(idle_ms, uint, 0, KSERVER_MAX_MS, 0444);			\
+kasync_param(idle_ms, uint, 0, KSERVER_MAX_MS, 0444);			\
 MODULE_PARM_DESC(idle_ms, "drop a connection idle this long (0: never; up to 3600000)"); \
 static bool percpu;							\
-ksample_param_bool(percpu, 0444);					\
+kasync_param_bool(percpu, 0444);					\
 MODULE_PARM_DESC(percpu, "thread-per-core runtime (no work stealing)");	\
 static struct kserver srv;						\
 module_param_cb(active, &kserver_atomic_param, &srv.active, 0444);	\

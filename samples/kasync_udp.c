@@ -38,19 +38,19 @@
 #include <net/sock.h>
 #include <kasync.h>
 
-#include "kasync_param.h"
+#include <kasync/param.h>
 
 #define UDP_MAX_PAYLOAD	65507	/* the largest UDP payload over IPv4 */
 
-/* Each parameter's range is checked at load (kasync_param.h). */
+/* Each parameter's range is checked at load (<kasync/param.h>). */
 static int port = 7007;
-ksample_param(port, int, 1, 65535, 0444);
+kasync_param(port, int, 1, 65535, 0444);
 MODULE_PARM_DESC(port, "UDP port (IPv6 and IPv4; 1-65535)");
 static unsigned int tasks = 4;
-ksample_param(tasks, uint, 1, 1024, 0444);
+kasync_param(tasks, uint, 1, 1024, 0444);
 MODULE_PARM_DESC(tasks, "tasks receiving on the socket (1-1024)");
 static unsigned int max_len = 2048;
-ksample_param(max_len, uint, 1, UDP_MAX_PAYLOAD, 0444);
+kasync_param(max_len, uint, 1, UDP_MAX_PAYLOAD, 0444);
 MODULE_PARM_DESC(max_len, "longest datagram echoed; longer ones are dropped (1-65507)");
 
 /* The counters, read-only parameters of the same names. */

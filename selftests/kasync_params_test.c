@@ -336,38 +336,19 @@ static const struct knob knobs[] = {
 static int knob_read(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), KPARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return ks_read_str(path, buf, len);
 }
 
 /* Write @val (with a newline, as echo does) to the parameter: 0 or -errno. */
 static int knob_write(const char *name, const char *val)
 {
 	char path[128], line[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), KPARAMS "%s", name);
 	snprintf(line, sizeof(line), "%s\n", val);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, line, strlen(line));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
+	return ks_write_str(path, line);
 }
 
 TEST_F_TIMEOUT(samples, kasync_writes, 120)

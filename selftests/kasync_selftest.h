@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by kasync's kselftests (static inline): loading and
- * unloading helper modules, reading the kernel log and debugfs statistics.
+ * unloading helper modules, reading and writing sysfs and debugfs files,
+ * reading the kernel log and debugfs statistics.
  */
 #ifndef _KASYNC_SELFTEST_H
 #define _KASYNC_SELFTEST_H
@@ -32,6 +33,39 @@ static inline int ks_load(const char *path, const char *params)
 static inline int ks_unload(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/* Writes @val, as it is, to the file @path in one write(): 0 or -errno. */
+static inline int ks_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Reads the file @path (one read(), as sysfs gives a value) into @buf,
+ * up to its first newline: 0 or -errno.
+ */
+static inline int ks_read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
 }
 
 /* Whether the kernel log, read from @fd (/dev/kmsg) onwards, has @needle. */

@@ -133,19 +133,6 @@ FIXTURE(top) {
 	char long_poll[32];	/* its value before the test, or "" */
 };
 
-/* Writes @val to the file @path; 0 or -1. */
-static int write_str(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0;
-	ret |= fclose(f) != 0;
-	return ret ? -1 : 0;
-}
-
 FIXTURE_SETUP(top)
 {
 	char params[64];
@@ -168,7 +155,7 @@ FIXTURE_SETUP(top)
 			self->long_poll[0] = '\0';
 		fclose(f);
 	}
-	ASSERT_EQ(0, write_str(LONG_POLL, "5000000"));
+	ASSERT_EQ(0, ks_write_str(LONG_POLL, "5000000"));
 	snprintf(params, sizeof(params), "spinners=%d sleepers=%d", SPINNERS,
 		 SLEEPERS);
 	ASSERT_EQ(0, ks_load(TOPLOAD_KO, params));
@@ -191,7 +178,7 @@ FIXTURE_TEARDOWN(top)
 {
 	ks_unload("kasync_topload");
 	if (self->long_poll[0])
-		write_str(LONG_POLL, self->long_poll);
+		ks_write_str(LONG_POLL, self->long_poll);
 }
 
 /* The tasks file: its header, 12 fields a line, the load's tasks. */

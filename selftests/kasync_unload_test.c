@@ -69,34 +69,6 @@ TEST(bad_parameter_is_refused)
 	EXPECT_EQ(-EINVAL, ks_load(VICTIM_KO, "tasks=0"));
 }
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -154,7 +126,7 @@ static pid_t spawn_write(const char *path, const char *val)
 	pid_t pid = fork();
 
 	if (!pid)
-		_exit(write_str(path, val) ? 1 : 0);
+		_exit(ks_write_str(path, val) ? 1 : 0);
 	return pid;
 }
 
@@ -174,20 +146,20 @@ struct saved_params {
 
 static void quiet_detectors(struct saved_params *p)
 {
-	read_str(KPARAM "detect_sleep", p->sleep, sizeof(p->sleep));
-	read_str(KPARAM "detect_long_poll_us", p->long_poll,
+	ks_read_str(KPARAM "detect_sleep", p->sleep, sizeof(p->sleep));
+	ks_read_str(KPARAM "detect_long_poll_us", p->long_poll,
 		 sizeof(p->long_poll));
-	read_str(KPARAM "drain_report_s", p->report, sizeof(p->report));
-	write_str(KPARAM "detect_sleep", "N");
-	write_str(KPARAM "detect_long_poll_us", "0");
-	write_str(KPARAM "drain_report_s", "1");
+	ks_read_str(KPARAM "drain_report_s", p->report, sizeof(p->report));
+	ks_write_str(KPARAM "detect_sleep", "N");
+	ks_write_str(KPARAM "detect_long_poll_us", "0");
+	ks_write_str(KPARAM "drain_report_s", "1");
 }
 
 static void restore_detectors(const struct saved_params *p)
 {
-	write_str(KPARAM "detect_sleep", p->sleep);
-	write_str(KPARAM "detect_long_poll_us", p->long_poll);
-	write_str(KPARAM "drain_report_s", p->report);
+	ks_write_str(KPARAM "detect_sleep", p->sleep);
+	ks_write_str(KPARAM "detect_long_poll_us", p->long_poll);
+	ks_write_str(KPARAM "drain_report_s", p->report);
 }
 
 /* Load kasync_stuck until its task is stuck on CPU 0 (CPU 1 can go). */
@@ -200,7 +172,7 @@ static int load_stuck_on_cpu0(void)
 		if (ks_load(STUCK_KO, ""))
 			return -1;
 		for (i = 0; i < 500; i++) {
-			if (!read_str(STUCK_PARAM "stuck_cpu", buf, sizeof(buf)) &&
+			if (!ks_read_str(STUCK_PARAM "stuck_cpu", buf, sizeof(buf)) &&
 			    atoi(buf) >= 0)
 				break;
 			usleep(20 * 1000);
@@ -208,7 +180,7 @@ static int load_stuck_on_cpu0(void)
 		if (atoi(buf) == 0)
 			return 0;
 		/* Stolen by CPU 1 before CPU 0 polled it: again. */
-		write_str(STUCK_PARAM "release", "Y");
+		ks_write_str(STUCK_PARAM "release", "Y");
 		ks_unload("kasync_stuck");
 	}
 	return -1;
@@ -230,8 +202,8 @@ FIXTURE_SETUP(stuck)
 /* Also when the test failed half way: nothing stays stuck or offline. */
 FIXTURE_TEARDOWN(stuck)
 {
-	write_str(STUCK_PARAM "release", "Y");
-	write_str(CPU1_ONLINE, "1");
+	ks_write_str(STUCK_PARAM "release", "Y");
+	ks_write_str(CPU1_ONLINE, "1");
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	ks_unload("kasync_stuck");
@@ -279,7 +251,7 @@ TEST_F_TIMEOUT(stuck, holds_up_only_its_own_unload, 300)
 	EXPECT_EQ(-ETIMEDOUT, wait_child(unload, 0.1));
 
 	/* Released, the task ends and the unload completes. */
-	EXPECT_EQ(0, write_str(STUCK_PARAM "release", "Y"));
+	EXPECT_EQ(0, ks_write_str(STUCK_PARAM "release", "Y"));
 	EXPECT_EQ(0, wait_child(unload, 60.0));
 	EXPECT_NE(0, access("/sys/module/kasync_stuck", F_OK));
 	EXPECT_EQ(alive, ks_stat_total("alive"));
