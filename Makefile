@@ -35,7 +35,12 @@ selftests:
 kernel:
 	scripts/build-kernel --flavour debug
 
+# The whole suite on the 6.1 and 6.12 test kernels; check-6.12 is the
+# quicker run on 6.12 alone.
 check:
+	scripts/check --all-kernels
+
+check-6.12:
 	scripts/check
 
 check-kcsan:
@@ -67,4 +72,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules selftests kernel check check-kcsan check-6.1 demo soak bench compat style sparse clean
+.PHONY: all modules selftests kernel check check-6.12 check-kcsan check-6.1 demo soak bench compat style sparse clean
