@@ -58,6 +58,10 @@ soak:
 bench:
 	scripts/bench
 
+# Documentation/ as HTML in build/htmldocs, kernel-doc included.
+htmldocs:
+	scripts/htmldocs
+
 compat:
 	scripts/compat
 
@@ -72,4 +76,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules selftests kernel check check-6.12 check-kcsan check-6.1 demo soak bench compat style sparse clean
+.PHONY: all modules selftests kernel check check-6.12 check-kcsan check-6.1 demo soak bench htmldocs compat style sparse clean
