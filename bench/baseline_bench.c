@@ -420,7 +420,7 @@ static int kb_memory_kthread(u64 *val)
 	return err;
 }
 
-/* ---- kthreads of the issue 4 baselines --------------------------------- */
+/* ---- kthreads of the primitives' baselines ------------------------------ */
 
 /*
  * Start a kthread running @fn(@data), on @cpu only unless it is -1,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kasync_bench: tokio's scheduler workloads and issue 4's primitives on
+ * kasync_bench: tokio's scheduler workloads and kasync's primitives on
  * kasync, compared by scripts/bench with kasync_baseline_bench
  * (workqueues, kthreads, kfifo, struct mutex, the slab floor) and with
  * tokio itself, in the same VM boot.

@@ -7,7 +7,8 @@ files (the VM's dmesg with the modules' lines, the tokio binary's stdout),
 takes the median of the runs of each (benchmark, variant), prints a table
 with each variant's ratio to kasync's figure (variant / kasync: above 1
 means kasync is faster or smaller), writes the same figures as TSV, and
-checks issue 3's targets where both sides were measured.  A missed target
+checks the scheduler's and primitives' targets where both sides were
+measured (and the network targets below).  A missed target
 is reported, not an error: benchmarks are not tests.
 
 The "memory" benchmark's values are bytes per idle task; it is written as
@@ -597,8 +598,9 @@ def targets(med, runs):
                 f"floor; {m})")
         out.append(f"target met: {what}" if k / f <= 4 else
                    f"target missed (by {k / f / 4:.2f}x): {what}")
-    # issue 5: as fast as every baseline at 1,000 and 10,000 connections,
-    # and at most a tenth of the kthread server's memory per idle connection
+    # the network targets: as fast as every baseline at 1,000 and 10,000
+    # connections, and at most a tenth of the kthread server's memory per
+    # idle connection
     for n in NET_CONNS[1:]:
         for proto in ("echo", "http"):
             for v in ("tokio", "epoll", "workqueue", "kthread"):
