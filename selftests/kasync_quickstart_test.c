@@ -34,7 +34,19 @@ static int run_in_qs(const char *env, const char *cmd)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-TEST(readme_commands_print_readme_output)
+FIXTURE(quickstart) {
+};
+
+FIXTURE_SETUP(quickstart)
+{
+}
+
+FIXTURE_TEARDOWN(quickstart)
+{
+}
+
+/* A load and an unload each take seconds on the debug kernel under TCG. */
+TEST_F_TIMEOUT(quickstart, readme_commands_print_readme_output, 300)
 {
 	char env[1024] = "", line[1024], want[256], path[1024];
 	int kmsg, lines = 0, found = 0, loads = 0;
