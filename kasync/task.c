@@ -606,7 +606,7 @@ EXPORT_SYMBOL_GPL(kasync_wake);
  * Every await of kasync (sockets, channels, wait queues, file readiness,
  * mutexes, semaphores, notify, timers, joins) does this already.  An
  * await of your own over a resource that can be ready again and again
- * does it too:
+ * does it too::
  *
  *	return kasync_coop(task, my_try(task, ...));
  *

@@ -173,7 +173,7 @@ void kasync_task_discard(struct kasync_task *task);
  * kasync_spawn() in two steps, as kthread_create() and wake_up_process():
  * fill kasync_task_state() of the returned task, then kasync_task_start()
  * it (or kasync_task_discard() it).  See __kasync_task_alloc(); the task
- * is owned by the calling module.
+ * is owned by the calling module. ::
  *
  *	t = kasync_task_alloc(NULL, &my_ops, sizeof(*s), GFP_KERNEL);
  *	if (IS_ERR(t))
@@ -211,7 +211,7 @@ void kasync_task_discard(struct kasync_task *task);
  * pointer, or if @type is larger than %KASYNC_STATE_MAX.  Spawn with
  * kasync_spawn_typed(), which takes the size from @type and fails to
  * compile for an initial state of any other type.  The tasks are named
- * after @poll_fn (&kasync_task_ops.name).
+ * after @poll_fn (&kasync_task_ops.name). ::
  *
  *	static enum kasync_poll my_poll(struct kasync_task *t,
  *					struct my_state *s);
