@@ -27,6 +27,7 @@
 #include <kasync/chan.h>
 #include <kasync/group.h>
 #include <kasync/blocking.h>
+#include <kasync/file.h>
 #include <kasync/net.h>
 
 #endif /* _KASYNC_H */

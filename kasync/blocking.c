@@ -447,6 +447,8 @@ EXPORT_SYMBOL_GPL(kasync_blocking_stats);
 void kasync_blocking_drain_owner(struct module *owner)
 {
 	__kasync_blocking_drain(owner);
+	/* File requests ride on the pool, or wait for folios (file.c). */
+	kasync_file_drain_owner(owner);
 }
 
 int kasync_blocking_init(void)
@@ -478,5 +480,7 @@ void kasync_blocking_exit(void)
 	/* Waits for queued and running jobs; modules drained theirs already. */
 	destroy_workqueue(kasync_blocking_wq);
 	WARN_ON_ONCE(!list_empty(&kasync_blocking_jobs));
+	/* And for folio wakes of file requests, which run kasync's code. */
+	kasync_file_drain_owner(NULL);
 	kmem_cache_destroy(kasync_blocking_cache);
 }

@@ -10,5 +10,6 @@
 int kasync_blocking_init(void);
 void kasync_blocking_exit(void);
 void kasync_blocking_drain_owner(struct module *owner);
+void kasync_file_drain_owner(struct module *owner);	/* file.c */
 
 #endif /* _KASYNC_POOL_H */
