@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite kasync_file: reads and writes of regular files from tasks
+ * (<kasync/file.h>), on unlinked tmpfs files from shmem_file_setup().
+ *
+ * tmpfs does not honour %IOCB_NOWAIT (no %FMODE_NOWAIT), so its reads and
+ * writes take the blocking-pool path; the cases on it check that they
+ * did, with the file counters.  The non-blocking and folio-wait paths
+ * need a file system with asynchronous buffered reads, which the test
+ * kernel has none of (no block layer): the cases for them give a tmpfs
+ * file the generic page-cache read (generic_file_read_iter(), which is
+ * what ext4 and xfs use) and the flags such a file system sets, and stand
+ * in for a disk read in flight by holding a folio locked and not up to
+ * date, as the page cache does while the read runs.  Unlocking it is the
+ * read's completion.
+ */
+#include <kunit/test.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+
+#include "kasync_test.h"
+
+#define KF_BUF		8192		/* a task's own buffer, in its state */
+#define KF_WAIT_MS	10000
+
+/* The byte at offset @o of the files the cases fill. */
+static u8 kf_byte(loff_t o)
+{
+	return (u8)(o * 131 + (o >> 8) + 7);
+}
+
+static bool kf_check(const u8 *p, loff_t pos, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != kf_byte(pos + i))
+			return false;
+	return true;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/* A file whose f_op a case replaced: put back before the last fput(). */
+struct kf_file {
+	struct file *file;
+	const struct file_operations *orig;
+};
+
+static void kf_file_put(void *p)
+{
+	struct kf_file *kf = p;
+
+	kf->file->f_op = kf->orig;
+	fput(kf->file);
+}
+
+/* An unlinked tmpfs file of @size bytes of kf_byte(). */
+static struct kf_file *kf_file_new(struct kunit *test, size_t size)
+{
+	struct kf_file *kf = kunit_kzalloc(test, sizeof(*kf), GFP_KERNEL);
+	loff_t pos = 0;
+	u8 *data;
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, kf);
+	kf->file = shmem_file_setup("kasync_file_test", 0, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kf->file));
+	kf->orig = kf->file->f_op;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kf_file_put, kf), 0);
+	if (!size)
+		return kf;
+	data = vmalloc(size);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	for (i = 0; i < size; i++)
+		data[i] = kf_byte(i);
+	KUNIT_EXPECT_EQ(test, kernel_write(kf->file, data, size, &pos),
+			(ssize_t)size);
+	vfree(data);
+	return kf;
+}
+
+/* The page-cache read of ext4 and xfs, with and without async reads. */
+static const struct file_operations kf_fops_rasync = {
+	.read_iter	= generic_file_read_iter,
+#ifdef FOP_BUFFER_RASYNC
+	.fop_flags	= FOP_BUFFER_RASYNC,
+#endif
+};
+
+static const struct file_operations kf_fops_nowait = {
+	.read_iter	= generic_file_read_iter,
+};
+
+/*
+ * Make @kf read like ext4: the generic page-cache read, %FMODE_NOWAIT,
+ * and, if @rasync, asynchronous buffered reads (a fop flag since 6.11,
+ * an f_mode flag before).  The file's folios must all be in the page
+ * cache (kf_file_new() wrote them): tmpfs has no ->read_folio for the
+ * generic read to fill a hole with.  Only reads use the file afterwards;
+ * kf_file_put() puts tmpfs's operations back.
+ */
+static void kf_file_async(struct kf_file *kf, bool rasync)
+{
+	kf->file->f_op = rasync ? &kf_fops_rasync : &kf_fops_nowait;
+#ifndef FOP_BUFFER_RASYNC
+	if (rasync)
+		kf->file->f_mode |= FMODE_BUF_RASYNC;
+#endif
+	kf->file->f_mode |= FMODE_NOWAIT;
+}
+
+/* A read of page @index in flight: the folio locked and not up to date. */
+static struct page *kf_read_begin(struct kunit *test, struct kf_file *kf,
+				  pgoff_t index)
+{
+	struct page *page = find_lock_page(kf->file->f_mapping, index);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	ClearPageUptodate(page);
+	return page;
+}
+
+/* ... and its completion: up to date, unlocked (the folio wake). */
+static void kf_read_end(struct page *page)
+{
+	SetPageUptodate(page);
+	unlock_page(page);
+	put_page(page);
+}
+
+static struct kasync_file_stats kf_stats(void)
+{
+	struct kasync_file_stats st;
+
+	kasync_file_stats(&st);
+	return st;
+}
+
+/* ---- the task ---------------------------------------------------------- */
+
+enum kf_op {
+	KF_READ,	/* kasync_file_read() into the state's buffer */
+	KF_WRITE,	/* kasync_file_write() of out->data */
+	KF_READV,	/* kasync_file_read_iter() into out->big, 3 segments */
+	KF_READ_NULL,	/* kasync_file_read() of no file */
+	KF_READ_SRC,	/* kasync_file_read_iter() with a source iter */
+};
+
+/* What a task reports (the state itself is the task's). */
+struct kf_out {
+	long res;
+	atomic_t pending;	/* PENDING polls at the await */
+	atomic_t touched;	/* ... that wrote res anyway */
+	atomic_t drops;
+	int armed_at_drop;
+	size_t left;		/* KF_READV: the iter's count afterwards */
+	u8 *big;		/* KF_READV: the destination */
+	u8 data[KF_BUF];	/* KF_READ: what was read; KF_WRITE: the data */
+};
+
+struct kf_state {
+	struct kasync_co co;
+	struct kasync_file_io io;
+	struct file *file;
+	struct kf_out *out;
+	enum kf_op op;
+	loff_t pos;
+	size_t len;
+	struct kvec kv[3];
+	struct iov_iter iter;
+	long res;
+	u8 buf[KF_BUF];
+};
+
+static enum kasync_poll kf_watch(enum kasync_poll r, struct kf_state *s)
+{
+	if (r == KASYNC_PENDING) {
+		if (READ_ONCE(s->res) != KT_RES_UNSET)
+			atomic_inc(&s->out->touched);
+		atomic_inc(&s->out->pending);
+	}
+	return r;
+}
+
+static enum kasync_poll kf_poll(struct kasync_task *t, void *p)
+{
+	struct kf_state *s = p;
+	size_t third;
+
+	KASYNC_BEGIN(&s->co);
+	s->res = KT_RES_UNSET;
+	if (s->op == KF_WRITE) {
+		memcpy(s->buf, s->out->data, s->len);
+		KASYNC_AWAIT(&s->co, kf_watch(kasync_file_write(t, &s->io, s->file,
+								s->buf, s->len, s->pos,
+								&s->res), s));
+	} else if (s->op == KF_READV || s->op == KF_READ_SRC) {
+		third = s->len / 3;
+		s->kv[0] = (struct kvec){ s->out->big, third };
+		s->kv[1] = (struct kvec){ s->out->big + third, 1 };
+		s->kv[2] = (struct kvec){ s->out->big + third + 1,
+					  s->len - third - 1 };
+		iov_iter_kvec(&s->iter, s->op == KF_READV ? ITER_DEST : ITER_SOURCE,
+			      s->kv, 3, s->len);
+		KASYNC_AWAIT(&s->co, kf_watch(kasync_file_read_iter(t, &s->io, s->file,
+								    &s->iter, s->pos,
+								    &s->res), s));
+		s->out->left = iov_iter_count(&s->iter);
+	} else {
+		KASYNC_AWAIT(&s->co,
+			     kf_watch(kasync_file_read(t, &s->io,
+						       s->op == KF_READ ? s->file : NULL,
+						       s->buf, s->len, s->pos, &s->res), s));
+		if (s->res > 0)
+			memcpy(s->out->data, s->buf, s->res);
+	}
+	s->out->res = s->res;
+	KASYNC_RETURN(&s->co, t, kasync_file_io_armed(&s->io) ? -EBUSY : s->res);
+	KASYNC_END(&s->co);
+}
+
+static void kf_drop(void *p)
+{
+	struct kf_state *s = p;
+
+	/* Cleanup hooks ran before the drop: nothing may be in flight. */
+	s->out->armed_at_drop = kasync_file_io_armed(&s->io);
+	atomic_inc(&s->out->drops);
+}
+
+static const struct kasync_task_ops kf_ops = {
+	.poll = kf_poll,
+	.drop = kf_drop,
+};
+
+static struct kf_out *kf_out_new(struct kunit *test)
+{
+	struct kf_out *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o->armed_at_drop = -1;
+	return o;
+}
+
+static struct kasync_task *kf_spawn(struct kunit *test, struct file *file,
+				    enum kf_op op, loff_t pos, size_t len,
+				    struct kf_out *o)
+{
+	struct kf_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct kasync_task *h;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->file = file;
+	s->op = op;
+	s->pos = pos;
+	s->len = len;
+	s->out = o;
+	h = kasync_spawn(NULL, &kf_ops, s, sizeof(*s), GFP_KERNEL);
+	kfree(s);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	return h;
+}
+
+/* Spawn, join: the task's result. */
+static long kf_run(struct kunit *test, struct file *file, enum kf_op op,
+		   loff_t pos, size_t len, struct kf_out *o)
+{
+	struct kasync_task *h = kf_spawn(test, file, op, pos, len, o);
+
+	return kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ);
+}
+
+/* ---- the pool path (tmpfs) --------------------------------------------- */
+
+/*
+ * A write then a read back, on tmpfs: both on the blocking pool, never in
+ * the poll; the data and the file size are what was written; the result
+ * is written only when the await finishes.
+ */
+static void kf_write_read_pool(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 0);
+	struct kf_out *w = kf_out_new(test), *r = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	size_t i;
+
+	for (i = 0; i < 5000; i++)
+		w->data[i] = kf_byte(100 + i);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_WRITE, 100, 5000, w), 5000L);
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(kf->file)), 5100LL);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 100, 5000, r), 5000L);
+	KUNIT_EXPECT_TRUE(test, kf_check(r->data, 100, 5000));
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 2ULL);
+	KUNIT_EXPECT_EQ(test, st1.nowait - st0.nowait, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+	/* Each waited for the pool; neither wrote res while it did. */
+	KUNIT_EXPECT_GT(test, atomic_read(&w->pending), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&r->pending), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w->touched) + atomic_read(&r->touched), 0);
+	KUNIT_EXPECT_EQ(test, r->armed_at_drop, 0);
+}
+
+/* Short reads and the end of the file, as pread(2) reports them. */
+static void kf_short_and_eof(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 5000);
+	struct kf_out *o = kf_out_new(test);
+
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 4096, KF_BUF, o), 904L);
+	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 4096, 904));
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 4999, 2, o), 1L);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 5000, 100, o), 0L);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 1 << 20, 100, o), 0L);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 0, 0, o), 0L);
+}
+
+/*
+ * %KASYNC_FILE_POS reads and advances the file position; explicit
+ * positions leave it alone.
+ */
+static void kf_positions(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 0);
+	struct kf_out *o = kf_out_new(test);
+	struct file *f = kf->file;
+
+	memcpy(o->data, "abc", 3);
+	KUNIT_EXPECT_EQ(test, kf_run(test, f, KF_WRITE, KASYNC_FILE_POS, 3, o), 3L);
+	KUNIT_EXPECT_EQ(test, f->f_pos, 3LL);
+	memcpy(o->data, "def", 3);
+	KUNIT_EXPECT_EQ(test, kf_run(test, f, KF_WRITE, KASYNC_FILE_POS, 3, o), 3L);
+	KUNIT_EXPECT_EQ(test, f->f_pos, 6LL);
+	KUNIT_EXPECT_EQ(test, kf_run(test, f, KF_READ, 2, 3, o), 3L);
+	KUNIT_EXPECT_EQ(test, memcmp(o->data, "cde", 3), 0);
+	KUNIT_EXPECT_EQ(test, f->f_pos, 6LL);
+	/* At the end: 0, the position stays. */
+	KUNIT_EXPECT_EQ(test, kf_run(test, f, KF_READ, KASYNC_FILE_POS, 10, o), 0L);
+	KUNIT_EXPECT_EQ(test, f->f_pos, 6LL);
+	f->f_pos = 1;
+	KUNIT_EXPECT_EQ(test, kf_run(test, f, KF_READ, KASYNC_FILE_POS, 10, o), 5L);
+	KUNIT_EXPECT_EQ(test, memcmp(o->data, "bcdef", 5), 0);
+	KUNIT_EXPECT_EQ(test, f->f_pos, 6LL);
+}
+
+/*
+ * A vector read (three kvecs, one a single byte) larger than a pool
+ * chunk: several pool transfers, the data in order, the iter consumed.
+ */
+static void kf_vector_chunks(struct kunit *test)
+{
+	size_t len = KASYNC_FILE_CHUNK + 5000;
+	struct kf_file *kf = kf_file_new(test, len + 100);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+
+	o->big = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o->big);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READV, 50, len, o), (long)len);
+	st1 = kf_stats();
+	KUNIT_EXPECT_TRUE(test, kf_check(o->big, 50, len));
+	KUNIT_EXPECT_EQ(test, o->left, 0UL);
+	/* Two, or more if the 64 KiB bounce buffer fell back to a page. */
+	KUNIT_EXPECT_GE(test, st1.pool - st0.pool, 2ULL);
+	KUNIT_EXPECT_EQ(test, st1.nowait - st0.nowait, 0ULL);
+}
+
+#define KF_MANY		1000
+#define KF_MANY_LEN	4096
+
+/*
+ * 1,000 tasks read 1,000 pages of one file at once, each its own, into
+ * buffers in their states: each gets its page.
+ */
+static void kf_many_readers(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, KF_MANY * KF_MANY_LEN);
+	struct kasync_task **h = kunit_kcalloc(test, KF_MANY, sizeof(*h),
+					       GFP_KERNEL);
+	struct kf_out **o = kunit_kcalloc(test, KF_MANY, sizeof(*o), GFP_KERNEL);
+	struct kasync_file_stats st0, st1;
+	unsigned int i, bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	st0 = kf_stats();
+	for (i = 0; i < KF_MANY; i++) {
+		o[i] = kf_out_new(test);
+		h[i] = kf_spawn(test, kf->file, KF_READ,
+				(loff_t)i * KF_MANY_LEN, KF_MANY_LEN, o[i]);
+	}
+	for (i = 0; i < KF_MANY; i++) {
+		if (kasync_join_timeout(&h[i], 60 * HZ) != KF_MANY_LEN ||
+		    !kf_check(o[i]->data, (loff_t)i * KF_MANY_LEN, KF_MANY_LEN))
+			bad++;
+	}
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, (u64)KF_MANY);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+}
+
+/* Arguments a caller can get wrong: an error, never a crash. */
+static void kf_bad_args(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 100);
+	struct kf_out *o = kf_out_new(test);
+	struct file *wo, *ro;
+	unsigned int misuse;
+
+	wo = dentry_open(&kf->file->f_path, O_WRONLY, current_cred());
+	KUNIT_ASSERT_FALSE(test, IS_ERR(wo));
+	ro = dentry_open(&kf->file->f_path, O_RDONLY, current_cred());
+	if (IS_ERR(ro))
+		fput(wo);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));
+
+	KUNIT_EXPECT_EQ(test, kf_run(test, wo, KF_READ, 0, 10, o), (long)-EBADF);
+	KUNIT_EXPECT_EQ(test, kf_run(test, ro, KF_WRITE, 0, 10, o), (long)-EBADF);
+	KUNIT_EXPECT_EQ(test, kf_run(test, ro, KF_READ, -2, 10, o), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_WRITE, LLONG_MIN, 10, o),
+			(long)-EINVAL);
+	/* Still usable after all that. */
+	KUNIT_EXPECT_EQ(test, kf_run(test, ro, KF_READ, 0, 10, o), 10L);
+	fput(wo);
+	fput(ro);
+
+	misuse = kt_expect_misuse(test);
+	KUNIT_EXPECT_EQ(test, kf_run(test, NULL, KF_READ_NULL, 0, 10, o), (long)-EINVAL);
+	o->big = kunit_kzalloc(test, 30, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o->big);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ_SRC, 0, 30, o),
+			(long)-EINVAL);
+	KT_EXPECT_MISUSE(test, misuse, 2U);
+}
+
+/* ---- the non-blocking and folio-wait paths ------------------------------ */
+
+/* Cached data is read in the poll: no wait, no pool. */
+static void kf_nowait_cached(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 3 * PAGE_SIZE);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+
+	kf_file_async(kf, true);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 10, KF_BUF, o),
+			(long)KF_BUF);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 3 * PAGE_SIZE, 10, o),
+			0L);
+	st1 = kf_stats();
+	KUNIT_EXPECT_GE(test, st1.nowait - st0.nowait, 2ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&o->pending), 0);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+}
+
+/*
+ * A read of a folio being read waits for it without a thread: the task
+ * is pending with a folio wait queued and no pool job; the folio's
+ * unlock wakes it; it reads the rest of the file in its poll.
+ */
+static void kf_folio_wait(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 2 * PAGE_SIZE);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct page *page;
+
+	kf_file_async(kf, true);
+	page = kf_read_begin(test, kf, 0);
+	st0 = kf_stats();
+	h = kf_spawn(test, kf->file, KF_READ, 0, 2 * PAGE_SIZE, o);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
+	msleep(20);
+	st1 = kf_stats();
+	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+
+	kf_read_end(page);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)(2 * PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 0, 2 * PAGE_SIZE));
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_wakes - st0.folio_wakes, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_GE(test, st1.nowait - st0.nowait, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+	KUNIT_EXPECT_EQ(test, atomic_read(&o->touched), 0);
+}
+
+/*
+ * A file system with %IOCB_NOWAIT but no asynchronous buffered reads: the
+ * uncached read goes to the pool, whose read waits for the folio.
+ */
+static void kf_nowait_then_pool(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 2 * PAGE_SIZE);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct page *page;
+
+	kf_file_async(kf, false);
+	page = kf_read_begin(test, kf, 1);
+	st0 = kf_stats();
+	h = kf_spawn(test, kf->file, KF_READ, 0, 2 * PAGE_SIZE, o);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+	kf_read_end(page);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)(2 * PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 0, 2 * PAGE_SIZE));
+	st1 = kf_stats();
+	/* Page 0 in the poll, page 1 on the pool. */
+	KUNIT_EXPECT_EQ(test, st1.nowait - st0.nowait, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+}
+
+/*
+ * Abort while a read is in flight, on each path that waits: the task ends
+ * at once, with nothing armed at its drop; the request outlives it and is
+ * freed when the read completes (KASAN would see a completion touching
+ * the task's freed state or buffer).
+ */
+static void kf_abort_in_flight(struct kunit *test)
+{
+	bool folio = *(const bool *)test->param_value;
+	struct kf_file *kf = kf_file_new(test, 2 * PAGE_SIZE);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct page *page;
+
+	kf_file_async(kf, folio);
+	page = kf_read_begin(test, kf, 0);
+	st0 = kf_stats();
+	h = kf_spawn(test, kf->file, KF_READ, 0, 2 * PAGE_SIZE, o);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)-ECANCELED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&o->drops), 1);
+	KUNIT_EXPECT_EQ(test, o->armed_at_drop, 0);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.abandoned - st0.abandoned, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, folio ? 1ULL : 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, folio ? 0ULL : 1ULL);
+	/* The orphaned request waits for the read. */
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+
+	kf_read_end(page);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().in_flight == st0.in_flight,
+					    KF_WAIT_MS));
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.folio_wakes - st0.folio_wakes, 0ULL);
+}
+
+static const bool kf_abort_params[] = { true, false };
+
+static void kf_abort_desc(const bool *p, char *desc)
+{
+	strscpy(desc, *p ? "folio wait" : "pool", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kf_abort, kf_abort_params, kf_abort_desc);
+
+static struct kunit_case kasync_file_cases[] = {
+	KUNIT_CASE(kf_write_read_pool),
+	KUNIT_CASE(kf_short_and_eof),
+	KUNIT_CASE(kf_positions),
+	KUNIT_CASE(kf_vector_chunks),
+	KUNIT_CASE_SLOW(kf_many_readers),
+	KUNIT_CASE(kf_bad_args),
+	KUNIT_CASE(kf_nowait_cached),
+	KUNIT_CASE(kf_folio_wait),
+	KUNIT_CASE(kf_nowait_then_pool),
+	KUNIT_CASE_PARAM(kf_abort_in_flight, kf_abort_gen_params),
+	{}
+};
+
+static struct kunit_suite kasync_file_suite = {
+	.name = "kasync_file",
+	.test_cases = kasync_file_cases,
+};
+
+kunit_test_suite(kasync_file_suite);
+
+MODULE_DESCRIPTION("KUnit tests for kasync file I/O");
+MODULE_LICENSE("GPL");
