@@ -557,7 +557,10 @@ static int kasync_file_start(struct kasync_task *task,
 		return -EINVAL;
 	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		return -EBADF;
-	if (!S_ISREG(file_inode(file)->i_mode))
+	/* What vfs_iocb_iter_read() and kernel_read() need. */
+	if (!S_ISREG(file_inode(file)->i_mode) ||
+	    !(file->f_mode & (write ? FMODE_CAN_WRITE : FMODE_CAN_READ)) ||
+	    !(write ? file->f_op->write_iter : file->f_op->read_iter))
 		return -EINVAL;
 	if (pos < 0 && pos != KASYNC_FILE_POS)
 		return -EINVAL;
@@ -651,9 +654,10 @@ static enum kasync_poll kasync_file_io(struct kasync_task *task,
  * set: the bytes read (0 at or past the end of the file; fewer than asked
  * only at the end of the file or before an error), or a negative errno
  * when nothing was read: the file system's (-EIO, ...), -EBADF (@file not
- * open for reading), -EINVAL (@file not a regular file, @pos negative and
- * not %KASYNC_FILE_POS, or misuse, which warns once at the call site: no
- * @file, no or a user-memory or write @iter, @io in use by another task),
+ * open for reading), -EINVAL (@file not a regular file or one without
+ * ->read_iter(), @pos negative and not %KASYNC_FILE_POS, or misuse, which
+ * warns once at the call site: no @file, no or a user-memory or write
+ * @iter, @io in use by another task),
  * -ENOMEM (the request or its bounce buffer could not be allocated without
  * sleeping), -ESHUTDOWN (@owner is being unloaded).
  */
@@ -833,13 +837,38 @@ static bool kasync_file_busy(struct module *owner)
 	return busy;
 }
 
+/**
+ * __kasync_file_drain - wait until no file request of a module is left
+ * @owner: the module (use kasync_file_drain() for the calling one)
+ *
+ * Waits until every request @owner's operations allocated was freed:
+ * its folio wait or pool transfer completed, and with it its reference
+ * on the file.  For a module's exit function after it ended its tasks
+ * (their orphaned requests may still wait), before it unmounts what its
+ * files are on.  Module unload does this again on its own after the exit
+ * function.
+ *
+ * Context: process context; sleeps.  Not from a task's poll function, nor
+ * from a blocking job (a request may wait for the pool behind it).
+ * Return: 0; -EDEADLK if called from a task's poll function (misuse:
+ * warns once at the call site; nothing is done).
+ */
+int __kasync_file_drain(struct module *owner)
+{
+	if (kasync_misuse(kasync_current(), "from a poll"))
+		return -EDEADLK;
+	might_sleep();
+	wait_event(kasync_file_drain_wq, !kasync_file_busy(owner));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(__kasync_file_drain);
+
 /*
- * Wait until no request of @owner (of anyone, for %NULL) is left: the
- * module notifier, after the owner's tasks were cancelled, and kasync's
- * exit.  Process context; sleeps.
+ * The module notifier, after it cancelled @owner's tasks (through the
+ * blocking pool's drain), and kasync's exit, for every request (@owner
+ * %NULL): no folio wake runs kasync's code afterwards.
  */
 void kasync_file_drain_owner(struct module *owner)
 {
-	might_sleep();
-	wait_event(kasync_file_drain_wq, !kasync_file_busy(owner));
+	__kasync_file_drain(owner);
 }

@@ -45,6 +45,7 @@
  *                                several tasks may use one file at once
  *                                with explicit positions
  *   any context                  kasync_file_stats()
+ *   process context              kasync_file_drain()
  *
  * With %KASYNC_FILE_POS the file position is read when the operation
  * starts and written when it reports %KASYNC_READY: the caller makes sure
@@ -159,6 +160,7 @@ enum kasync_poll __kasync_file_write_iter(struct kasync_task *task,
 void kasync_file_io_cancel(struct kasync_task *task,
 			   struct kasync_file_io *io);
 void kasync_file_stats(struct kasync_file_stats *out);
+int __kasync_file_drain(struct module *owner);
 
 /**
  * kasync_file_read - await a read of a regular file into a buffer
@@ -238,6 +240,17 @@ void kasync_file_stats(struct kasync_file_stats *out);
  */
 #define kasync_file_write_iter(task, io, file, iter, pos, res) \
 	__kasync_file_write_iter(task, io, file, iter, pos, res, THIS_MODULE)
+
+/**
+ * kasync_file_drain - wait until no file request of this module is left
+ *
+ * See __kasync_file_drain().  For a module's exit function, after it
+ * ended its tasks, before it unmounts what their files are on.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -EDEADLK from a task's poll function.
+ */
+#define kasync_file_drain() __kasync_file_drain(THIS_MODULE)
 
 /**
  * kasync_file_io_armed - is a request of @io in flight?
