@@ -15,8 +15,10 @@
  * read's completion.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
@@ -117,23 +119,44 @@ static void kf_file_async(struct kf_file *kf, bool rasync)
 	kf->file->f_mode |= FMODE_NOWAIT;
 }
 
-/* A read of page @index in flight: the folio locked and not up to date. */
-static struct page *kf_read_begin(struct kunit *test, struct kf_file *kf,
-				  pgoff_t index)
-{
-	struct page *page = find_lock_page(kf->file->f_mapping, index);
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	ClearPageUptodate(page);
-	return page;
-}
+/* A read in flight: its folio locked and not up to date. */
+struct kf_inflight {
+	struct page *page;
+	bool ended;
+};
 
 /* ... and its completion: up to date, unlocked (the folio wake). */
-static void kf_read_end(struct page *page)
+static void kf_read_end(struct kf_inflight *r)
 {
-	SetPageUptodate(page);
-	unlock_page(page);
-	put_page(page);
+	if (r->ended)
+		return;
+	r->ended = true;
+	SetPageUptodate(r->page);
+	unlock_page(r->page);
+	put_page(r->page);
+}
+
+static void kf_read_end_action(void *p)
+{
+	kf_read_end(p);
+}
+
+/*
+ * Begin a read of page @index of @kf; it ends by kf_read_end(), or when
+ * the case ends (before the file is put, whose truncation locks pages).
+ */
+static struct kf_inflight *kf_read_begin(struct kunit *test,
+					 struct kf_file *kf, pgoff_t index)
+{
+	struct kf_inflight *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->page = find_lock_page(kf->file->f_mapping, index);
+	KUNIT_ASSERT_NOT_NULL(test, r->page);
+	ClearPageUptodate(r->page);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, kf_read_end_action, r), 0);
+	return r;
 }
 
 static struct kasync_file_stats kf_stats(void)
@@ -152,6 +175,7 @@ enum kf_op {
 	KF_READV,	/* kasync_file_read_iter() into out->big, 3 segments */
 	KF_READ_NULL,	/* kasync_file_read() of no file */
 	KF_READ_SRC,	/* kasync_file_read_iter() with a source iter */
+	KF_READ_LIMIT,	/* KF_READ with a 20 ms time limit, then page 1 */
 };
 
 /* What a task reports (the state itself is the task's). */
@@ -161,6 +185,9 @@ struct kf_out {
 	atomic_t touched;	/* ... that wrote res anyway */
 	atomic_t drops;
 	int armed_at_drop;
+	long err;		/* KF_READ_LIMIT: the time limit's result */
+	int armed_after;	/* KF_READ_LIMIT: armed after the limit */
+	long res2;		/* KF_READ_LIMIT: the read of page 1 */
 	size_t left;		/* KF_READV: the iter's count afterwards */
 	u8 *big;		/* KF_READV: the destination */
 	u8 data[KF_BUF];	/* KF_READ: what was read; KF_WRITE: the data */
@@ -169,6 +196,7 @@ struct kf_out {
 struct kf_state {
 	struct kasync_co co;
 	struct kasync_file_io io;
+	struct kasync_timer tm;
 	struct file *file;
 	struct kf_out *out;
 	enum kf_op op;
@@ -177,6 +205,7 @@ struct kf_state {
 	struct kvec kv[3];
 	struct iov_iter iter;
 	long res;
+	long err;
 	u8 buf[KF_BUF];
 };
 
@@ -214,6 +243,18 @@ static enum kasync_poll kf_poll(struct kasync_task *t, void *p)
 								    &s->iter, s->pos,
 								    &s->res), s));
 		s->out->left = iov_iter_count(&s->iter);
+	} else if (s->op == KF_READ_LIMIT) {
+		KASYNC_AWAIT_TIMEOUT(&s->co, t, &s->tm, 20 * NSEC_PER_MSEC,
+				     kf_watch(kasync_file_read(t, &s->io, s->file, s->buf,
+							       s->len, s->pos, &s->res), s),
+				     kasync_file_io_cancel(t, &s->io), &s->err);
+		s->out->err = s->err;
+		s->out->armed_after = kasync_file_io_armed(&s->io);
+		/* Cancelled: the same struct reads again. */
+		KASYNC_AWAIT(&s->co, kasync_file_read(t, &s->io, s->file, s->buf,
+						      PAGE_SIZE, PAGE_SIZE, &s->out->res2));
+		if (s->out->res2 > 0)
+			memcpy(s->out->data, s->buf, s->out->res2);
 	} else {
 		KASYNC_AWAIT(&s->co,
 			     kf_watch(kasync_file_read(t, &s->io,
@@ -479,10 +520,10 @@ static void kf_folio_wait(struct kunit *test)
 	struct kf_out *o = kf_out_new(test);
 	struct kasync_file_stats st0, st1;
 	struct kasync_task *h;
-	struct page *page;
+	struct kf_inflight *rd;
 
 	kf_file_async(kf, true);
-	page = kf_read_begin(test, kf, 0);
+	rd = kf_read_begin(test, kf, 0);
 	st0 = kf_stats();
 	h = kf_spawn(test, kf->file, KF_READ, 0, 2 * PAGE_SIZE, o);
 	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
@@ -493,7 +534,7 @@ static void kf_folio_wait(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
 	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
 
-	kf_read_end(page);
+	kf_read_end(rd);
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
 			(long)(2 * PAGE_SIZE));
 	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 0, 2 * PAGE_SIZE));
@@ -516,16 +557,16 @@ static void kf_nowait_then_pool(struct kunit *test)
 	struct kf_out *o = kf_out_new(test);
 	struct kasync_file_stats st0, st1;
 	struct kasync_task *h;
-	struct page *page;
+	struct kf_inflight *rd;
 
 	kf_file_async(kf, false);
-	page = kf_read_begin(test, kf, 1);
+	rd = kf_read_begin(test, kf, 1);
 	st0 = kf_stats();
 	h = kf_spawn(test, kf->file, KF_READ, 0, 2 * PAGE_SIZE, o);
 	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
 	msleep(20);
 	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
-	kf_read_end(page);
+	kf_read_end(rd);
 	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
 			(long)(2 * PAGE_SIZE));
 	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 0, 2 * PAGE_SIZE));
@@ -550,10 +591,10 @@ static void kf_abort_in_flight(struct kunit *test)
 	struct kf_out *o = kf_out_new(test);
 	struct kasync_file_stats st0, st1;
 	struct kasync_task *h;
-	struct page *page;
+	struct kf_inflight *rd;
 
 	kf_file_async(kf, folio);
-	page = kf_read_begin(test, kf, 0);
+	rd = kf_read_begin(test, kf, 0);
 	st0 = kf_stats();
 	h = kf_spawn(test, kf->file, KF_READ, 0, 2 * PAGE_SIZE, o);
 	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
@@ -570,11 +611,88 @@ static void kf_abort_in_flight(struct kunit *test)
 	/* The orphaned request waits for the read. */
 	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
 
-	kf_read_end(page);
+	kf_read_end(rd);
 	KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().in_flight == st0.in_flight,
 					    KF_WAIT_MS));
 	st1 = kf_stats();
 	KUNIT_EXPECT_EQ(test, st1.folio_wakes - st0.folio_wakes, 0ULL);
+}
+
+/*
+ * A time limit runs out while a read is in flight, on each path that
+ * waits: kasync_file_io_cancel() gives the request up without waiting,
+ * the result stays unset, and the same &struct kasync_file_io reads again
+ * at once; the orphan is freed when the read it waits for completes.
+ */
+static void kf_limit_cancel(struct kunit *test)
+{
+	bool folio = *(const bool *)test->param_value;
+	struct kf_file *kf = kf_file_new(test, 2 * PAGE_SIZE);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kf_inflight *rd;
+
+	kf_file_async(kf, folio);
+	rd = kf_read_begin(test, kf, 0);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ_LIMIT, 0, PAGE_SIZE, o),
+			(long)KT_RES_UNSET);
+	KUNIT_EXPECT_EQ(test, o->err, (long)-ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, o->armed_after, 0);
+	KUNIT_EXPECT_EQ(test, o->res2, (long)PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, kf_check(o->data, PAGE_SIZE, PAGE_SIZE));
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.abandoned - st0.abandoned, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+	kf_read_end(rd);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().in_flight == st0.in_flight,
+					    KF_WAIT_MS));
+}
+
+struct kf_drainer {
+	struct completion done;
+	int ret;
+};
+
+static int kf_drain_thread(void *p)
+{
+	struct kf_drainer *d = p;
+
+	d->ret = kasync_file_drain();
+	complete(&d->done);
+	return 0;
+}
+
+/*
+ * What module unload does after cancelling a module's tasks: the drain
+ * waits for an orphaned folio wait, and returns once the read completed.
+ */
+static void kf_drain_waits_for_orphans(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, PAGE_SIZE);
+	struct kf_drainer *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	struct kf_out *o = kf_out_new(test);
+	struct kf_inflight *rd;
+	struct task_struct *k;
+	struct kasync_task *h;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	init_completion(&d->done);
+	kf_file_async(kf, true);
+	rd = kf_read_begin(test, kf, 0);
+	h = kf_spawn(test, kf->file, KF_READ, 0, PAGE_SIZE, o);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
+	KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)-ECANCELED);
+
+	k = kthread_run(kf_drain_thread, d, "kf_drain");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d->done));
+	kf_read_end(rd);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&d->done, 5 * HZ));
+	KUNIT_EXPECT_EQ(test, d->ret, 0);
 }
 
 static const bool kf_abort_params[] = { true, false };
@@ -597,6 +715,8 @@ static struct kunit_case kasync_file_cases[] = {
 	KUNIT_CASE(kf_folio_wait),
 	KUNIT_CASE(kf_nowait_then_pool),
 	KUNIT_CASE_PARAM(kf_abort_in_flight, kf_abort_gen_params),
+	KUNIT_CASE_PARAM(kf_limit_cancel, kf_abort_gen_params),
+	KUNIT_CASE(kf_drain_waits_for_orphans),
 	{}
 };
 
