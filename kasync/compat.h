@@ -6,6 +6,7 @@
 #ifndef _KASYNC_COMPAT_H
 #define _KASYNC_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/stringify.h>
 #include <linux/version.h>
@@ -123,5 +124,20 @@ static inline int kunit_add_action_or_reset(struct kunit *test,
 	return -ENOMEM;
 }
 #endif
+
+/*
+ * File I/O.  Whether a file system does asynchronous buffered reads
+ * (filemap_read() honours %IOCB_WAITQ): a file_operations flag,
+ * %FOP_BUFFER_RASYNC, since 6.11; an f_mode flag, %FMODE_BUF_RASYNC,
+ * before.
+ */
+static inline bool kasync_file_can_async_read(const struct file *file)
+{
+#ifdef FOP_BUFFER_RASYNC
+	return file->f_op->fop_flags & FOP_BUFFER_RASYNC;
+#else
+	return file->f_mode & FMODE_BUF_RASYNC;
+#endif
+}
 
 #endif /* _KASYNC_COMPAT_H */

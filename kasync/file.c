@@ -125,6 +125,7 @@
 
 #include <kasync.h>
 
+#include "compat.h"
 #include "fail.h"
 #include "misuse.h"
 #include "pool.h"
@@ -163,20 +164,6 @@ static struct {
 	atomic_long_t pool;
 	atomic_long_t abandoned;
 } kasync_file_st;					/* A */
-
-/*
- * Does the file system do asynchronous buffered reads?  A fop flag since
- * 6.11, an f_mode flag before (a kernel-version difference: compat.h is
- * where it belongs).
- */
-static bool kasync_file_rasync(const struct file *file)
-{
-#ifdef FOP_BUFFER_RASYNC
-	return file->f_op->fop_flags & FOP_BUFFER_RASYNC;
-#else
-	return file->f_mode & FMODE_BUF_RASYNC;
-#endif
-}
 
 /* May a read of @file run in the poll with %IOCB_NOWAIT? */
 static bool kasync_file_nowait(const struct file *file)
@@ -487,7 +474,7 @@ static enum kasync_poll kasync_file_run(struct kasync_task *task,
 			if (!kasync_file_again(ret))
 				break;
 			/* Path 2. */
-			if (kasync_file_rasync(file)) {
+			if (kasync_file_can_async_read(file)) {
 				if (!io->req) {
 					err = kasync_file_req_new(task, io);
 					if (err)
