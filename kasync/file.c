@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kasync file I/O: buffered reads and writes of regular files, awaited
- * from tasks without a thread blocked per read.
+ * kasync file I/O: buffered and direct reads and writes of regular
+ * files, awaited from tasks without a thread blocked per read.
  *
  * Paths.  Each await loops until the transfer is complete, the end of the
  * file, or an error, choosing for each step the first path that applies:
  *
+ *   0. direct   an %O_DIRECT file whose file system honours %IOCB_NOWAIT:
+ *               at most %KASYNC_FILE_CHUNK bytes are submitted from the
+ *               poll with %IOCB_DIRECT | %IOCB_NOWAIT through the
+ *               request's kiocb and its aligned bounce buffer (the device
+ *               writes there, never into the caller's memory).  A result
+ *               at once completes in the poll; -EIOCBQUEUED leaves the
+ *               task waiting for ->ki_complete(), kasync_file_dio_done(),
+ *               and its next poll copies the bounce buffer to the
+ *               caller's iov_iter.  -EAGAIN goes to 3, as io_uring's
+ *               direct reads go to io-wq.  A short transfer ends the
+ *               await.
  *   1. nowait   the file system honours %IOCB_NOWAIT (%FMODE_NOWAIT) and
- *               the file is not %O_DIRECT: the read runs in the poll and
- *               copies what the page cache has.  A short result means the
- *               next folio is not cached; the loop goes on.
+ *               the file is not %O_DIRECT: a read runs in the poll and
+ *               copies what the page cache has; a short result means the
+ *               next folio is not cached, and the loop goes on.
  *   2. folio    the file system also does asynchronous buffered reads
  *               (%FOP_BUFFER_RASYNC, %FMODE_BUF_RASYNC before 6.11): the
  *               read runs again with %IOCB_WAITQ and our wait entry as
@@ -19,9 +30,10 @@
  *               is unlocked (its read finished) and wakes the task, whose
  *               next poll goes back to 1.  This is io_uring's
  *               io_rw_should_retry() and io_async_buf_func().
- *   3. pool     otherwise (tmpfs, 9p, %O_DIRECT for now, every write for
- *               now, and a %IOCB_WAITQ read that found nothing to wait
- *               on): kernel_read() or kernel_write() of at most
+ *   3. pool     otherwise (tmpfs, 9p, every buffered write for now, a
+ *               direct transfer that said -EAGAIN, and a
+ *               %IOCB_WAITQ read that found nothing to wait on):
+ *               kernel_read() or kernel_write() of at most
  *               %KASYNC_FILE_CHUNK bytes on the blocking pool, through a
  *               bounce buffer the request owns, as io_uring punts to
  *               io-wq.  The poll copies the bounce buffer to the caller's
@@ -31,8 +43,9 @@
  *
  * The request.  A nowait read needs nothing but a kiocb on the stack.  An
  * await that has to wait allocates a &struct kasync_file_req, which holds
- * what a late completion touches: the folio wait entry, a reference on
- * the file, the bounce buffer, the task pointer.  The caller's buffer and
+ * what a late completion touches: the folio wait entry or the direct
+ * transfer's kiocb, a reference on the file, the bounce buffer, the task
+ * pointer.  The caller's buffer and
  * iov_iter are touched only from the task's polls, so an aborted task's
  * memory is never written after its end.  The task keeps the request in
  * its &struct kasync_file_io from the first wait to the end of the
@@ -43,14 +56,21 @@
  * folio is unlocked (the block layer's completion: hard or soft IRQ, or a
  * task), with the folio wait queue's lock held and interrupts off; it
  * does not sleep and frees an orphaned request there (kfree(), fput()
- * and kasync_task_put() are fine in any context).  The pool function runs
- * in process context on the pool and may sleep.
+ * and kasync_task_put() are fine in any context).  So does
+ * kasync_file_dio_done(), from wherever the file system completes the
+ * transfer (hard IRQ included), without a lock held.  The pool function
+ * runs in process context on the pool and may sleep.
  *
  * Fields of &struct kasync_file_req, in the legend of rules.h:
  *
  *   wpq      Q: the entry is on a folio wait queue between the read that
  *            returned -EIOCBQUEUED and kasync_file_wake(); func, private
  *            and the folio key are set by the task side before the read
+ *   kiocb, bv, iter     D: set by the task side before a direct
+ *            transfer's submission; the file system's from then until
+ *            kasync_file_dio_done()
+ *   res      D: written by kasync_file_dio_done() before its cmpxchg,
+ *            read by the task side after it saw WOKEN
  *   file, owner, task   I (task: referenced while QUEUED, rule F2)
  *   node     F: on kasync_file_reqs from allocation to free
  *   bounce, size        P, or the pool's while handed to it (rule F4)
@@ -64,7 +84,11 @@
  *
  * ======================== kasync file rules ===========================
  *
- * F1. Folio wait.  The task side sets QUEUED (and takes the task
+ * F1. Folio wait, direct transfer.  The same rule holds for a direct
+ *     transfer, with kasync_file_dio_done() in the place of
+ *     kasync_file_wake() and "returned -EIOCBQUEUED" meaning "will call
+ *     ->ki_complete()" (which may run before the submission returns).
+ *     The task side sets QUEUED (and takes the task
  *     reference, F2) before the read that may queue the entry.  If the
  *     read returns anything but -EIOCBQUEUED, nothing was queued (a read
  *     that copied data first switches itself to %IOCB_NOWAIT, so it never
@@ -92,7 +116,9 @@
  * F3. Abandon.  Abort and kasync_file_io_cancel() never wait: a QUEUED
  *     request is orphaned (F1) and freed by the folio wake, which always
  *     comes (a locked folio is unlocked when its read ends, even on
- *     error); a request handed to the pool is given up with
+ *     error), or by the direct transfer's ->ki_complete(), which the file
+ *     system calls for every -EIOCBQUEUED (a write's freeze protection
+ *     is dropped there too); a request handed to the pool is given up with
  *     kasync_blocking_cancel() and freed by the job's discard callback
  *     (blocking rules B1, B2); any other is freed by the task side.
  *
@@ -112,8 +138,12 @@
  * ======================================================================
  */
 #include <linux/atomic.h>
+#include <linux/blkdev.h>
+#include <linux/bvec.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
+#include <linux/log2.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -140,6 +170,10 @@ enum kasync_file_req_state {
 
 struct kasync_file_req {
 	struct wait_page_queue wpq;	/* Q */
+	struct kiocb kiocb;		/* D */
+	struct bio_vec bv;		/* D: @bounce */
+	struct iov_iter iter;		/* D: over @bv */
+	long res;			/* D: written by kasync_file_dio_done() */
 	struct file *file;		/* I: a reference */
 	struct kasync_task *task;	/* I: referenced while QUEUED */
 	struct module *owner;		/* I */
@@ -163,12 +197,31 @@ static struct {
 	atomic_long_t folio_wakes;
 	atomic_long_t pool;
 	atomic_long_t abandoned;
+	atomic_long_t direct;
+	atomic_long_t direct_waits;
 } kasync_file_st;					/* A */
 
 /* May a read of @file run in the poll with %IOCB_NOWAIT? */
 static bool kasync_file_nowait(const struct file *file)
 {
 	return (file->f_mode & FMODE_NOWAIT) && !(file->f_flags & O_DIRECT);
+}
+
+/* May a direct transfer of @file be submitted from the poll? */
+static bool kasync_file_direct(const struct file *file)
+{
+	return (file->f_flags & O_DIRECT) && (file->f_mode & FMODE_NOWAIT);
+}
+
+/*
+ * The alignment %O_DIRECT asks of positions and lengths: the device's
+ * logical block size, or 512 bytes without a device.
+ */
+static unsigned int kasync_file_dio_align(const struct file *file)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+
+	return sb->s_bdev ? bdev_logical_block_size(sb->s_bdev) : 512;
 }
 
 /* Unlist and free a request; the caller owns it (rules F1, F4). */
@@ -381,6 +434,31 @@ static enum kasync_poll kasync_file_pool_poll(struct kasync_task *task,
 }
 
 /*
+ * Give @req its bounce buffer for @count bytes, if it has none: a power of
+ * two of at least 512 bytes and at most %KASYNC_FILE_CHUNK, which kmalloc()
+ * aligns to its size, as %O_DIRECT needs (and kmalloc() rounds sizes so
+ * anyway).  0 or -ENOMEM.
+ */
+static int kasync_file_bounce(struct kasync_file_req *req, size_t count)
+{
+	size_t size = roundup_pow_of_two(clamp_t(size_t, count, 512,
+						 KASYNC_FILE_CHUNK));
+
+	if (req->bounce)
+		return 0;
+	/* No reclaim in a poll; a page is more likely than 64 KiB. */
+	req->bounce = kasync_kmalloc(size, GFP_NOWAIT | __GFP_NOWARN);
+	if (!req->bounce && size > PAGE_SIZE) {
+		size = PAGE_SIZE;
+		req->bounce = kasync_kmalloc(size, GFP_NOWAIT | __GFP_NOWARN);
+	}
+	if (!req->bounce)
+		return -ENOMEM;
+	req->size = size;
+	return 0;
+}
+
+/*
  * Path 3: hand the next chunk to the pool.  Reports %KASYNC_PENDING, or
  * %KASYNC_READY with *@ret an error if the job could not be queued.
  */
@@ -390,21 +468,10 @@ static enum kasync_poll kasync_file_pool_start(struct kasync_task *task,
 {
 	size_t count = iov_iter_count(io->iter);
 	struct kasync_file_req *req = io->req;
-	size_t size = min_t(size_t, count, KASYNC_FILE_CHUNK);
 
-	if (!req->bounce) {
-		/* No reclaim in a poll; a page is more likely than 64 KiB. */
-		req->bounce = kasync_kmalloc(size, GFP_NOWAIT | __GFP_NOWARN);
-		if (!req->bounce && size > PAGE_SIZE) {
-			size = PAGE_SIZE;
-			req->bounce = kasync_kmalloc(size,
-						     GFP_NOWAIT | __GFP_NOWARN);
-		}
-		if (!req->bounce) {
-			*ret = -ENOMEM;
-			return KASYNC_READY;
-		}
-		req->size = size;
+	if (kasync_file_bounce(req, count)) {
+		*ret = -ENOMEM;
+		return KASYNC_READY;
 	}
 	req->len = min(count, req->size);
 	req->pos = io->pos;
@@ -448,6 +515,146 @@ static int kasync_file_pool_done(struct kasync_file_io *io, long *ret)
 	return n == req->len;
 }
 
+/* Drop the freeze protection a write took (kiocb_end_write()). */
+static void kasync_file_end_write(struct file *file)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+
+	/* The protection may come from the submitting context: lockdep. */
+	__sb_writers_acquired(sb, SB_FREEZE_WRITE);
+	sb_end_write(sb);
+}
+
+/*
+ * A write through @kiocb from the poll, as vfs_iocb_iter_write() makes it
+ * but without sleeping for a frozen file system (-EAGAIN instead), as
+ * io_uring's io_kiocb_start_write() does.  A write that returns
+ * -EIOCBQUEUED keeps the freeze protection until its ->ki_complete()
+ * calls kasync_file_end_write().
+ */
+static ssize_t kasync_file_write_iocb(struct file *file, struct kiocb *kiocb,
+				      struct iov_iter *from)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+	ssize_t ret;
+
+	ret = rw_verify_area(WRITE, file, &kiocb->ki_pos, iov_iter_count(from));
+	if (ret < 0)
+		return ret;
+	if (!sb_start_write_trylock(sb))
+		return -EAGAIN;
+	/* As kiocb_start_write(): the completion may run elsewhere. */
+	__sb_writers_release(sb, SB_FREEZE_WRITE);
+	kiocb->ki_flags |= IOCB_WRITE;
+	ret = file->f_op->write_iter(kiocb, from);
+	if (ret != -EIOCBQUEUED)
+		kasync_file_end_write(file);
+	if (ret > 0)
+		fsnotify_modify(file);
+	return ret;
+}
+
+/*
+ * ->ki_complete() of a direct transfer (rule F1): any context, hard IRQ
+ * included.  The file system calls it once, after its ->read_iter() or
+ * ->write_iter() returned -EIOCBQUEUED or even before.
+ */
+static void kasync_file_dio_done(struct kiocb *kiocb, long res)
+{
+	struct kasync_file_req *req =
+		container_of(kiocb, struct kasync_file_req, kiocb);
+	struct kasync_task *task = req->task;
+
+	if (req->write)
+		kasync_file_end_write(req->file);
+	req->res = res;
+	/* Rule F1: fully ordered, after @res; pairs with the task side. */
+	if (atomic_cmpxchg(&req->state, KF_QUEUED, KF_WOKEN) == KF_QUEUED) {
+		kasync_wake(task);	/* wake-source rule W1 */
+	} else {
+		/* ORPHANED: ours to free; the data goes with the bounce. */
+		smp_acquire__after_ctrl_dep();
+		kasync_file_req_free(req);
+	}
+	kasync_task_put(task);		/* rule F2 */
+}
+
+/*
+ * Path 0: submit the next chunk of a direct transfer through the
+ * request's kiocb and bounce buffer.  Returns -EIOCBQUEUED if it is in
+ * flight (the task waits for kasync_file_dio_done()), else its result,
+ * for kasync_file_dio_end().
+ */
+static ssize_t kasync_file_dio_submit(struct kasync_task *task,
+				      struct kasync_file_io *io)
+{
+	struct kasync_file_req *req = io->req;
+	size_t count = iov_iter_count(io->iter);
+	struct kiocb *kiocb = &req->kiocb;
+	ssize_t ret;
+
+	req->len = 0;
+	if (kasync_file_bounce(req, count))
+		return -ENOMEM;
+	req->len = min(count, req->size);
+	if (io->write &&
+	    copy_from_iter(req->bounce, req->len, io->iter) != req->len) {
+		iov_iter_revert(io->iter, req->len);
+		req->len = 0;
+		return -EFAULT;
+	}
+	/* kmalloc() memory is physically contiguous: one bvec. */
+	bvec_set_page(&req->bv, virt_to_page(req->bounce), req->len,
+		      offset_in_page(req->bounce));
+	iov_iter_bvec(&req->iter, io->write ? ITER_SOURCE : ITER_DEST,
+		      &req->bv, 1, req->len);
+	init_sync_kiocb(kiocb, io->file);
+	kiocb->ki_pos = io->pos;
+	kiocb->ki_flags |= IOCB_DIRECT | IOCB_NOWAIT;
+	kiocb->ki_complete = kasync_file_dio_done;
+
+	atomic_long_inc(&kasync_file_st.direct);
+	kasync_task_get(task);				/* rule F2 */
+	atomic_set(&req->state, KF_QUEUED);		/* rule F1 */
+	if (io->write)
+		ret = kasync_file_write_iocb(io->file, kiocb, &req->iter);
+	else
+		ret = vfs_iocb_iter_read(io->file, kiocb, &req->iter);
+	if (ret == -EIOCBQUEUED) {
+		io->dio = true;
+		atomic_long_inc(&kasync_file_st.direct_waits);
+		return ret;
+	}
+	/* Done at once: no ->ki_complete() will come (rule F1). */
+	atomic_set(&req->state, KF_IDLE);
+	kasync_task_put(task);
+	return ret;
+}
+
+/*
+ * A direct transfer of @io ended with *@ret: move the data, advance.
+ * Returns 1 to go on, or 0 with *@ret the operation's last word (a short
+ * transfer: the end of the file, or a short write).
+ */
+static int kasync_file_dio_end(struct kasync_file_io *io, long *ret)
+{
+	struct kasync_file_req *req = io->req;
+	size_t n = *ret > 0 ? min_t(size_t, *ret, req->len) : 0;
+
+	if (io->write) {
+		if (n < req->len)
+			iov_iter_revert(io->iter, req->len - n);
+	} else if (n && copy_to_iter(req->bounce, n, io->iter) != n) {
+		*ret = -EFAULT;
+		return 0;
+	}
+	if (*ret <= 0)
+		return 0;
+	io->done += n;
+	io->pos += n;
+	return n == req->len;
+}
+
 /* Is @err what a non-blocking read says when it would have to wait? */
 static bool kasync_file_again(ssize_t err)
 {
@@ -464,7 +671,21 @@ static enum kasync_poll kasync_file_run(struct kasync_task *task,
 	int err;
 
 	while (iov_iter_count(io->iter)) {
-		if (!io->write && kasync_file_nowait(file)) {
+		if (kasync_file_direct(file)) {
+			/* Path 0. */
+			if (!io->req) {
+				err = kasync_file_req_new(task, io);
+				if (err)
+					return kasync_file_finish(task, io, err, res);
+			}
+			ret = kasync_file_dio_submit(task, io);
+			if (ret == -EIOCBQUEUED)
+				return kt_pending(task, KASYNC_WAIT_FILE);
+			if (kasync_file_dio_end(io, &ret))
+				continue;
+			if (!kasync_file_again(ret))
+				break;
+		} else if (!io->write && kasync_file_nowait(file)) {
 			/* Path 1. */
 			ret = kasync_file_try_read(io, IOCB_NOWAIT, NULL);
 			if (ret >= 0)
@@ -522,7 +743,20 @@ static enum kasync_poll kasync_file_resume(struct kasync_task *task,
 			return kt_pending(task, KASYNC_WAIT_FILE);
 		case KF_WOKEN:
 			atomic_set(&req->state, KF_IDLE);
-			break;
+			if (!io->dio)
+				break;
+			/* Path 0's completion: @res is published (rule F1). */
+			io->dio = false;
+			ret = req->res;
+			if (kasync_file_dio_end(io, &ret))
+				break;
+			if (!kasync_file_again(ret))
+				return kasync_file_finish(task, io, ret, res);
+			/* Asked to retry from a blocking context: the pool. */
+			if (kasync_file_pool_start(task, io, &ret) ==
+			    KASYNC_PENDING)
+				return KASYNC_PENDING;
+			return kasync_file_finish(task, io, ret, res);
 		default:
 			break;
 		}
@@ -551,6 +785,14 @@ static int kasync_file_start(struct kasync_task *task,
 		return -EINVAL;
 	if (pos < 0 && pos != KASYNC_FILE_POS)
 		return -EINVAL;
+	/* As the file system would; the bounce buffer is aligned. */
+	if (file->f_flags & O_DIRECT) {
+		unsigned int mask = kasync_file_dio_align(file) - 1;
+
+		if (((pos == KASYNC_FILE_POS ? file->f_pos : pos) & mask) ||
+		    (iov_iter_count(iter) & mask))
+			return -EINVAL;
+	}
 
 	io->task = task;
 	io->file = file;
@@ -561,6 +803,7 @@ static int kasync_file_start(struct kasync_task *task,
 	io->pos = io->fpos ? file->f_pos : pos;
 	io->done = 0;
 	io->pool = false;
+	io->dio = false;
 	io->cleanup.fn = kasync_file_cleanup;
 	io->started = true;
 	return 0;
@@ -621,16 +864,19 @@ static enum kasync_poll kasync_file_io(struct kasync_task *task,
  * The arguments but @task, @io and @res are read on the first poll only.
  * Reads the page cache in the poll with %IOCB_NOWAIT where the file
  * system allows it; waits for a folio being read (%IOCB_WAITQ) where the
- * file system supports asynchronous buffered reads; runs the read on the
- * blocking pool through a bounce buffer elsewhere (see the notes at the
- * top of this file).
+ * file system supports asynchronous buffered reads; submits an %O_DIRECT
+ * read from the poll (%IOCB_DIRECT | %IOCB_NOWAIT) into a bounce buffer
+ * of its own and waits for its completion, where the file system honours
+ * %IOCB_NOWAIT; runs the read on the blocking pool through a bounce
+ * buffer elsewhere (see the notes at the top of this file).
  * A read is complete unless it reached the end of the file or an error:
  * the result is the kernel's, as read(2) reports it for a regular file.
  * A finished operation is charged to the task's cooperative budget.
  *
  * Abandoning the await (kasync_file_io_cancel(), kasync_abort(), the task
- * ending) never waits: a folio wait or pool transfer in flight completes
- * into the request kasync allocated, which is then freed; @iter and the
+ * ending) never waits: a folio wait, direct transfer or pool transfer in
+ * flight completes into the request kasync allocated, which is then
+ * freed (a device never writes into @iter's memory); @iter and the
  * file position are not touched again.  What was read into @iter so far
  * stays there.  Module unload waits for the module's requests.
  *
@@ -642,7 +888,9 @@ static enum kasync_poll kasync_file_io(struct kasync_task *task,
  * only at the end of the file or before an error), or a negative errno
  * when nothing was read: the file system's (-EIO, ...), -EBADF (@file not
  * open for reading), -EINVAL (@file not a regular file or one without
- * ->read_iter(), @pos negative and not %KASYNC_FILE_POS, or misuse, which
+ * ->read_iter(), @pos negative and not %KASYNC_FILE_POS, an %O_DIRECT
+ * @file with @pos or @iter's length not a multiple of the device's logical
+ * block size (512 bytes without a device), or misuse, which
  * warns once at the call site: no @file, no or a user-memory or write
  * @iter, @io in use by another task),
  * -ENOMEM (the request or its bounce buffer could not be allocated without
@@ -673,19 +921,25 @@ EXPORT_SYMBOL_GPL(__kasync_file_read_iter);
  * @owner: the module whose unload waits for the operation's request
  *
  * Use kasync_file_write_iter() or kasync_file_write(), for KASYNC_AWAIT().
- * For now every write runs on the blocking pool, in chunks of at most
- * %KASYNC_FILE_CHUNK bytes copied first to a bounce buffer: a long write
- * is not one write(2) for concurrent %O_APPEND writers.  It goes on until
- * all is written, the file system writes less than a chunk, or an error.
+ * An %O_DIRECT write is submitted from the poll from a bounce buffer, as
+ * an %O_DIRECT read is.  Otherwise (for now every buffered write, and
+ * after -EAGAIN) the write runs on the blocking pool, in chunks of
+ * at most %KASYNC_FILE_CHUNK bytes copied first to a bounce buffer: a
+ * long write is not one write(2) for concurrent %O_APPEND writers.  It
+ * goes on until all is written, the file system writes less than asked
+ * (a direct or pool chunk), or an error.
  *
  * Abandoning the await never waits: a chunk in flight is written or not
  * (the file's content there is unspecified); @iter is not touched again.
  *
- * Context: the task's poll function; does not sleep.
+ * Context: the task's poll function; does not sleep, save for the short
+ * waits a non-blocking direct write may take, as io_uring's submission
+ * does.
  * Return: %KASYNC_PENDING (*@res untouched), or %KASYNC_READY with *@res
  * set: the bytes written, or a negative errno when none were: the file
  * system's (-ENOSPC, -EFBIG, ...), -EBADF (@file not open for writing),
- * -EINVAL (as for __kasync_file_read_iter(), with a read @iter), -ENOMEM,
+ * -EINVAL (as for __kasync_file_read_iter(), with a read @iter and
+ * ->write_iter()), -ENOMEM,
  * -ESHUTDOWN.
  */
 enum kasync_poll __kasync_file_write_iter(struct kasync_task *task,
@@ -803,6 +1057,8 @@ void kasync_file_stats(struct kasync_file_stats *out)
 	out->folio_wakes = atomic_long_read(&kasync_file_st.folio_wakes);
 	out->pool = atomic_long_read(&kasync_file_st.pool);
 	out->abandoned = atomic_long_read(&kasync_file_st.abandoned);
+	out->direct = atomic_long_read(&kasync_file_st.direct);
+	out->direct_waits = atomic_long_read(&kasync_file_st.direct_waits);
 	out->in_flight = READ_ONCE(kasync_file_nr);
 }
 EXPORT_SYMBOL_GPL(kasync_file_stats);

@@ -21,14 +21,20 @@
  * is (%FMODE_NOWAIT and asynchronous buffered reads, as io_uring needs
  * them: ext4, xfs, btrfs, block devices), the read queues a wait entry on
  * the page-cache folio being read (%IOCB_WAITQ) and the task sleeps until
- * the folio is unlocked; the next poll copies the data.  Where the file
- * system offers neither (tmpfs, 9p, files opened with %O_DIRECT for now),
- * and for every write for now, the transfer runs on kasync's blocking pool
- * (<kasync/blocking.h>) through a bounce buffer of the request's own.
+ * the folio is unlocked; the next poll copies the data.  A file opened with %O_DIRECT (on
+ * a file system that honours %IOCB_NOWAIT) has its transfer submitted
+ * from the poll through a bounce buffer of the request's own, aligned for
+ * the device, and the task sleeps until the file system completes it;
+ * positions and lengths must be multiples of the device's logical block
+ * size (else -EINVAL), the caller's buffer need not be aligned.  Where the
+ * file system offers none of that (tmpfs, 9p, buffered writes for now), or
+ * says -EAGAIN, the transfer runs on kasync's blocking pool
+ * (<kasync/blocking.h>) through the request's bounce buffer.
  *
  * What the await owns: the request it allocates when it has to wait (the
- * folio wait entry, a file reference, the bounce buffer) lives until the
- * wait or the pool job completes, even if the task is aborted first, so
+ * folio wait entry or the direct transfer's kiocb, a file reference, the
+ * bounce buffer) lives until the wait, the direct transfer or the pool
+ * job completes, even if the task is aborted first, so
  * nothing that completes late touches the task's memory or the caller's
  * buffer.  The caller's buffer (or iov_iter and the segments it points
  * to) is used only from the task's polls: it must stay valid, and the
@@ -73,7 +79,8 @@ struct module;
 
 /**
  * struct kasync_file_io - one file operation in progress, in a task's state
- * @req: the request allocated to wait (folio wait or pool job), or %NULL
+ * @req: the request allocated to wait (folio wait, direct transfer or pool
+ *	job), or %NULL
  * @b: the blocking-pool await of the fallback path
  * @cleanup: gives @req up if the task ends while it is set
  * @task: the task that started the operation
@@ -89,6 +96,7 @@ struct module;
  * @write: the operation is a write
  * @fpos: the operation uses the file position (%KASYNC_FILE_POS)
  * @pool: @req is handed to the blocking pool (@b is armed)
+ * @dio: @req waits for a direct transfer's completion
  *
  * Zero it (a zero-filled state does) before the first await.  After an
  * await reported %KASYNC_READY, or after kasync_file_io_cancel(), it can
@@ -110,6 +118,7 @@ struct kasync_file_io {
 	bool write;
 	bool fpos;
 	bool pool;
+	bool dio;
 };
 
 /**
@@ -120,11 +129,16 @@ struct kasync_file_io {
  *	(%IOCB_WAITQ) and left the task waiting for it
  * @folio_wakes: folio wakes that woke a waiting task
  * @pool: transfers (of at most %KASYNC_FILE_CHUNK bytes) run on the
- *	blocking pool: file systems without asynchronous buffered reads,
- *	%O_DIRECT files, writes, and rare retries
- * @abandoned: requests given up (abort, cancel) while a folio wait or a
- *	pool transfer was in flight; they are freed when it completes
+ *	blocking pool: file systems without asynchronous buffered reads or
+ *	without %IOCB_NOWAIT, buffered writes, and -EAGAIN retries
+ * @abandoned: requests given up (abort, cancel) while a folio wait, a
+ *	direct transfer or a pool transfer was in flight; they are freed
+ *	when it completes
  * @in_flight: requests allocated now
+ * @direct: direct (%O_DIRECT) transfers submitted from the poll, of at
+ *	most %KASYNC_FILE_CHUNK bytes each
+ * @direct_waits: of those, the ones the file system completed later
+ *	(-EIOCBQUEUED), the task waiting without a thread
  */
 struct kasync_file_stats {
 	u64 nowait;
@@ -133,6 +147,8 @@ struct kasync_file_stats {
 	u64 pool;
 	u64 abandoned;
 	u64 in_flight;
+	u64 direct;
+	u64 direct_waits;
 };
 
 /* The largest transfer one blocking-pool job makes (its bounce buffer). */
@@ -257,7 +273,8 @@ int __kasync_file_drain(struct module *owner);
  * @io: the operation
  *
  * Context: the task's poll function (or its drop callback).
- * Return: true while the operation waits for a folio or the blocking pool.
+ * Return: true while the operation has a request: it waits for a folio,
+ * a direct transfer or the blocking pool, or has waited and goes on.
  */
 static inline bool kasync_file_io_armed(const struct kasync_file_io *io)
 {
