@@ -18,6 +18,8 @@
 #include <linux/completion.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hardirq.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -695,6 +697,365 @@ static void kf_drain_waits_for_orphans(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d->ret, 0);
 }
 
+/* ---- direct I/O: a fake device ------------------------------------------ */
+
+/*
+ * There is no block device in the test kernel.  The direct cases give a
+ * tmpfs file %O_DIRECT, %FMODE_NOWAIT and the operations below, which act
+ * as a disk driver under iomap's direct I/O would: a direct kiocb with
+ * ->ki_complete() is kept and -EIOCBQUEUED returned, and the case ends
+ * the transfer later (kf_dev_complete(), from the case's thread or from a
+ * hard-IRQ hrtimer), moving the data between the disk image and the
+ * kiocb's iov_iter (the request's bounce buffer) only then.  A synchronous
+ * kiocb (the pool's kernel_read()) is served at once.
+ */
+#define KF_DEV_SIZE	(64 * 1024)
+
+struct kf_dev {
+	u8 *disk;
+	bool hold;		/* keep async kiocbs, else complete at once */
+	bool again;		/* say -EAGAIN to %IOCB_NOWAIT */
+	struct kiocb *kiocb;	/* the kept kiocb */
+	struct iov_iter iter;	/* ... its data */
+	bool write;
+	atomic_t submits;	/* direct kiocbs seen with ->ki_complete() */
+	atomic_t sync;		/* synchronous kiocbs (the pool) */
+	struct hrtimer timer;
+	long timer_res;
+	bool in_irq;		/* the timer's completion ran in hard IRQ */
+	atomic_t fired;
+};
+
+static struct kf_dev *kf_dev;	/* the case's (cases run one at a time) */
+
+static size_t kf_dev_move(struct kf_dev *d, loff_t pos, size_t n,
+			  struct iov_iter *it, bool write)
+{
+	if (pos >= KF_DEV_SIZE)
+		return 0;
+	n = min_t(size_t, n, KF_DEV_SIZE - pos);
+	return write ? copy_from_iter(d->disk + pos, n, it) :
+		       copy_to_iter(d->disk + pos, n, it);
+}
+
+static ssize_t kf_dev_rw(struct kiocb *iocb, struct iov_iter *it, bool write)
+{
+	struct kf_dev *d = kf_dev;
+	size_t n;
+
+	if (is_sync_kiocb(iocb)) {
+		atomic_inc(&d->sync);
+		n = kf_dev_move(d, iocb->ki_pos, iov_iter_count(it), it, write);
+		iocb->ki_pos += n;
+		return n;
+	}
+	/* What an O_DIRECT file system would refuse. */
+	if (!(iocb->ki_flags & IOCB_DIRECT) || (iocb->ki_pos & 511) ||
+	    (iov_iter_count(it) & 511))
+		return -EINVAL;
+	atomic_inc(&d->submits);
+	if (d->again && (iocb->ki_flags & IOCB_NOWAIT))
+		return -EAGAIN;
+	if (!d->hold) {
+		n = kf_dev_move(d, iocb->ki_pos, iov_iter_count(it), it, write);
+		iocb->ki_pos += n;
+		return n;
+	}
+	d->iter = *it;
+	d->write = write;
+	/* Published last: pairs with the acquire in kf_dev_submitted(). */
+	smp_store_release(&d->kiocb, iocb);
+	return -EIOCBQUEUED;
+}
+
+static ssize_t kf_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return kf_dev_rw(iocb, to, false);
+}
+
+static ssize_t kf_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return kf_dev_rw(iocb, from, true);
+}
+
+static const struct file_operations kf_fops_dev = {
+	.read_iter	= kf_dev_read_iter,
+	.write_iter	= kf_dev_write_iter,
+};
+
+/* End the kept transfer with @res (bytes moved, or -errno): any context. */
+static void kf_dev_complete(struct kf_dev *d, long res)
+{
+	struct kiocb *iocb = xchg(&d->kiocb, NULL);
+
+	if (!iocb)
+		return;
+	if (res > 0) {
+		res = kf_dev_move(d, iocb->ki_pos, res, &d->iter, d->write);
+		iocb->ki_pos += res;
+	}
+	iocb->ki_complete(iocb, res);
+}
+
+static enum hrtimer_restart kf_dev_timer_fn(struct hrtimer *t)
+{
+	struct kf_dev *d = container_of(t, struct kf_dev, timer);
+
+	d->in_irq = in_hardirq();
+	kf_dev_complete(d, d->timer_res);
+	atomic_inc(&d->fired);
+	return HRTIMER_NORESTART;
+}
+
+static bool kf_dev_submitted(struct kf_dev *d)
+{
+	/* Pairs with the release in kf_dev_rw(): d->iter is set. */
+	return smp_load_acquire(&d->kiocb);
+}
+
+static void kf_dev_put(void *p)
+{
+	struct kf_dev *d = p;
+
+	hrtimer_cancel(&d->timer);
+	/* A case that failed half-way: no kiocb is left in flight. */
+	kf_dev_complete(d, -EIO);
+	kf_dev = NULL;
+}
+
+/* An %O_DIRECT file on the fake device, its disk filled with kf_byte(). */
+static struct kf_file *kf_dev_file(struct kunit *test, struct kf_dev **dp)
+{
+	struct kf_file *kf = kf_file_new(test, 0);
+	struct kf_dev *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->disk = kunit_kzalloc(test, KF_DEV_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d->disk);
+	for (i = 0; i < KF_DEV_SIZE; i++)
+		d->disk[i] = kf_byte(i);
+	hrtimer_init(&d->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	d->timer.function = kf_dev_timer_fn;
+	kf_dev = d;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kf_dev_put, d), 0);
+	kf->file->f_op = &kf_fops_dev;
+	kf->file->f_mode |= FMODE_NOWAIT;
+	kf->file->f_flags |= O_DIRECT;
+	*dp = d;
+	return kf;
+}
+
+struct kf_dio_case {
+	const char *name;
+	long res;		/* the device's completion */
+	long want;		/* the await's result */
+};
+
+static const struct kf_dio_case kf_dio_cases[] = {
+	{ "complete", 8192, 8192 },
+	{ "short", 1024, 1024 },
+	{ "error", -EIO, -EIO },
+};
+
+static void kf_dio_desc(const struct kf_dio_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kf_dio, kf_dio_cases, kf_dio_desc);
+
+/*
+ * A direct read in flight: the task waits without a thread and without
+ * the pool, the result unwritten; the device's completion (all, short,
+ * or an error) wakes it, and the next poll copies what the device put in
+ * the bounce buffer: the await's result is the completion's.
+ */
+static void kf_dio_read(struct kunit *test)
+{
+	const struct kf_dio_case *c = test->param_value;
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct kf_file *kf;
+	struct kf_dev *d;
+
+	kf = kf_dev_file(test, &d);
+	d->hold = true;
+	st0 = kf_stats();
+	h = kf_spawn(test, kf->file, KF_READ, 4096, 8192, o);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(kf_dev_submitted(d), KF_WAIT_MS));
+	msleep(20);
+	st1 = kf_stats();
+	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+	KUNIT_EXPECT_EQ(test, st1.direct_waits - st0.direct_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+
+	kf_dev_complete(d, c->res);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			c->want);
+	if (c->want > 0)
+		KUNIT_EXPECT_TRUE(test, kf_check(o->data, 4096, c->want));
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.direct - st0.direct, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->submits), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->sync), 0);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+	KUNIT_EXPECT_GT(test, atomic_read(&o->pending), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&o->touched), 0);
+	KUNIT_EXPECT_EQ(test, o->armed_at_drop, 0);
+}
+
+/*
+ * A direct write in flight: the device reads the data at its completion,
+ * from the request's bounce buffer; then the await reports it written.
+ */
+static void kf_dio_write(struct kunit *test)
+{
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_task *h;
+	struct kf_file *kf;
+	struct kf_dev *d;
+	size_t i;
+
+	kf = kf_dev_file(test, &d);
+	d->hold = true;
+	for (i = 0; i < 4096; i++)
+		o->data[i] = ~kf_byte(512 + i);
+	h = kf_spawn(test, kf->file, KF_WRITE, 512, 4096, o);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(kf_dev_submitted(d), KF_WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, kf_check(d->disk + 512, 512, 4096));
+	kf_dev_complete(d, 4096);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			4096L);
+	KUNIT_EXPECT_EQ(test, memcmp(d->disk + 512, o->data, 4096), 0);
+	KUNIT_EXPECT_TRUE(test, kf_check(d->disk, 0, 512));
+	KUNIT_EXPECT_TRUE(test, kf_check(d->disk + 4608, 4608, 4096));
+}
+
+/*
+ * A device that completes at once: the transfer ends in the poll, the
+ * task never waits.  -EAGAIN to %IOCB_NOWAIT: the pool's synchronous
+ * transfer.  Unaligned positions or lengths: -EINVAL, as the file system
+ * says, with nothing submitted.
+ */
+static void kf_dio_sync_again_align(struct kunit *test)
+{
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kf_file *kf;
+	struct kf_dev *d;
+
+	kf = kf_dev_file(test, &d);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 1024, 2048, o), 2048L);
+	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 1024, 2048));
+	KUNIT_EXPECT_EQ(test, atomic_read(&o->pending), 0);
+	/* At the end of the device: short, then nothing. */
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, KF_DEV_SIZE - 512,
+				     KF_BUF, o), 512L);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, KF_DEV_SIZE, 512, o),
+			0L);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.direct - st0.direct, 3ULL);
+	KUNIT_EXPECT_EQ(test, st1.direct_waits - st0.direct_waits, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+
+	d->again = true;
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 8192, 4096, o), 4096L);
+	KUNIT_EXPECT_TRUE(test, kf_check(o->data, 8192, 4096));
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 1ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->sync), 1);
+
+	atomic_set(&d->submits, 0);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 100, 512, o),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 512, 1000, o),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_WRITE, 0, 100, o),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->submits), 0);
+}
+
+/*
+ * Abort while a direct read is in flight: the task ends at once with
+ * nothing armed; the device completes into the orphaned request's bounce
+ * buffer afterwards (KASAN watches the task's freed state and buffer),
+ * and the completion frees the request.
+ */
+static void kf_dio_abort(struct kunit *test)
+{
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct kf_file *kf;
+	struct kf_dev *d;
+
+	kf = kf_dev_file(test, &d);
+	d->hold = true;
+	st0 = kf_stats();
+	h = kf_spawn(test, kf->file, KF_READ, 0, 8192, o);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(kf_dev_submitted(d), KF_WAIT_MS));
+	KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)-ECANCELED);
+	KUNIT_EXPECT_EQ(test, o->armed_at_drop, 0);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.abandoned - st0.abandoned, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+
+	kf_dev_complete(d, 8192);
+	KUNIT_EXPECT_EQ(test, kf_stats().in_flight, st0.in_flight);
+}
+
+static const bool kf_dio_irq_params[] = { false, true };
+
+static void kf_dio_irq_desc(const bool *p, char *desc)
+{
+	strscpy(desc, *p ? "orphan" : "waiting", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kf_dio_irq, kf_dio_irq_params, kf_dio_irq_desc);
+
+/*
+ * ->ki_complete() in hard IRQ (a block driver's completion), for a
+ * waiting task (woken, it gets the data) and for an orphaned request
+ * (freed there).
+ */
+static void kf_dio_irq(struct kunit *test)
+{
+	bool orphan = *(const bool *)test->param_value;
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0;
+	struct kasync_task *h;
+	struct kf_file *kf;
+	struct kf_dev *d;
+
+	kf = kf_dev_file(test, &d);
+	d->hold = true;
+	d->timer_res = 4096;
+	st0 = kf_stats();
+	h = kf_spawn(test, kf->file, KF_READ, 4096, 4096, o);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(kf_dev_submitted(d), KF_WAIT_MS));
+	if (orphan) {
+		KUNIT_EXPECT_EQ(test, kasync_abort(h), 0);
+		KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+				(long)-ECANCELED);
+	}
+	hrtimer_start(&d->timer, ms_to_ktime(5), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_TRUE(test, kt_wait_for(atomic_read(&d->fired), KF_WAIT_MS));
+	KUNIT_EXPECT_TRUE(test, d->in_irq);
+	if (!orphan) {
+		KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+				4096L);
+		KUNIT_EXPECT_TRUE(test, kf_check(o->data, 4096, 4096));
+	}
+	KUNIT_EXPECT_EQ(test, kf_stats().in_flight, st0.in_flight);
+}
+
 static const bool kf_abort_params[] = { true, false };
 
 static void kf_abort_desc(const bool *p, char *desc)
@@ -717,6 +1078,11 @@ static struct kunit_case kasync_file_cases[] = {
 	KUNIT_CASE_PARAM(kf_abort_in_flight, kf_abort_gen_params),
 	KUNIT_CASE_PARAM(kf_limit_cancel, kf_abort_gen_params),
 	KUNIT_CASE(kf_drain_waits_for_orphans),
+	KUNIT_CASE_PARAM(kf_dio_read, kf_dio_gen_params),
+	KUNIT_CASE(kf_dio_write),
+	KUNIT_CASE(kf_dio_sync_again_align),
+	KUNIT_CASE(kf_dio_abort),
+	KUNIT_CASE_PARAM(kf_dio_irq, kf_dio_irq_gen_params),
 	{}
 };
 
