@@ -140,4 +140,18 @@ static inline bool kasync_file_can_async_read(const struct file *file)
 #endif
 }
 
+/*
+ * Does a file system do non-blocking buffered writes (%IOCB_NOWAIT
+ * without %IOCB_DIRECT; generic_write_checks() refuses them with -EINVAL
+ * elsewhere)?  %FOP_BUFFER_WASYNC since 6.11, %FMODE_BUF_WASYNC before.
+ */
+static inline bool kasync_file_can_async_write(const struct file *file)
+{
+#ifdef FOP_BUFFER_WASYNC
+	return file->f_op->fop_flags & FOP_BUFFER_WASYNC;
+#else
+	return file->f_mode & FMODE_BUF_WASYNC;
+#endif
+}
+
 #endif /* _KASYNC_COMPAT_H */

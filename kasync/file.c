@@ -20,7 +20,12 @@
  *   1. nowait   the file system honours %IOCB_NOWAIT (%FMODE_NOWAIT) and
  *               the file is not %O_DIRECT: a read runs in the poll and
  *               copies what the page cache has; a short result means the
- *               next folio is not cached, and the loop goes on.
+ *               next folio is not cached, and the loop goes on.  A write
+ *               runs in the poll where the file system also does
+ *               non-blocking buffered writes (%FOP_BUFFER_WASYNC,
+ *               %FMODE_BUF_WASYNC before 6.11), taking the file system's
+ *               freeze protection with a trylock (-EAGAIN if frozen); an
+ *               -EAGAIN goes to 3.
  *   2. folio    the file system also does asynchronous buffered reads
  *               (%FOP_BUFFER_RASYNC, %FMODE_BUF_RASYNC before 6.11): the
  *               read runs again with %IOCB_WAITQ and our wait entry as
@@ -30,8 +35,8 @@
  *               is unlocked (its read finished) and wakes the task, whose
  *               next poll goes back to 1.  This is io_uring's
  *               io_rw_should_retry() and io_async_buf_func().
- *   3. pool     otherwise (tmpfs, 9p, every buffered write for now, a
- *               direct transfer that said -EAGAIN, and a
+ *   3. pool     otherwise (tmpfs, 9p, ext4's buffered writes, a direct
+ *               or non-blocking attempt that said -EAGAIN, and a
  *               %IOCB_WAITQ read that found nothing to wait on):
  *               kernel_read() or kernel_write() of at most
  *               %KASYNC_FILE_CHUNK bytes on the blocking pool, through a
@@ -199,6 +204,7 @@ static struct {
 	atomic_long_t abandoned;
 	atomic_long_t direct;
 	atomic_long_t direct_waits;
+	atomic_long_t nowait_writes;
 } kasync_file_st;					/* A */
 
 /* May a read of @file run in the poll with %IOCB_NOWAIT? */
@@ -211,6 +217,13 @@ static bool kasync_file_nowait(const struct file *file)
 static bool kasync_file_direct(const struct file *file)
 {
 	return (file->f_flags & O_DIRECT) && (file->f_mode & FMODE_NOWAIT);
+}
+
+/* May a buffered write to @file run in the poll with %IOCB_NOWAIT? */
+static bool kasync_file_nowait_write(const struct file *file)
+{
+	return (file->f_mode & FMODE_NOWAIT) && !(file->f_flags & O_DIRECT) &&
+	       kasync_file_can_async_write(file);
 }
 
 /*
@@ -554,6 +567,27 @@ static ssize_t kasync_file_write_iocb(struct file *file, struct kiocb *kiocb,
 	return ret;
 }
 
+/* Path 1 of a write: a buffered write with %IOCB_NOWAIT, in the poll. */
+static ssize_t kasync_file_try_write(struct kasync_file_io *io)
+{
+	struct iov_iter saved = *io->iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&kiocb, io->file);
+	kiocb.ki_pos = io->pos;
+	kiocb.ki_flags |= IOCB_NOWAIT;
+	ret = kasync_file_write_iocb(io->file, &kiocb, io->iter);
+	*io->iter = saved;
+	if (ret > 0) {
+		iov_iter_advance(io->iter, ret);
+		io->pos = kiocb.ki_pos;
+		io->done += ret;
+		atomic_long_inc(&kasync_file_st.nowait_writes);
+	}
+	return ret;
+}
+
 /*
  * ->ki_complete() of a direct transfer (rule F1): any context, hard IRQ
  * included.  The file system calls it once, after its ->read_iter() or
@@ -682,6 +716,13 @@ static enum kasync_poll kasync_file_run(struct kasync_task *task,
 			if (ret == -EIOCBQUEUED)
 				return kt_pending(task, KASYNC_WAIT_FILE);
 			if (kasync_file_dio_end(io, &ret))
+				continue;
+			if (!kasync_file_again(ret))
+				break;
+		} else if (io->write && kasync_file_nowait_write(file)) {
+			/* Path 1 of a write. */
+			ret = kasync_file_try_write(io);
+			if (ret > 0)
 				continue;
 			if (!kasync_file_again(ret))
 				break;
@@ -921,9 +962,11 @@ EXPORT_SYMBOL_GPL(__kasync_file_read_iter);
  * @owner: the module whose unload waits for the operation's request
  *
  * Use kasync_file_write_iter() or kasync_file_write(), for KASYNC_AWAIT().
- * An %O_DIRECT write is submitted from the poll from a bounce buffer, as
- * an %O_DIRECT read is.  Otherwise (for now every buffered write, and
- * after -EAGAIN) the write runs on the blocking pool, in chunks of
+ * A buffered write runs in the poll with %IOCB_NOWAIT where the file
+ * system does non-blocking buffered writes (xfs) and is not frozen, as
+ * far as it goes without blocking.  An %O_DIRECT write is submitted from
+ * the poll from a bounce buffer, as an %O_DIRECT read is.  Otherwise
+ * (and after -EAGAIN) the write runs on the blocking pool, in chunks of
  * at most %KASYNC_FILE_CHUNK bytes copied first to a bounce buffer: a
  * long write is not one write(2) for concurrent %O_APPEND writers.  It
  * goes on until all is written, the file system writes less than asked
@@ -933,8 +976,8 @@ EXPORT_SYMBOL_GPL(__kasync_file_read_iter);
  * (the file's content there is unspecified); @iter is not touched again.
  *
  * Context: the task's poll function; does not sleep, save for the short
- * waits a non-blocking direct write may take, as io_uring's submission
- * does.
+ * waits a non-blocking write may take (the inode lock), as io_uring's
+ * submission does.
  * Return: %KASYNC_PENDING (*@res untouched), or %KASYNC_READY with *@res
  * set: the bytes written, or a negative errno when none were: the file
  * system's (-ENOSPC, -EFBIG, ...), -EBADF (@file not open for writing),
@@ -1059,6 +1102,7 @@ void kasync_file_stats(struct kasync_file_stats *out)
 	out->abandoned = atomic_long_read(&kasync_file_st.abandoned);
 	out->direct = atomic_long_read(&kasync_file_st.direct);
 	out->direct_waits = atomic_long_read(&kasync_file_st.direct_waits);
+	out->nowait_writes = atomic_long_read(&kasync_file_st.nowait_writes);
 	out->in_flight = READ_ONCE(kasync_file_nr);
 }
 EXPORT_SYMBOL_GPL(kasync_file_stats);

@@ -21,13 +21,15 @@
  * is (%FMODE_NOWAIT and asynchronous buffered reads, as io_uring needs
  * them: ext4, xfs, btrfs, block devices), the read queues a wait entry on
  * the page-cache folio being read (%IOCB_WAITQ) and the task sleeps until
- * the folio is unlocked; the next poll copies the data.  A file opened with %O_DIRECT (on
+ * the folio is unlocked; the next poll copies the data.  A buffered write
+ * runs in the poll with %IOCB_NOWAIT where the file system does
+ * non-blocking buffered writes (xfs).  A file opened with %O_DIRECT (on
  * a file system that honours %IOCB_NOWAIT) has its transfer submitted
  * from the poll through a bounce buffer of the request's own, aligned for
  * the device, and the task sleeps until the file system completes it;
  * positions and lengths must be multiples of the device's logical block
  * size (else -EINVAL), the caller's buffer need not be aligned.  Where the
- * file system offers none of that (tmpfs, 9p, buffered writes for now), or
+ * file system offers none of that (tmpfs, 9p, ext4's buffered writes), or
  * says -EAGAIN, the transfer runs on kasync's blocking pool
  * (<kasync/blocking.h>) through the request's bounce buffer.
  *
@@ -130,7 +132,7 @@ struct kasync_file_io {
  * @folio_wakes: folio wakes that woke a waiting task
  * @pool: transfers (of at most %KASYNC_FILE_CHUNK bytes) run on the
  *	blocking pool: file systems without asynchronous buffered reads or
- *	without %IOCB_NOWAIT, buffered writes, and -EAGAIN retries
+ *	writes or without %IOCB_NOWAIT, and -EAGAIN retries
  * @abandoned: requests given up (abort, cancel) while a folio wait, a
  *	direct transfer or a pool transfer was in flight; they are freed
  *	when it completes
@@ -139,6 +141,8 @@ struct kasync_file_io {
  *	most %KASYNC_FILE_CHUNK bytes each
  * @direct_waits: of those, the ones the file system completed later
  *	(-EIOCBQUEUED), the task waiting without a thread
+ * @nowait_writes: buffered writes that moved data in the poll
+ *	(%IOCB_NOWAIT), without the pool
  */
 struct kasync_file_stats {
 	u64 nowait;
@@ -149,6 +153,7 @@ struct kasync_file_stats {
 	u64 in_flight;
 	u64 direct;
 	u64 direct_waits;
+	u64 nowait_writes;
 };
 
 /* The largest transfer one blocking-pool job makes (its bounce buffer). */
