@@ -1056,6 +1056,82 @@ static void kf_dio_irq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kf_stats().in_flight, st0.in_flight);
 }
 
+/* ---- non-blocking buffered writes --------------------------------------- */
+
+/*
+ * A write that honours %IOCB_NOWAIT as xfs does: -EAGAIN where the page
+ * is not cached (it would have to be allocated), else the generic write.
+ */
+static ssize_t kf_nowait_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct page *page;
+
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		page = find_get_page(iocb->ki_filp->f_mapping,
+				     iocb->ki_pos >> PAGE_SHIFT);
+		if (!page)
+			return -EAGAIN;
+		put_page(page);
+	}
+	return generic_file_write_iter(iocb, from);
+}
+
+static const struct file_operations kf_fops_wnowait = {
+	.read_iter	= generic_file_read_iter,
+	.write_iter	= kf_nowait_write_iter,
+#ifdef FOP_BUFFER_WASYNC
+	.fop_flags	= FOP_BUFFER_WASYNC,
+#endif
+};
+
+static void kf_file_wnowait(struct kf_file *kf)
+{
+	kf->file->f_op = &kf_fops_wnowait;
+#ifndef FOP_BUFFER_WASYNC
+	kf->file->f_mode |= FMODE_BUF_WASYNC;
+#endif
+	kf->file->f_mode |= FMODE_NOWAIT;
+}
+
+/*
+ * A write into a cached page runs in the poll: no pool, no wait; one past
+ * the cache says -EAGAIN and goes to the pool.  The file has what was
+ * written either way.
+ */
+static void kf_nowait_write(struct kunit *test)
+{
+	struct kf_file *kf = kf_file_new(test, 2 * PAGE_SIZE);
+	struct kf_out *w = kf_out_new(test), *r = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	size_t i;
+
+	kf_file_wnowait(kf);
+	for (i = 0; i < 1000; i++)
+		w->data[i] = ~kf_byte(100 + i);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_WRITE, 100, 1000, w), 1000L);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.nowait_writes - st0.nowait_writes, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w->pending), 0);
+
+	st0 = st1;
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_WRITE, 3 * PAGE_SIZE, 1000, w),
+			1000L);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.nowait_writes - st0.nowait_writes, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 1ULL);
+	KUNIT_EXPECT_GT(test, atomic_read(&w->pending), 0);
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(kf->file)),
+			(loff_t)(3 * PAGE_SIZE + 1000));
+
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 100, 1000, r), 1000L);
+	KUNIT_EXPECT_EQ(test, memcmp(r->data, w->data, 1000), 0);
+	KUNIT_EXPECT_EQ(test, kf_run(test, kf->file, KF_READ, 3 * PAGE_SIZE, 1000, r),
+			1000L);
+	KUNIT_EXPECT_EQ(test, memcmp(r->data, w->data, 1000), 0);
+}
+
 static const bool kf_abort_params[] = { true, false };
 
 static void kf_abort_desc(const bool *p, char *desc)
@@ -1083,6 +1159,7 @@ static struct kunit_case kasync_file_cases[] = {
 	KUNIT_CASE(kf_dio_sync_again_align),
 	KUNIT_CASE(kf_dio_abort),
 	KUNIT_CASE_PARAM(kf_dio_irq, kf_dio_irq_gen_params),
+	KUNIT_CASE(kf_nowait_write),
 	{}
 };
 
