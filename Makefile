@@ -44,13 +44,21 @@ KASYNC_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 INSTALL_MOD_DIR ?= updates
 KASYNC_SRC_DIR ?= /usr/src/kasync-$(KASYNC_VERSION)
 
-all: modules $(if $(wildcard $(KSELFTEST_HARNESS)),selftests,selftests-skipped)
+# The kselftests after the modules: their build installs kasync.ko.
+all: modules
+	@$(MAKE) --no-print-directory $(if $(wildcard $(KSELFTEST_HARNESS)),selftests,selftests-skipped)
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
 
+# The kselftests, and the module tree that kasync_install_test loads from.
 selftests:
 	$(MAKE) -C selftests KSRC=$(KSRC)
+	@if [ -f kasync/kasync.ko ]; then \
+		$(MAKE) --no-print-directory install-test-root; \
+	else \
+		echo "install-test-root skipped: kasync/kasync.ko is not built"; \
+	fi
 
 selftests-skipped:
 	@echo "selftests skipped: $(KSELFTEST_HARNESS) not found (needs a full kernel source tree: KSRC=<linux source>)"
@@ -87,6 +95,21 @@ headers_install:
 	@echo "  INSTALL $(DESTDIR)$(KASYNC_SRC_DIR)/{include,$(KVER)/Module.symvers}"
 
 install: modules_install headers_install
+
+# What selftests/kasync_install_test.c runs "modprobe -d" on in the test
+# VM, in build/, never the host's /lib/modules: a module that uses kasync
+# (samples/kasync_demo.ko) installed into extra/ as its own modules_install
+# would, then kasync.ko by modules_install, whose depmod must list both.
+INSTALL_TEST_ROOT := $(CURDIR)/build/selftests/install-root
+install-test-root:
+	rm -rf $(INSTALL_TEST_ROOT)
+	@mkdir -p build/install
+	grep -E '(^|/)samples/kasync_demo\.k?o$$' modules.order > build/install/dependent.order
+	$(MAKE) -C $(KDIR) M=$(CURDIR) MODORDER=$(CURDIR)/build/install/dependent.order \
+		INSTALL_MOD_PATH=$(INSTALL_TEST_ROOT) INSTALL_MOD_DIR=extra DEPMOD=true modules_install
+	rm -f $(INSTALL_TEST_ROOT)/lib/modules/$(KVER)/modules.dep*
+	$(MAKE) --no-print-directory INSTALL_MOD_PATH=$(INSTALL_TEST_ROOT) \
+		INSTALL_MOD_DIR=updates modules_install
 
 kernel:
 	scripts/build-kernel --flavour debug
@@ -132,4 +155,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules selftests selftests-skipped modules_install headers_install install kernel check check-6.12 check-kcsan check-6.1 demo soak bench htmldocs compat style sparse clean
+.PHONY: all modules selftests selftests-skipped modules_install headers_install install install-test-root kernel check check-6.12 check-kcsan check-6.1 demo soak bench htmldocs compat style sparse clean
