@@ -82,15 +82,14 @@ modules_install:
 
 # What a module that uses kasync builds against: the public headers in
 # include/, and the CRCs of kasync's exports for this kernel in KVER/.
+# (<trace/events/kasync.h> is kasync's own: its tracepoints are not
+# exported to modules.)
 headers_install:
 	@test -f Module.symvers || { echo "headers_install: Module.symvers is not built: run make first" >&2; exit 1; }
 	@test -n "$(KVER)" || { echo "headers_install: no kernel release in $(KDIR)" >&2; exit 1; }
-	install -d $(DESTDIR)$(KASYNC_SRC_DIR)/include/kasync \
-		$(DESTDIR)$(KASYNC_SRC_DIR)/include/trace/events \
-		$(DESTDIR)$(KASYNC_SRC_DIR)/$(KVER)
+	install -d $(DESTDIR)$(KASYNC_SRC_DIR)/include/kasync $(DESTDIR)$(KASYNC_SRC_DIR)/$(KVER)
 	install -m 644 include/kasync.h $(DESTDIR)$(KASYNC_SRC_DIR)/include/
 	install -m 644 include/kasync/*.h $(DESTDIR)$(KASYNC_SRC_DIR)/include/kasync/
-	install -m 644 include/trace/events/kasync.h $(DESTDIR)$(KASYNC_SRC_DIR)/include/trace/events/
 	awk -F '\t' '$$3 ~ /(^|\/)kasync\/kasync$$/' Module.symvers > $(DESTDIR)$(KASYNC_SRC_DIR)/$(KVER)/Module.symvers
 	@echo "  INSTALL $(DESTDIR)$(KASYNC_SRC_DIR)/{include,$(KVER)/Module.symvers}"
 
