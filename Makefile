@@ -12,11 +12,14 @@
 #   make headers_install  the public headers and kasync's Module.symvers
 #                   into $(DESTDIR)/usr/src/kasync-VERSION, for modules
 #                   that build against kasync (Documentation/install.rst)
-#   make check      everything: test kernel, build, checkpatch, KUnit and
-#                   kselftests in a VM, a one-minute soak; ends with
-#                   "N passed, N failed"
+#   make check      everything, on the 6.1 and the 6.12 test kernels:
+#                   test kernels, build, checkpatch, the docs, KUnit and
+#                   kselftests in a VM, a one-minute soak (6.12); ends
+#                   with "N passed, N failed" for each kernel
+#   make check-6.12 the same on the 6.12 test kernel only
+#   make check-6.1  the same on the 6.1 test kernel only (with the soak)
 #   make check-kcsan the same suite on the KCSAN test kernel
-#   make check-6.1  the same suite on a 6.1 test kernel
+#   make htmldocs   Documentation/ as HTML in build/htmldocs
 #   make demo       boot the VM, load kasync and the samples, show them
 #   make soak       10 minutes of random load with CPU hotplug in the VM
 #                   (SOAK_ARGS="--duration 60" for a short one)
