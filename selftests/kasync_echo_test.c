@@ -201,7 +201,9 @@ TEST_F_TIMEOUT(echo, ten_thousand_connections, 900)
 	start(_metadata, &self->loaded, "max_conns=20000 backlog=16384 idle_ms=0");
 	EXPECT_EQ(10000, many(10000, 2, 840000));
 	EXPECT_EQ(10000, kn_param(ECHO, "accepted"));
-	EXPECT_EQ(0, kn_param_wait(ECHO, "active", 0, 60000));
+	EXPECT_EQ(0, kn_param_wait(ECHO, "active", 0, 60000)) {
+		kn_dump_tcp(PORT);
+	}
 }
 
 TEST_F(echo, reset_clients)
