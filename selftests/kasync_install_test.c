@@ -35,38 +35,6 @@ static int loaded(const char *name)
 	return !access(path, F_OK);
 }
 
-static int kasync_refs(void)
-{
-	FILE *f = fopen("/sys/module/kasync/refcnt", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
-/* The kernel command line's kasync.* parameters, as insmod takes them. */
-static void cmdline_params(char *buf, size_t len)
-{
-	char line[4096], *tok, *save;
-	size_t off = 0;
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f))
-		for (tok = strtok_r(line, "\n ", &save); tok;
-		     tok = strtok_r(NULL, "\n ", &save))
-			if (!strncmp(tok, "kasync.", 7) && off < len)
-				off += snprintf(buf + off, len - off, "%s ",
-						tok + 7);
-	fclose(f);
-}
-
 /* Runs @cmd through the shell: its exit status, its output in @out. */
 static int run(const char *cmd, char *out, size_t len)
 {
@@ -135,7 +103,7 @@ FIXTURE_SETUP(installed)
 	/* Installed for another kernel than the one kasync was built for. */
 	ASSERT_EQ(0, access(self->moddir, F_OK))
 		TH_LOG("no %s: installed for another kernel", self->moddir);
-	cmdline_params(self->params, sizeof(self->params));
+	ks_cmdline_params(self->params, sizeof(self->params));
 }
 
 /* kasync is loaded again as it was, whatever happened. */
@@ -150,7 +118,7 @@ FIXTURE_TEARDOWN(installed)
 /* kasync is unloaded first, for modprobe to load: 0 or -errno. */
 static int unload_kasync(void)
 {
-	if (kasync_refs() != 0)
+	if (ks_kasync_refs() != 0)
 		return -EBUSY;
 	return ks_unload("kasync");
 }
@@ -213,7 +181,7 @@ TEST_F(installed, modprobe_of_a_user_loads_kasync_first)
 	EXPECT_TRUE(loaded("kasync_demo"));
 	ASSERT_TRUE(loaded("kasync"));
 	EXPECT_EQ(0, access("/sys/module/kasync/holders/kasync_demo", F_OK));
-	EXPECT_EQ(1, kasync_refs());
+	EXPECT_EQ(1, ks_kasync_refs());
 	snprintf(cmd, sizeof(cmd), "modprobe -d %s -r kasync_demo 2>&1",
 		 self->root);
 	EXPECT_EQ(0, run(cmd, out, sizeof(out))) TH_LOG("%s", out);
