@@ -1246,10 +1246,15 @@ static void kn_udp_refused(struct kunit *test)
 	struct msghdr msg = {};
 	struct kvec iov = { .iov_base = "x", .iov_len = 1 };
 
+	/*
+	 * The server's port first, then one to close: bound in the other
+	 * order, the server could be given the port just freed (it was, on
+	 * 6.1) and would be connected to itself.
+	 */
+	srv.ks = kn_bound(test, AF_INET, SOCK_DGRAM, &sa);
 	hold = kn_bound(test, AF_INET, SOCK_DGRAM, &gone);
 	kasync_sock_close(hold);
 	msleep(20);	/* the port is free once the release ran */
-	srv.ks = kn_bound(test, AF_INET, SOCK_DGRAM, &sa);
 	KUNIT_ASSERT_EQ(test, kernel_connect(kasync_sock_socket(srv.ks),
 					     (struct sockaddr *)&gone,
 					     kn_addrlen(&gone), 0), 0);

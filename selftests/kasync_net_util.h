@@ -214,6 +214,32 @@ static inline void kn_tune_loopback(void)
 	kn_write_file("/proc/sys/net/ipv4/tcp_max_orphans", "65536");
 }
 
+/*
+ * What TCP says about @port's connections, into the test's log: how many
+ * are in each state, on each side, and the kernel's counters of dropped,
+ * aborted and retransmitted segments.  For a case that waits on the
+ * server to see every peer go, to tell a peer's FIN or RST that never
+ * arrived (the server's end still ESTABLISHED) from one that arrived and
+ * was not acted on (CLOSE-WAIT).
+ */
+static inline void kn_dump_tcp(int port)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "{ echo 'server side (sport %d):'; "
+		 "ss -tanH '( sport = :%d )' | awk '{print $1}' | sort | uniq -c; "
+		 "echo 'client side (dport %d):'; "
+		 "ss -tanH '( dport = :%d )' | awk '{print $1}' | sort | uniq -c; "
+		 "nstat -az 2>/dev/null | grep -E "
+		 "'Drop|Abort|Orphan|Challenge|TCPTimeouts|RetransSegs|ListenOverflows|RcvPruned|OfoPruned' "
+		 "| awk '$2 != 0'; } 2>&1 | sed 's/^/# /'",
+		 port, port, port, port);
+	if (system(cmd))
+		printf("# kn_dump_tcp: ss or nstat failed\n");
+	fflush(stdout);
+}
+
 /* 127.0.0.1:@port (or [::1]:@port) in @ss; returns the address's length. */
 static inline socklen_t kn_loopback_addr(int port, int v6,
 					 struct sockaddr_storage *ss)

@@ -377,38 +377,6 @@ TEST_F_TIMEOUT(samples, kasync_writes, 120)
 	}
 }
 
-/* The kernel command line's kasync.* parameters, as scripts/vm-tests. */
-static void cmdline_params(char *buf, size_t len)
-{
-	char line[4096], *tok, *save;
-	size_t off = 0;
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f))
-		for (tok = strtok_r(line, "\n ", &save); tok;
-		     tok = strtok_r(NULL, "\n ", &save))
-			if (!strncmp(tok, "kasync.", 7) && off < len)
-				off += snprintf(buf + off, len - off, "%s ",
-						tok + 7);
-	fclose(f);
-}
-
-static int kasync_refs(void)
-{
-	FILE *f = fopen("/sys/module/kasync/refcnt", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 FIXTURE(kload) {
 	char params[1024];
 };
@@ -417,9 +385,9 @@ FIXTURE_SETUP(kload)
 {
 	if (access(KASYNC_KO, R_OK))
 		SKIP(return, "%s not found", KASYNC_KO);
-	if (kasync_refs() != 0)
+	if (ks_kasync_refs() != 0)
 		SKIP(return, "kasync is in use: it cannot be unloaded");
-	cmdline_params(self->params, sizeof(self->params));
+	ks_cmdline_params(self->params, sizeof(self->params));
 	ASSERT_EQ(0, ks_unload("kasync"));
 }
 

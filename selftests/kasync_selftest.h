@@ -68,6 +68,43 @@ static inline int ks_read_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* How many references hold kasync (/sys/module/kasync/refcnt), or -1. */
+static inline int ks_kasync_refs(void)
+{
+	FILE *f = fopen("/sys/module/kasync/refcnt", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * The kernel command line's kasync.* parameters as insmod takes them
+ * ("name=value ..."): what scripts/vm-tests loads kasync with, for a test
+ * that unloads kasync to load it again.
+ */
+static inline void ks_cmdline_params(char *buf, size_t len)
+{
+	char line[4096], *tok, *save;
+	size_t off = 0;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f))
+		for (tok = strtok_r(line, "\n ", &save); tok;
+		     tok = strtok_r(NULL, "\n ", &save))
+			if (!strncmp(tok, "kasync.", 7) && off < len)
+				off += snprintf(buf + off, len - off, "%s ",
+						tok + 7);
+	fclose(f);
+}
+
 /* Whether the kernel log, read from @fd (/dev/kmsg) onwards, has @needle. */
 static inline int ks_kmsg_has(int fd, const char *needle)
 {

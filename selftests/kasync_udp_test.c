@@ -90,18 +90,18 @@ static ssize_t round_trip(int fd, const void *out, size_t len, void *in,
 }
 
 /*
- * A fresh client is answered: one datagram a second, for up to ten
+ * A fresh client is answered: one datagram a second, for up to @tries
  * seconds (right after a flood the kernel may still drop the first).
  * Returns the number of tries it took, 0 if none was answered.
  */
-static int probe(int v6)
+static int probe_for(int v6, int tries)
 {
 	char out[MSG], in[MSG];
 	int fd = kn_udp_connect(PORT, v6), i, ok = 0;
 
 	if (fd < 0)
 		return 0;
-	for (i = 1; i <= 10 && !ok; i++) {
+	for (i = 1; i <= tries && !ok; i++) {
 		long long end = kn_now_ms() + 1000;
 		int n = snprintf(out, sizeof(out), "ping %d", i);
 
@@ -118,6 +118,27 @@ static int probe(int v6)
 	}
 	close(fd);
 	return ok ? i - 1 : 0;
+}
+
+static int probe(int v6)
+{
+	return probe_for(v6, 10);
+}
+
+/*
+ * After a flood, a fresh client is answered over IPv4 and IPv6, within a
+ * minute each.  The loopback backlog (netdev_max_backlog, raised to
+ * 65,536 by kn_tune_loopback() for the TCP cases that run before) may
+ * still hold what the flood sent: on the 6.1 debug kernel under a loaded
+ * host, draining it took longer than ten seconds.  Logs the tries.
+ */
+static int probe_after_flood(struct __test_metadata *_metadata)
+{
+	int v4 = probe_for(0, 60), v6 = probe_for(1, 60);
+
+	TH_LOG("probes after the flood answered at try %d (IPv4), %d (IPv6)",
+	       v4, v6);
+	return v4 > 0 && v6 > 0;
 }
 
 struct client {
@@ -385,7 +406,7 @@ TEST_F_TIMEOUT(udp, flood, 900)
 {
 	struct flood f[4] = {};
 	long long sent = 0, received, drops, flood_ms, longest;
-	int stop = 0, i, tries;
+	int stop = 0, i;
 
 	start(_metadata, &self->loaded, "");
 	flood_ms = kn_now_ms();
@@ -399,12 +420,7 @@ TEST_F_TIMEOUT(udp, flood, 900)
 	}
 	flood_ms = kn_now_ms() - flood_ms;
 	EXPECT_EQ(100000, sent);
-	tries = probe(0);
-	EXPECT_LT(0, tries);
-	TH_LOG("IPv4 probe answered at try %d", tries);
-	tries = probe(1);
-	EXPECT_LT(0, tries);
-	TH_LOG("IPv6 probe answered at try %d", tries);
+	EXPECT_TRUE(probe_after_flood(_metadata));
 	ASSERT_TRUE(settled());
 	received = count("received");
 	drops = count("drops");
@@ -544,8 +560,7 @@ TEST_F_TIMEOUT(udp, unload_under_flood, 300)
 	for (i = 0; i < 4; i++)
 		pthread_join(f[i].th, NULL);
 	start(_metadata, &self->loaded, "");
-	EXPECT_LT(0, probe(0));
-	EXPECT_LT(0, probe(1));
+	EXPECT_TRUE(probe_after_flood(_metadata));
 }
 
 TEST_F(udp, bad_parameters_refused)
