@@ -68,7 +68,7 @@ html_show_sourcelink = False
 # which the pages do not show, and points &struct references there.
 kasync_tag_structs = [
     'kasync_blocking', 'kasync_blocking_stats', 'kasync_chan_info',
-    'kasync_group_wait', 'kasync_sock_connect',
+    'kasync_file_stats', 'kasync_group_wait', 'kasync_sock_connect',
 ]
 
 

@@ -22,6 +22,7 @@ FIXTURE_VARIANT_ADD(example, sync) { .topic = "sync" };
 FIXTURE_VARIANT_ADD(example, chan) { .topic = "chan" };
 FIXTURE_VARIANT_ADD(example, group) { .topic = "group" };
 FIXTURE_VARIANT_ADD(example, blocking) { .topic = "blocking" };
+FIXTURE_VARIANT_ADD(example, file) { .topic = "file" };
 
 FIXTURE_SETUP(example)
 {
