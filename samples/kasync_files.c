@@ -11,7 +11,8 @@
  * HTTP/1.1 keep-alive and pipelining; every answer has a Content-Length.
  *
  *   200  a regular file (application/octet-stream)
- *   400  a request that does not parse, or a %00 in its path
+ *   400  a request that does not parse (a target over 63 bytes: the
+ *        parser's limit), or a %00 in its path
  *   403  a directory, a file that is not regular (device, FIFO, socket),
  *        and every path that would leave the root: a "." or ".."
  *        segment, an empty one ("//etc/passwd"), before or after %XX
@@ -74,6 +75,16 @@
  */
 #define FSRV_LOOKUP	(LOOKUP_FOLLOW | LOOKUP_BENEATH | LOOKUP_NO_MAGICLINKS)
 #define FSRV_RETRIES	3		/* lookups that raced with a rename */
+
+/*
+ * Compat: vfs_path_lookup() is exported on 6.1 as on 6.12, but 6.1
+ * declares it in fs/internal.h, not in <linux/namei.h>.  The same
+ * prototype again is harmless where the header has it.  (checkpatch's
+ * AVOID_EXTERNS: kasync/compat.h is not the samples', which use only
+ * what any module can.)
+ */
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt,
+		    const char *name, unsigned int flags, struct path *path);
 
 /* port, max_conns, backlog, idle_ms, percpu; active, accepted, refused */
 KSERVER_MODULE(fsrv, 8090);
