@@ -30,7 +30,10 @@
  * it above the root, and any absolute symbolic link, and with -EAGAIN if
  * a rename or a mount raced with a "..", which is retried.  Magic links
  * (/proc/self/fd/...) are refused too.  Symbolic links that stay beneath
- * the root are followed.  Files are opened with the credentials of the
+ * the root are followed.  The root is resolved once, at load, in insmod's
+ * context: the pool's workers have the kernel's root and working
+ * directory, not the loader's, and a path name given to them would be
+ * resolved there.  Files are opened with the credentials of the
  * blocking pool's workers (the kernel's): serve a directory that holds
  * only what every client may read.
  *
