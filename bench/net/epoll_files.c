@@ -112,6 +112,7 @@ static int open_beneath(const char *path)
 			return -EACCES;
 	}
 	fd = syscall(SYS_openat2, root, path + 1, &how, sizeof(how));
+	/* before openat2() (5.6) */
 	if (fd < 0 && errno == ENOSYS)
 		fd = openat(root, path + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	return fd < 0 ? -errno : fd;
@@ -189,7 +190,8 @@ static int send_answer(struct conn *c)
 	if (c->file >= 0)
 		close(c->file);
 	c->file = -1;
-	c->olen = c->opos = 0;
+	c->olen = 0;
+	c->opos = 0;
 	return c->close_after ? -1 : 0;
 }
 

@@ -28,7 +28,8 @@
  * Usage: file_uring -f FILE -m cold|direct|warm|tmpfs [-c N[,N...]]
  *                   [-n READS] [-r RUNS]
  *   defaults: N 1,64,1024; READS 4096; RUNS 5
- * Exits 1 on an error (a short or failed read included).
+ * Exits 1 on an error (a short or failed read included), 3 when the
+ * kernel has no io_uring (CONFIG_IO_URING).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -46,6 +47,8 @@
 
 #define BLOCK	4096
 #define STRIDE	0x9e3779b1u
+#define USAGE	"usage: file_uring -f FILE -m cold|direct|warm|tmpfs [-c N,...] " \
+		"[-n READS] [-r RUNS]"
 
 static uint64_t now_ns(void)
 {
@@ -63,7 +66,7 @@ static void die(const char *what, int err)
 
 /* ---- the sampler ---------------------------------------------------------- */
 
-static volatile int sampling;
+static int sampling;		/* __atomic_*() */
 static long long peak_bytes, base_bytes;
 static int peak_threads;
 
@@ -77,9 +80,10 @@ static long long kernel_bytes(void)
 
 	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
 	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0) {
-			/* counters below zero say EINVAL: still refreshed */
-		}
+		/* counters below zero say EINVAL: refreshed all the same */
+		ssize_t w = write(fd, "1", 1);
+
+		(void)w;
 		close(fd);
 	}
 	f = fopen("/proc/meminfo", "r");
@@ -171,9 +175,13 @@ static void run_once(int fd, int dfd, const char *mode, off_t size,
 	peak_bytes = 0;
 	peak_threads = 0;
 	err = io_uring_queue_init(n, &ring, 0);
+	if (err == -ENOSYS) {
+		fprintf(stderr, "file_uring: the kernel has no io_uring\n");
+		exit(3);
+	}
 	if (err)
 		die("io_uring_queue_init", -err);
-	sampling = 1;
+	__atomic_store_n(&sampling, 1, __ATOMIC_RELEASE);
 	err = pthread_create(&st, NULL, sampler, NULL);
 	if (err)
 		die("pthread_create", err);
@@ -231,20 +239,30 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "f:m:c:n:r:")) != -1) {
 		switch (opt) {
-		case 'f': file = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'c': snprintf(conc, sizeof(conc), "%s", optarg); break;
-		case 'n': reads = strtoul(optarg, NULL, 0); break;
-		case 'r': runs = strtoul(optarg, NULL, 0); break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'c':
+			snprintf(conc, sizeof(conc), "%s", optarg);
+			break;
+		case 'n':
+			reads = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			runs = strtoul(optarg, NULL, 0);
+			break;
 		default:
-			fprintf(stderr, "usage: file_uring -f FILE -m cold|direct|warm|tmpfs [-c N,...] [-n READS] [-r RUNS]\n");
+			fprintf(stderr, "%s\n", USAGE);
 			return 2;
 		}
 	}
 	if (!file || !mode || (strcmp(mode, "cold") && strcmp(mode, "direct") &&
 			       strcmp(mode, "warm") && strcmp(mode, "tmpfs")) ||
 	    reads < 64 || !runs) {
-		fprintf(stderr, "file_uring: need -f FILE, -m cold|direct|warm|tmpfs, -n >= 64, -r >= 1\n");
+		fprintf(stderr, "%s\n(READS >= 64, RUNS >= 1)\n", USAGE);
 		return 2;
 	}
 	fd = open(file, O_RDONLY);
