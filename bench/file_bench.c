@@ -34,13 +34,14 @@
  *
  *   file_<mode>_<N>          ns per read: the run's time / reads (the
  *                            inverse of the throughput)
- *   file_<mode>_<N>_threads  the peak number of threads that held a read
- *                            in flight: kasync, the blocking-pool jobs
- *                            kasync's file layer had in flight (sampled,
- *                            at most the pool's max_active; 0 when it
- *                            handed none to the pool); kasync_blocking,
- *                            the pool's functions running at once
- *                            (counted); kthread_pool, N
+ *   file_<mode>_<N>_threads  the peak number of threads that held reads
+ *                            in flight: for kasync and kasync_blocking
+ *                            the blocking pool's, its jobs in flight
+ *                            (sampled) up to its max_active (0 for
+ *                            kasync when its file layer handed no read
+ *                            to the pool); kthread_pool, N.  The most
+ *                            readers inside kernel_read() at once (the
+ *                            pool's functions, the kthreads) is logged
  *   file_<mode>_<N>_mem      bytes per reader: the peak, sampled every
  *                            0.5-1 ms during the run, of slab and kernel
  *                            stacks above the figure before the readers
@@ -49,7 +50,9 @@
  *                            pool thread of the threads row (kworkers
  *                            outlive a run: their stacks predate it),
  *                            divided by N.  The data buffers (a page per
- *                            reader) are allocated before and not counted
+ *                            reader) are allocated before and not counted.
+ *                            Not at N = 1: one reader's bytes are below
+ *                            the slab's page granularity
  *
  * Parameters: runs=, bench= (kbench.h; the names are the
  * file_<mode>_<N> above), ext4=PATH, tmpfs=PATH (a mode whose file is
@@ -123,6 +126,7 @@ struct kbf_run {
 	atomic_t running;		/* reads inside kernel_read() */
 	atomic_t peak;			/* the most of @running */
 	atomic_t errors;
+	atomic_t slept;			/* awaits whose poll slept */
 	int err;			/* the first error */
 };
 
@@ -207,6 +211,27 @@ struct kbf_task {
 	long res;
 };
 
+/*
+ * One step of the read's await, counting the polls in which it slept
+ * (kasync's sleep detector is off for this module: see run-in-vm.sh).
+ */
+static enum kasync_poll kbf_read_step(struct kasync_task *t,
+				      struct kbf_task *s, struct kbf_run *run)
+{
+	unsigned long nvcsw = current->nvcsw;
+	enum kasync_poll ret;
+
+	if (s->blocking)
+		ret = kasync_blocking(t, &s->b, kbf_blocking_read, s->r,
+				      &s->res);
+	else
+		ret = kasync_file_read(t, &s->io, run->file, s->r->buf,
+				       KBF_BLOCK, s->r->pos, &s->res);
+	if (current->nvcsw != nvcsw)
+		atomic_inc(&run->slept);
+	return ret;
+}
+
 static enum kasync_poll kbf_task_poll(struct kasync_task *t, void *p)
 {
 	struct kbf_task *s = p;
@@ -218,15 +243,7 @@ static enum kasync_poll kbf_task_poll(struct kasync_task *t, void *p)
 					       READ_ONCE(run->go)));
 	for (s->k = 0; s->k < run->per; s->k++) {
 		r->pos = kbf_pos(run, r->idx, s->k);
-		if (s->blocking)
-			KASYNC_AWAIT(&s->co, kasync_blocking(t, &s->b,
-							     kbf_blocking_read,
-							     r, &s->res));
-		else
-			KASYNC_AWAIT(&s->co, kasync_file_read(t, &s->io,
-							      run->file, r->buf,
-							      KBF_BLOCK, r->pos,
-							      &s->res));
+		KASYNC_AWAIT(&s->co, kbf_read_step(t, s, run));
 		if (!kbf_check(run, s->res))
 			break;
 	}
@@ -453,26 +470,26 @@ static int kbf_once(const struct kbf_point *pt, u64 *vals)
 	kasync_blocking_drain();
 	kasync_file_drain();
 
-	switch (pt->variant) {
-	case KBF_KASYNC:
-		threads = fs1.pool == fs0.pool ? 0 :
-			  min_t(u64, pk.pool, pk.max_active);
-		break;
-	case KBF_BLOCKING:
-		threads = atomic_read(&run.peak);
-		break;
-	default:
+	/*
+	 * The pool's threads engaged, measured alike for both kasync
+	 * variants: its jobs in flight, at most max_active.  kasync's
+	 * reads that never reached the pool engaged none.
+	 */
+	if (pt->variant == KBF_KTHREAD)
 		threads = started;
-		break;
-	}
+	else if (pt->variant == KBF_KASYNC && fs1.pool == fs0.pool)
+		threads = 0;
+	else
+		threads = min_t(u64, pk.pool, pk.max_active);
 	vals[0] = div_u64(run.end_ns - t0, started ? started * run.per : 1);
 	vals[1] = threads;
 	if (pt->variant != KBF_KTHREAD)
 		pk.bytes += threads * THREAD_SIZE;
 	vals[2] = div_u64(max_t(s64, pk.bytes, 0), started ?: 1);
-	pr_info("kbench-file %s %s %u: %u readers x %u reads; %d in kernel_read() at most; kasync file: nowait +%llu folio_waits +%llu pool +%llu direct +%llu direct_waits +%llu; pool jobs in flight at most %llu\n",
+	pr_info("kbench-file %s %s %u: %u readers x %u reads; %d in kernel_read() at most; %d read polls slept; kasync file: nowait +%llu folio_waits +%llu pool +%llu direct +%llu direct_waits +%llu; pool jobs in flight at most %llu\n",
 		kbf_mode_names[pt->mode], kbf_variant_names[pt->variant], n,
 		started, run.per, atomic_read(&run.peak),
+		atomic_read(&run.slept),
 		fs1.nowait - fs0.nowait, fs1.folio_waits - fs0.folio_waits,
 		fs1.pool - fs0.pool, fs1.direct - fs0.direct,
 		fs1.direct_waits - fs0.direct_waits, pk.pool);
@@ -590,6 +607,11 @@ static int __init kasync_file_bench_init(void)
 				kfree(mem);
 				err = -ENOMEM;
 				goto out;
+			}
+			/* one reader's bytes are below the slab's granularity */
+			if (kbf_conc[c] == 1) {
+				kfree(mem);
+				mem = NULL;
 			}
 			for (v = 0; v < KBF_VARIANTS; v++) {
 				kbf_points[nb] = (struct kbf_point){

@@ -11,6 +11,7 @@
  *   kbench file_<mode>_<N> io_uring <run> <ns per read>
  *   kbench file_<mode>_<N>_threads io_uring <run> <io-wq workers, peak>
  *   kbench file_<mode>_<N>_mem io_uring <run> <bytes per read in flight>
+ *                                                      (not at N = 1)
  *
  * The threads row is the peak number of the process's threads beyond its
  * own two (io_uring's io-wq workers, "iou-wrk-*"), the memory row the peak
@@ -304,7 +305,10 @@ int main(int argc, char **argv)
 				continue;
 			printf("kbench file_%s_%u io_uring %u %.0f\n", mode, n, r, vals[0]);
 			printf("kbench file_%s_%u_threads io_uring %u %.0f\n", mode, n, r, vals[1]);
-			printf("kbench file_%s_%u_mem io_uring %u %.0f\n", mode, n, r, vals[2]);
+			/* one read's bytes are below the slab's granularity */
+			if (n > 1)
+				printf("kbench file_%s_%u_mem io_uring %u %.0f\n",
+				       mode, n, r, vals[2]);
 			fflush(stdout);
 		}
 		free(bufs);
