@@ -37,8 +37,9 @@
 # 1,024 concurrent reads; then the file servers, epoll_files (epoll and
 # sendfile()) and samples/kasync_files.ko, serving 256 files of 16 KiB
 # from the ext4 disk (else tmpfs) to wrk at KB_FILE_CONNS (default
-# "100 1000") connections, NB_SECS (default 3) seconds per run, rows
-# files_<N> (ns per request).
+# "100 1000") connections, KB_FILE_SECS (default NB_SECS, else 3)
+# seconds per run after an unmeasured 1 s warm-up, rows files_<N> (ns per
+# request).
 #
 # Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS [SLEEPERS [KTHREAD_SLEEPERS]]
 #   SRC is the module build tree (kasync/kasync.ko, bench/*_bench.ko).
@@ -161,7 +162,7 @@ make_file() {		# PATH MB
 
 # The file servers against wrk at each of $fconns connections.
 file_servers() {	# WWW
-	www=$1 fsecs=${NB_SECS:-3}
+	www=$1 fsecs=${KB_FILE_SECS:-${NB_SECS:-3}}
 	# two processes, not 512: under TCG each exec from the 9p root is slow
 	# shellcheck disable=SC2046 # one word per file name is intended
 	head -c 16384 /dev/zero | tee $(seq -f "$www/f%g" 0 255) > /dev/null
