@@ -163,6 +163,13 @@ make_file() {		# PATH MB
 # The file servers against wrk at each of $fconns connections.
 file_servers() {	# WWW
 	www=$1 fsecs=${KB_FILE_SECS:-${NB_SECS:-3}}
+	# the network benchmark's backlogs and port range (run-net.sh)
+	for kv in net/ipv4/ip_local_port_range="10000 65535" \
+		net/core/somaxconn=65535 net/ipv4/tcp_max_syn_backlog=65535 \
+		net/core/netdev_max_backlog=65536 net/ipv4/tcp_tw_reuse=1; do
+		f=/proc/sys/${kv%%=*}
+		[ -w "$f" ] && echo "${kv#*=}" > "$f"
+	done
 	# two processes, not 512: under TCG each exec from the 9p root is slow
 	# shellcheck disable=SC2046 # one word per file name is intended
 	head -c 16384 /dev/zero | tee $(seq -f "$www/f%g" 0 255) > /dev/null
@@ -185,7 +192,8 @@ file_servers() {	# WWW
 				continue
 			fi
 			if ! insmod "$src/samples/kasync_files.ko" "root=$www" \
-				port=$fport max_conns=20000 idle_ms=0 2>> "$flog"; then
+				port=$fport max_conns=20000 backlog=65535 idle_ms=0 \
+				2>> "$flog"; then
 				status FAILED "insmod kasync_files"
 				continue
 			fi
