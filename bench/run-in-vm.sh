@@ -13,6 +13,7 @@
 #   tokio.txt   the tokio binary's "kbench" lines
 #   net.txt     the network benchmark's "kbench" lines (bench/net/run-net.sh;
 #               also net.log, net-status.txt, net-dmesg.txt)
+#   file.txt    the file section's "kbench" lines (below; also file.log)
 #   trace.txt   the tracepoint cost section's lines (below)
 #   status.txt  one line per step: "ok|FAILED|skipped STEP"
 #
@@ -27,12 +28,26 @@
 # that a host getting faster or slower favours none.  Its lines are
 # "kbench trace_<row> notrace|off|on <round> <value>".
 #
+# The file section follows the network benchmark: a file of KB_FILE_MB
+# (default 64) MiB on the ext4 disk at KB_FILE_EXT4 (default /mnt/ext4;
+# the cold, direct and warm rows are left out where no ext4 is mounted
+# there) and one on tmpfs (/tmp), read by bench/kasync_file_bench.ko
+# (kasync, kasync_blocking, kthread_pool; KB_FILE_READS reads per run,
+# default 4,096) and by bench/net/file_uring (io_uring) at 1, 64 and
+# 1,024 concurrent reads; then the file servers, epoll_files (epoll and
+# sendfile()) and samples/kasync_files.ko, serving 256 files of 16 KiB
+# from the ext4 disk (else tmpfs) to wrk at KB_FILE_CONNS (default
+# "100 1000") connections, KB_FILE_SECS (default NB_SECS, else 3)
+# seconds per run after an unmeasured 1 s warm-up, rows files_<N> (ns per
+# request).
+#
 # Usage: run-in-vm.sh SRC OUT TOKIO_BIN RUNS [SLEEPERS [KTHREAD_SLEEPERS]]
 #   SRC is the module build tree (kasync/kasync.ko, bench/*_bench.ko).
 #   SLEEPERS (default 100000) is passed to every bench module and to tokio,
 #   KTHREAD_SLEEPERS (default 10000) to every bench module; pid_max and
 #   threads-max are raised so that that many kthreads fit.
-# Environment: KB_ONLY=trace runs the tracepoint cost section only;
+# Environment: KB_ONLY=trace runs the tracepoint cost section only,
+# KB_ONLY=file the file section only;
 # KB_TRACE_SRC, KB_TRACE_CONNS, NB_SECS as above; NB_RUNS, the network
 # benchmark's runs per point (default RUNS, at most 5); bench/net/run-net.sh
 # reads its NB_* too.
@@ -66,7 +81,7 @@ max=$(cat /proc/sys/kernel/threads-max)
 kparams="$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^kasync\.//p') detect_long_poll_us=0"
 
 kasync=0
-if [ -n "$only" ]; then
+if [ "$only" = trace ]; then
 	status skipped "everything but the tracepoint cost section (KB_ONLY=$only)"
 elif [ -f "$src/kasync/kasync.ko" ]; then
 	# shellcheck disable=SC2086 # word splitting of $kparams is intended
@@ -83,6 +98,8 @@ fi
 for ko in "$src"/bench/*_bench.ko; do
 	[ -e "$ko" ] && [ -z "$only" ] || continue
 	name=$(basename "$ko" .ko)
+	# the file section loads it, with the files to read
+	[ "$name" = kasync_file_bench ] && continue
 	case ",$(modinfo -F depends "$ko" 2>/dev/null)," in
 	*,kasync,*)
 		if [ $kasync -eq 0 ]; then
@@ -124,6 +141,226 @@ if [ -z "$only" ]; then
 		fail=1
 	fi
 	[ $knet -eq 1 ] && { rmmod kasync || { status FAILED "rmmod kasync"; fail=1; }; }
+fi
+
+# ---- the file section -----------------------------------------------------
+fbin=$src/build/net
+flog=$out/file.log
+ftxt=$out/file.txt
+
+# The kbench lines of the kernel log from the line MARK on.
+kbench_since() {	# MARK
+	dmesg | sed -n "/$1\$/,\$p" |
+		sed -nE 's/.*(kbench [^ ]+ [^ ]+ [0-9]+ [0-9]+)$/\1/p'
+}
+
+# A file of MB MiB at PATH, unless one of that size is there.
+make_file() {		# PATH MB
+	[ "$(stat -c %s "$1" 2>/dev/null)" = $(($2 * 1048576)) ] && return 0
+	dd if=/dev/zero of="$1" bs=1M count="$2" conv=fsync status=none
+}
+
+# The file servers against wrk at each of $fconns connections.
+file_servers() {	# WWW
+	www=$1 fsecs=${KB_FILE_SECS:-${NB_SECS:-3}}
+	# the network benchmark's backlogs and port range (run-net.sh)
+	for kv in net/ipv4/ip_local_port_range="10000 65535" \
+		net/core/somaxconn=65535 net/ipv4/tcp_max_syn_backlog=65535 \
+		net/core/netdev_max_backlog=65536 net/ipv4/tcp_tw_reuse=1; do
+		f=/proc/sys/${kv%%=*}
+		[ -w "$f" ] && echo "${kv#*=}" > "$f"
+	done
+	# two processes, not 512: under TCG each exec from the 9p root is slow
+	# shellcheck disable=SC2046 # one word per file name is intended
+	head -c 16384 /dev/zero | tee $(seq -f "$www/f%g" 0 255) > /dev/null
+	sync
+	fport=8190
+	for v in epoll kasync; do
+		fport=$((fport + 1))
+		pid='' mod=''
+		case $v in
+		epoll)
+			if [ ! -x "$fbin/epoll_files" ]; then
+				status FAILED "file server epoll (no $fbin/epoll_files)"
+				continue
+			fi
+			"$fbin/epoll_files" -r "$www" -p $fport >> "$flog" 2>&1 &
+			pid=$! ;;
+		kasync)
+			if [ ! -f "$src/samples/kasync_files.ko" ]; then
+				status skipped "file server kasync (no samples/kasync_files.ko yet)"
+				continue
+			fi
+			if ! insmod "$src/samples/kasync_files.ko" "root=$www" \
+				port=$fport max_conns=20000 backlog=65535 idle_ms=0 \
+				2>> "$flog"; then
+				status FAILED "insmod kasync_files"
+				continue
+			fi
+			mod=kasync_files ;;
+		esac
+		i=0
+		until bash -c "exec 3<>/dev/tcp/127.0.0.1/$fport" 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -lt 300 ] || break
+			sleep 0.1
+		done
+		# an unmeasured warm-up run, as the modules' run 0: the first
+		# requests of a boot met a server not yet serving under icount
+		NB_FILES=256 wrk -t 1 -c 10 -d 1s --timeout 10s \
+			-s "$src/bench/net/files.lua" "http://127.0.0.1:$fport/" \
+			>> "$flog" 2>&1
+		for n in $fconns; do
+			t=$(nproc)
+			[ "$t" -gt "$n" ] && t=$n
+			r=1
+			while [ $r -le "$runs" ]; do
+				res=$(NB_FILES=256 wrk -t "$t" -c "$n" -d "$((n / 2000 + fsecs))s" \
+					--timeout 10s -s "$src/bench/net/files.lua" \
+					"http://127.0.0.1:$fport/" 2>&1)
+				echo "$res" >> "$flog"
+				rps=$(echo "$res" | awk '/^Requests\/sec:/ { print $2 }')
+				bad=$(echo "$res" | awk '/Non-2xx/ { n += $NF }
+					/Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+					END { print n + 0 }')
+				if [ -z "$rps" ] || [ "$(awk -v x="$rps" 'BEGIN { print (x > 0) }')" != 1 ]; then
+					status FAILED "files_$n $v run $r: no requests/sec from wrk"
+					ffail=1
+				else
+					awk -v n="$n" -v v="$v" -v r="$r" -v x="$rps" \
+						'BEGIN { printf "kbench files_%s %s %d %.0f\n", n, v, r, 1e9 / x }' |
+						tee -a "$ftxt"
+					[ "$bad" -eq 0 ] || {
+						status FAILED "files_$n $v run $r: $bad non-2xx responses or socket errors"
+						ffail=1
+					}
+				fi
+				r=$((r + 1))
+			done
+		done
+		if [ -n "$pid" ]; then
+			kill -TERM "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+		if [ -n "$mod" ] && ! rmmod "$mod"; then
+			status FAILED "rmmod $mod"
+			ffail=1
+		fi
+	done
+}
+
+file_section() {
+	ext4dir=${KB_FILE_EXT4:-/mnt/ext4}
+	mb=${KB_FILE_MB:-64}
+	freads=${KB_FILE_READS:-4096}
+	fconns=${KB_FILE_CONNS:-100 1000}
+	ffail=0 ext4f='' kf=0
+	: > "$ftxt"
+	: > "$flog"
+	# Under icount (sleep=off) the guest clock jumps to the next timer
+	# whenever the vCPUs idle on the emulated disk: the writes of the
+	# files below then look blocked for minutes to the hung task
+	# detector, whose report is a splat.  Off from here to the end of the
+	# boot.
+	ht=/proc/sys/kernel/hung_task_timeout_secs
+	[ -w "$ht" ] && echo 0 > "$ht"
+	if awk -v d="$ext4dir" '$2 == d && $3 == "ext4" { f = 1 } END { exit !f }' /proc/mounts; then
+		avail=$(df -Pm "$ext4dir" | awk 'NR == 2 { print $4 }')
+		m=$mb
+		# room for the servers' files and the journal
+		[ "$avail" -ge $((mb + 16)) ] || m=$(((avail - 16) * 8 / 10))
+		if [ "$m" -ge $(((freads + 255) / 256)) ] &&
+			make_file "$ext4dir/kbench-file" "$m"; then
+			ext4f=$ext4dir/kbench-file
+		else
+			status FAILED "file section: no room for a file of $mb MiB on $ext4dir (${avail} MiB free)"
+			ffail=1
+		fi
+	else
+		status skipped "file section: cold, direct and warm rows (no ext4 mounted at $ext4dir)"
+	fi
+	mkdir -p /tmp/kbench
+	tmpf=/tmp/kbench/kbench-file
+	make_file "$tmpf" "$mb" || { status FAILED "file section: $tmpf"; ffail=1; tmpf=; }
+	echo "run-in-vm: file section: ext4 file ${ext4f:-none}, tmpfs file ${tmpf:-none}, $freads reads per run"
+
+	if [ ! -d /sys/module/kasync ]; then
+		# shellcheck disable=SC2086 # word splitting of $kparams is intended
+		insmod "$src/kasync/kasync.ko" $kparams && kf=1
+	fi
+	# A cold buffered read sleeps in its poll where the block layer has
+	# no request left for the readahead it submits (more reads in flight
+	# than the disk's queue holds, as at 1,024 readers): as io_uring's
+	# submission does.  The sleep detector would report each such task
+	# as a splat; kasync_file_bench.ko counts those polls itself
+	# ("read polls slept" in file.log), with the detector off.
+	ds=/sys/module/kasync/parameters/detect_sleep
+	ds0=$(cat "$ds" 2>/dev/null)
+	[ -n "$ds0" ] && echo 0 > "$ds"
+	if [ ! -d /sys/module/kasync ]; then
+		status skipped "kasync_file_bench (no kasync.ko)"
+	elif [ ! -f "$src/bench/kasync_file_bench.ko" ]; then
+		status FAILED "kasync_file_bench (not built)"
+		ffail=1
+	else
+		mark="kbench-file start $$"
+		echo "<6>$mark" > /dev/kmsg
+		if insmod "$src/bench/kasync_file_bench.ko" runs="$runs" \
+			reads="$freads" ext4="$ext4f" tmpfs="$tmpf" 2>> "$flog" &&
+			rmmod kasync_file_bench; then
+			status ok kasync_file_bench
+		else
+			status FAILED kasync_file_bench
+			ffail=1
+		fi
+		kbench_since "$mark" >> "$ftxt"
+		dmesg | sed -n "/$mark\$/,\$p" | grep 'kbench-file' >> "$flog"
+	fi
+	[ -n "$ds0" ] && echo "$ds0" > "$ds"
+
+	# io_uring from user space: the same reads
+	if [ ! -x "$fbin/file_uring" ]; then
+		status FAILED "file_uring (not built: $fbin/file_uring)"
+		ffail=1
+	else
+		for mode in cold direct warm tmpfs; do
+			f=$ext4f
+			[ $mode = tmpfs ] && f=$tmpf
+			[ -n "$f" ] || continue
+			"$fbin/file_uring" -f "$f" -m $mode -n "$freads" -r "$runs" \
+				-c 1,64,1024 >> "$ftxt" 2>> "$flog"
+			case $? in
+			0) status ok "file_uring $mode" ;;
+			3) status skipped "file_uring (the kernel has no io_uring)"
+			   break ;;
+			*) status FAILED "file_uring $mode"
+			   ffail=1 ;;
+			esac
+		done
+	fi
+
+	# the file servers: from the ext4 disk where there is one
+	www=/tmp/kbench/www
+	[ -n "$ext4f" ] && www=$ext4dir/kbench-www
+	mkdir -p "$www"
+	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	file_servers "$www"
+	[ $kf -eq 1 ] && { rmmod kasync || { status FAILED "rmmod kasync (file section)"; ffail=1; }; }
+	rm -f "$ext4f" "$tmpf"
+	sync
+	# not restored: the disk's unmount at the end of the boot writes
+	# back too, and under icount looked blocked for minutes as well
+	if [ $ffail -eq 0 ]; then
+		status ok "file section ($(grep -c '^kbench' "$ftxt") lines)"
+	else
+		status FAILED "file section"
+		fail=1
+	fi
+}
+
+if [ -z "$only" ] || [ "$only" = file ]; then
+	echo "run-in-vm: file section"
+	file_section
 fi
 
 # ---- the tracepoint cost section ------------------------------------------
