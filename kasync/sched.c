@@ -15,7 +15,6 @@
  * sending that CPU an IPI.
  */
 #include <linux/interrupt.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
 
@@ -493,7 +492,7 @@ static bool kasync_lq_idle(struct kasync_cpu *q)
 static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
 {
 	const struct kasync_rt_kind *k = q->rt->kind;
-	u64 now = local_clock();
+	u64 now = kasync_clock();
 	u64 end = min(now + kasync_linger_ns(), start + kasync_tune.budget_ns);
 
 	while (now < end && single_task_running() && !need_resched()) {
@@ -502,7 +501,7 @@ static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
 			return true;
 		}
 		cpu_relax();
-		now = local_clock();
+		now = kasync_clock();
 	}
 	return false;
 }
@@ -606,7 +605,7 @@ static void kasync_rescue_fn(struct work_struct *work)
 	int cpu;
 
 	rcu_read_lock();
-	now = local_clock();
+	now = kasync_clock();
 	for_each_online_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
 		if (!READ_ONCE(q->online) ||
@@ -709,7 +708,7 @@ void kasync_worker_fn(struct work_struct *work)
 		kasync_rescue_arm(rt);
 	WRITE_ONCE(w->poller, current);
 	kasync_trace(worker_start, rt->name, w->cpu);
-	start = local_clock();
+	start = kasync_clock();
 	now = start;
 	while (n < kasync_tune.budget_polls &&
 	       now - start < kasync_tune.budget_ns) {
@@ -723,11 +722,11 @@ void kasync_worker_fn(struct work_struct *work)
 				kasync_trace(worker_idle, rt->name, w->cpu, n);
 				goto out;
 			}
-			now = local_clock();
+			now = kasync_clock();
 			continue;
 		}
 		if (slow)
-			now = local_clock();
+			now = kasync_clock();
 		w->cur = t;
 		WRITE_ONCE(w->since, now);
 		/* Where its next outside wake goes (a work-stealing hint). */
