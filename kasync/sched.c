@@ -540,9 +540,17 @@ static void kasync_lq_resume(struct kasync_worker *w)
  * pool may be the one held up) looks at them every kasync.rescue_us.  A
  * worker in the same poll for that long gets its remote list and half of
  * its ring (by the steal IPI) taken into the inject queue, and an idle
- * worker elsewhere is kicked to take them.  The pass re-arms while any
- * CPU has tasks queued, and stops when none has: a runtime with nothing
- * to do costs nothing.
+ * worker elsewhere is kicked to take them.  An active worker that is not
+ * stuck but had tasks waiting in its ring at two passes in a row (it is
+ * busy, or queued behind other threads) has the same done to it, for one
+ * such CPU a pass ("balanced"): the ring's own kicks come only at every
+ * kasync_tune.steal_kick tasks, and a worker kicked to steal declines
+ * while its CPU has other threads to run, and is not asked again once
+ * that CPU goes idle.  The inject queue has no such test: whichever
+ * worker is idle takes them, and the busy one takes them back at its
+ * next look there if none is.  The pass re-arms while any CPU has tasks
+ * queued, and stops when none has: a runtime with nothing to do costs
+ * nothing.
  */
 
 /* Queue the rescue pass unless it is queued; from the worker, rarely. */
@@ -563,9 +571,13 @@ static void kasync_rescue_arm(struct kasync_rt *rt)
 	rcu_read_unlock();
 }
 
-/* Move @q's remote list and half its ring to the inject queue. */
+/*
+ * Move @q's remote list and half its ring to the inject queue, counted as
+ * @item (RESCUED: behind a stuck poll; BALANCED: behind a busy worker).
+ */
 static unsigned int kasync_rescue_cpu(struct kasync_rt *rt,
-				      struct kasync_cpu *q)
+				      struct kasync_cpu *q,
+				      enum kasync_stat_item item)
 {
 	struct kasync_steal_req req = { .victim = q, .buf = rt->rescue_buf };
 	struct llist_node *n = llist_del_all(&q->remote);
@@ -586,7 +598,7 @@ static unsigned int kasync_rescue_cpu(struct kasync_rt *rt,
 	}
 	if (!c.n)
 		return 0;
-	kasync_stat_add(rt, KASYNC_STAT_RESCUED, c.n);
+	kasync_stat_add(rt, item, c.n);
 	kasync_trace(steal, rt->name, q->cpu, -1, c.n);
 	/* Rule 6, as every kick. */
 	rcu_read_lock();
@@ -600,8 +612,8 @@ static void kasync_rescue_fn(struct work_struct *work)
 	struct kasync_rt *rt = container_of(to_delayed_work(work),
 					    struct kasync_rt, rescue);
 	u64 ns = kasync_rescue_ns(), now, since;
-	bool queued = false;
-	struct kasync_cpu *q;
+	struct kasync_cpu *q, *busy = NULL;
+	bool queued = false, waiting;
 	int cpu;
 
 	rcu_read_lock();
@@ -609,16 +621,31 @@ static void kasync_rescue_fn(struct work_struct *work)
 	for_each_online_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
 		if (!READ_ONCE(q->online) ||
-		    (!lq_depth(&q->lq) && llist_empty(&q->remote)))
+		    (!lq_depth(&q->lq) && llist_empty(&q->remote))) {
+			q->waited = false;
 			continue;
+		}
 		queued = true;
 		since = READ_ONCE(q->w.since);
 		/* The IPI waits for the handler: not with RCU held. */
 		if (ns && since && now - since >= ns) {
 			rcu_read_unlock();
-			kasync_rescue_cpu(rt, q);
+			kasync_rescue_cpu(rt, q, KASYNC_STAT_RESCUED);
 			rcu_read_lock();
+			q->waited = false;
+			continue;
 		}
+		/* Queued behind an active worker since the last pass? */
+		waiting = atomic_read(&q->w.active) && lq_stealable(&q->lq);
+		if (waiting && q->waited && !busy)
+			busy = q;
+		q->waited = waiting;
+	}
+	if (busy) {
+		rcu_read_unlock();
+		kasync_rescue_cpu(rt, busy, KASYNC_STAT_BALANCED);
+		rcu_read_lock();
+		busy->waited = false;
 	}
 	/* Rule 6: destroy sets rescue_off, then waits for this section. */
 	atomic_set(&rt->rescuing, 0);

@@ -105,6 +105,10 @@ struct kasync_cpu {
 	struct kasync_worker w;		/* the CPU's worker */
 	unsigned int lifo_run;		/* W: LIFO polls in a row */
 	u32 rng;			/* W: victim choice */
+	bool waited;			/* the rescue pass's: tasks were
+					 * queued behind the worker at its
+					 * last look
+					 */
 	int cpu;			/* I */
 	struct kasync_rt *rt;		/* I */
 	struct kasync_live live;	/* tasks spawned here (live.c) */
