@@ -751,8 +751,9 @@ static bool kasync_task_orphan(struct kasync_task *t)
  * runtime's reference until kasync_reap() (ordering rule 7): it goes on
  * @r, or is reaped at once if @r is %NULL.
  */
-static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
-				 struct kasync_reap *r)
+static __always_inline void kasync_task_finalize(struct kasync_task *t,
+						 bool cancelled,
+						 struct kasync_reap *r)
 {
 	struct kasync_reap one = {};
 	struct kasync_rt *rt = t->rt;
