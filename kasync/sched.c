@@ -549,8 +549,9 @@ static void kasync_lq_resume(struct kasync_worker *w)
  * that CPU goes idle.  The inject queue has no such test: whichever
  * worker is idle takes them, and the busy one takes them back at its
  * next look there if none is.  The pass re-arms while any CPU has tasks
- * queued, and stops when none has: a runtime with nothing to do costs
- * nothing.
+ * queued or a worker is in a poll (tasks queued behind a poll that
+ * already runs do not arm it), and stops when neither: a runtime with
+ * nothing to do costs nothing.
  */
 
 /* Queue the rescue pass unless it is queued; from the worker, rarely. */
@@ -611,24 +612,29 @@ static void kasync_rescue_fn(struct work_struct *work)
 {
 	struct kasync_rt *rt = container_of(to_delayed_work(work),
 					    struct kasync_rt, rescue);
-	u64 ns = kasync_rescue_ns(), now, since;
+	u64 ns = kasync_rescue_ns(), since;
 	struct kasync_cpu *q, *busy = NULL;
-	bool queued = false, waiting;
+	bool again = false, waiting;
 	int cpu;
 
 	rcu_read_lock();
-	now = kasync_clock();
 	for_each_online_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
+		since = READ_ONCE(q->w.since);
+		/*
+		 * Look again while a poll runs, even with nothing queued
+		 * yet: tasks queued behind it later arm nothing themselves.
+		 */
+		if (since)
+			again = true;
 		if (!READ_ONCE(q->online) ||
 		    (!lq_depth(&q->lq) && llist_empty(&q->remote))) {
 			q->waited = false;
 			continue;
 		}
-		queued = true;
-		since = READ_ONCE(q->w.since);
+		again = true;
 		/* The IPI waits for the handler: not with RCU held. */
-		if (ns && since && now - since >= ns) {
+		if (ns && since && (s64)(kasync_clock() - since) >= (s64)ns) {
 			rcu_read_unlock();
 			kasync_rescue_cpu(rt, q, KASYNC_STAT_RESCUED);
 			rcu_read_lock();
@@ -650,7 +656,7 @@ static void kasync_rescue_fn(struct work_struct *work)
 	/* Rule 6: destroy sets rescue_off, then waits for this section. */
 	atomic_set(&rt->rescuing, 0);
 	smp_mb__after_atomic();
-	if (queued && ns && !READ_ONCE(rt->rescue_off) &&
+	if (again && ns && !READ_ONCE(rt->rescue_off) &&
 	    !atomic_xchg(&rt->rescuing, 1))
 		queue_delayed_work(system_unbound_wq, &rt->rescue,
 				   max(nsecs_to_jiffies(ns), 1UL));
