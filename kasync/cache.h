@@ -16,7 +16,9 @@
 
 /* Classes of 64 bytes from 192 to 512 (a task header is 160 bytes). */
 #define KASYNC_TCACHE_CLASSES	6
-#define KASYNC_TCACHE_DEPTH	32
+#define KASYNC_TCACHE_DEPTH	64
+/* Objects one refill takes from, or one flush gives to, the slab. */
+#define KASYNC_TCACHE_BATCH	16
 
 struct kasync_tcache {
 	unsigned int n[KASYNC_TCACHE_CLASSES];

@@ -74,7 +74,7 @@ struct kasync_task {
 					 * PENDING in the last poll, or NULL
 					 */
 	u64 busy_ns;			/* P: time spent in polls */
-	u64 last_ns;			/* P: local_clock() after the last poll */
+	u64 last_ns;			/* P: kasync_clock() after the last poll */
 	u32 born;			/* I: jiffies at spawn */
 	u32 polls;			/* P: polls so far */
 	u32 longest_ns;			/* P: longest poll, saturating */

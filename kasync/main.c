@@ -6,6 +6,7 @@
 #include <linux/module.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "pool.h"
 #include "rt.h"
 #include "stats.h"
@@ -14,6 +15,7 @@ static int __init kasync_init(void)
 {
 	int ret;
 
+	kasync_clock_init();
 	ret = kasync_task_mem_init();
 	if (ret)
 		return ret;

@@ -15,7 +15,6 @@
  * sending that CPU an IPI.
  */
 #include <linux/interrupt.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
 
@@ -493,7 +492,7 @@ static bool kasync_lq_idle(struct kasync_cpu *q)
 static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
 {
 	const struct kasync_rt_kind *k = q->rt->kind;
-	u64 now = local_clock();
+	u64 now = kasync_clock();
 	u64 end = min(now + kasync_linger_ns(), start + kasync_tune.budget_ns);
 
 	while (now < end && single_task_running() && !need_resched()) {
@@ -502,7 +501,7 @@ static bool kasync_lq_linger(struct kasync_cpu *q, u64 start)
 			return true;
 		}
 		cpu_relax();
-		now = local_clock();
+		now = kasync_clock();
 	}
 	return false;
 }
@@ -541,9 +540,18 @@ static void kasync_lq_resume(struct kasync_worker *w)
  * pool may be the one held up) looks at them every kasync.rescue_us.  A
  * worker in the same poll for that long gets its remote list and half of
  * its ring (by the steal IPI) taken into the inject queue, and an idle
- * worker elsewhere is kicked to take them.  The pass re-arms while any
- * CPU has tasks queued, and stops when none has: a runtime with nothing
- * to do costs nothing.
+ * worker elsewhere is kicked to take them.  An active worker that is not
+ * stuck but had tasks waiting in its ring at two passes in a row (it is
+ * busy, or queued behind other threads) has the same done to it, for one
+ * such CPU a pass ("balanced"): the ring's own kicks come only at every
+ * kasync_tune.steal_kick tasks, and a worker kicked to steal declines
+ * while its CPU has other threads to run, and is not asked again once
+ * that CPU goes idle.  The inject queue has no such test: whichever
+ * worker is idle takes them, and the busy one takes them back at its
+ * next look there if none is.  The pass re-arms while any CPU has tasks
+ * queued or a worker is in a poll (tasks queued behind a poll that
+ * already runs do not arm it), and stops when neither: a runtime with
+ * nothing to do costs nothing.
  */
 
 /* Queue the rescue pass unless it is queued; from the worker, rarely. */
@@ -564,9 +572,13 @@ static void kasync_rescue_arm(struct kasync_rt *rt)
 	rcu_read_unlock();
 }
 
-/* Move @q's remote list and half its ring to the inject queue. */
+/*
+ * Move @q's remote list and half its ring to the inject queue, counted as
+ * @item (RESCUED: behind a stuck poll; BALANCED: behind a busy worker).
+ */
 static unsigned int kasync_rescue_cpu(struct kasync_rt *rt,
-				      struct kasync_cpu *q)
+				      struct kasync_cpu *q,
+				      enum kasync_stat_item item)
 {
 	struct kasync_steal_req req = { .victim = q, .buf = rt->rescue_buf };
 	struct llist_node *n = llist_del_all(&q->remote);
@@ -587,7 +599,7 @@ static unsigned int kasync_rescue_cpu(struct kasync_rt *rt,
 	}
 	if (!c.n)
 		return 0;
-	kasync_stat_add(rt, KASYNC_STAT_RESCUED, c.n);
+	kasync_stat_add(rt, item, c.n);
 	kasync_trace(steal, rt->name, q->cpu, -1, c.n);
 	/* Rule 6, as every kick. */
 	rcu_read_lock();
@@ -600,31 +612,51 @@ static void kasync_rescue_fn(struct work_struct *work)
 {
 	struct kasync_rt *rt = container_of(to_delayed_work(work),
 					    struct kasync_rt, rescue);
-	u64 ns = kasync_rescue_ns(), now, since;
-	bool queued = false;
-	struct kasync_cpu *q;
+	u64 ns = kasync_rescue_ns(), since;
+	struct kasync_cpu *q, *busy = NULL;
+	bool again = false, waiting;
 	int cpu;
 
 	rcu_read_lock();
-	now = local_clock();
 	for_each_online_cpu(cpu) {
 		q = kasync_cpu_of(rt, cpu);
-		if (!READ_ONCE(q->online) ||
-		    (!lq_depth(&q->lq) && llist_empty(&q->remote)))
-			continue;
-		queued = true;
 		since = READ_ONCE(q->w.since);
-		/* The IPI waits for the handler: not with RCU held. */
-		if (ns && since && now - since >= ns) {
-			rcu_read_unlock();
-			kasync_rescue_cpu(rt, q);
-			rcu_read_lock();
+		/*
+		 * Look again while a poll runs, even with nothing queued
+		 * yet: tasks queued behind it later arm nothing themselves.
+		 */
+		if (since)
+			again = true;
+		if (!READ_ONCE(q->online) ||
+		    (!lq_depth(&q->lq) && llist_empty(&q->remote))) {
+			q->waited = false;
+			continue;
 		}
+		again = true;
+		/* The IPI waits for the handler: not with RCU held. */
+		if (ns && since && (s64)(kasync_clock() - since) >= (s64)ns) {
+			rcu_read_unlock();
+			kasync_rescue_cpu(rt, q, KASYNC_STAT_RESCUED);
+			rcu_read_lock();
+			q->waited = false;
+			continue;
+		}
+		/* Queued behind an active worker since the last pass? */
+		waiting = atomic_read(&q->w.active) && lq_stealable(&q->lq);
+		if (waiting && q->waited && !busy)
+			busy = q;
+		q->waited = waiting;
+	}
+	if (busy) {
+		rcu_read_unlock();
+		kasync_rescue_cpu(rt, busy, KASYNC_STAT_BALANCED);
+		rcu_read_lock();
+		busy->waited = false;
 	}
 	/* Rule 6: destroy sets rescue_off, then waits for this section. */
 	atomic_set(&rt->rescuing, 0);
 	smp_mb__after_atomic();
-	if (queued && ns && !READ_ONCE(rt->rescue_off) &&
+	if (again && ns && !READ_ONCE(rt->rescue_off) &&
 	    !atomic_xchg(&rt->rescuing, 1))
 		queue_delayed_work(system_unbound_wq, &rt->rescue,
 				   max(nsecs_to_jiffies(ns), 1UL));
@@ -709,7 +741,7 @@ void kasync_worker_fn(struct work_struct *work)
 		kasync_rescue_arm(rt);
 	WRITE_ONCE(w->poller, current);
 	kasync_trace(worker_start, rt->name, w->cpu);
-	start = local_clock();
+	start = kasync_clock();
 	now = start;
 	while (n < kasync_tune.budget_polls &&
 	       now - start < kasync_tune.budget_ns) {
@@ -723,11 +755,11 @@ void kasync_worker_fn(struct work_struct *work)
 				kasync_trace(worker_idle, rt->name, w->cpu, n);
 				goto out;
 			}
-			now = local_clock();
+			now = kasync_clock();
 			continue;
 		}
 		if (slow)
-			now = local_clock();
+			now = kasync_clock();
 		w->cur = t;
 		WRITE_ONCE(w->since, now);
 		/* Where its next outside wake goes (a work-stealing hint). */

@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "clock.h"
 #include "core.h"
 #include "live.h"
 #include "queue.h"
@@ -44,7 +45,7 @@ struct kasync_worker {
 	atomic_t active;		/* A: queued or running (rule 3) */
 	struct kasync_task *cur;	/* W: task being polled */
 	struct task_struct *poller;	/* W: kworker running it */
-	u64 since;			/* W: local_clock() as the poll of
+	u64 since;			/* W: kasync_clock() as the poll of
 					 * cur began; read racily by the
 					 * rescue (sched.c)
 					 */
@@ -104,6 +105,10 @@ struct kasync_cpu {
 	struct kasync_worker w;		/* the CPU's worker */
 	unsigned int lifo_run;		/* W: LIFO polls in a row */
 	u32 rng;			/* W: victim choice */
+	bool waited;			/* the rescue pass's: tasks were
+					 * queued behind the worker at its
+					 * last look
+					 */
 	int cpu;			/* I */
 	struct kasync_rt *rt;		/* I */
 	struct kasync_live live;	/* tasks spawned here (live.c) */

@@ -43,6 +43,7 @@ KASYNC_STAT(CONTEXT_LEAKS,	SUM, context_leaks,	"leaks",	6)
 KASYNC_STAT(NO_WAKER,		SUM, no_waker,		"nowaker",	7)
 KASYNC_STAT(CO_LOST,		SUM, co_lost,		"colost",	6)
 KASYNC_STAT(RESCUED,		SUM, rescued,		"rescued",	7)
+KASYNC_STAT(BALANCED,		SUM, balanced,		"balanced",	8)
 
 #undef KASYNC_STAT
 #undef KASYNC_STAT_CALC

@@ -10,7 +10,6 @@
  */
 #include <linux/err.h>
 #include <linux/module.h>
-#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
@@ -752,8 +751,9 @@ static bool kasync_task_orphan(struct kasync_task *t)
  * runtime's reference until kasync_reap() (ordering rule 7): it goes on
  * @r, or is reaped at once if @r is %NULL.
  */
-static void kasync_task_finalize(struct kasync_task *t, bool cancelled,
-				 struct kasync_reap *r)
+static __always_inline void kasync_task_finalize(struct kasync_task *t,
+						 bool cancelled,
+						 struct kasync_reap *r)
 {
 	struct kasync_reap one = {};
 	struct kasync_rt *rt = t->rt;
@@ -867,7 +867,7 @@ static noinline enum kasync_run kasync_task_settle_unarmed(struct kasync_task *t
  * @t: task, SCHEDULED and not RUNNING (ordering rule 1)
  * @r: where a finalized @t goes for kasync_reap(), or %NULL to reap it
  *	at once
- * @clock: in: local_clock() when the worker took @t; out: after the poll
+ * @clock: in: kasync_clock() when the worker took @t; out: after the poll
  *
  * Return: what the scheduler must do with @t next.
  */
@@ -876,7 +876,7 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 {
 	struct kasync_rt *rt = t->rt;
 	const struct kasync_site *site;
-	struct kasync_ctx ctx;
+	struct kasync_ctx ctx __uninitialized;
 	enum kasync_poll ret;
 	bool leak = false;
 	long old, new;
@@ -894,7 +894,7 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 
 	if (old & KT_CANCELLED) {
 		kasync_task_finalize(t, true, r);
-		*clock = local_clock();
+		*clock = kasync_clock();
 		return KASYNC_RUN_DONE;
 	}
 
@@ -909,7 +909,7 @@ enum kasync_run kasync_task_run(struct kasync_task *t, struct kasync_reap *r,
 	ret = t->ops->poll(t, t->data);
 	site = this_cpu_read(kasync_await_slot.site);
 	t->site = this_cpu_read(kasync_await_slot.owner) == current ? site : NULL;
-	now = local_clock();
+	now = kasync_clock();
 	ns = now - *clock;
 	*clock = now;
 	kasync_task_account(t, now, ns);

@@ -17,7 +17,6 @@
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
-#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -85,7 +84,7 @@ static void *kasync_tasks_start(struct seq_file *m, loff_t *pos)
 {
 	struct kasync_tasks_iter *it = m->private;
 
-	it->now_ns = local_clock();
+	it->now_ns = kasync_clock();
 	it->now_j = jiffies;
 	it->last = NULL;
 	if (*pos == 0) {

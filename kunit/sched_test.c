@@ -1004,6 +1004,75 @@ static void ks_rescue(struct kunit *test)
 	kasync_rt_destroy(rt);
 }
 
+/* ---- idle kick: tasks waiting behind a busy worker --------------------- */
+
+/* Below the ring's steal threshold (32), which would kick on its own. */
+#define KS_IDLE_TASKS	30
+#define KS_IDLE_POLL_US	2000
+
+struct ks_idle {
+	atomic_t *elsewhere;
+	int cpu;
+};
+
+static enum kasync_poll ks_idle_poll(struct kasync_task *t, void *p)
+{
+	struct ks_idle *s = p;
+
+	if (raw_smp_processor_id() != s->cpu)
+		atomic_inc(s->elsewhere);
+	kt_spin_us(KS_IDLE_POLL_US);
+	return KASYNC_READY;
+}
+
+static const struct kasync_task_ops ks_idle_ops = { .poll = ks_idle_poll };
+
+/* Queue the tasks on @cpu; return how many ran on another CPU. */
+static int ks_idle_run(struct kunit *test, struct kasync_rt *rt, int cpu)
+{
+	struct kasync_task *h[KS_IDLE_TASKS];
+	atomic_t elsewhere = ATOMIC_INIT(0);
+	struct ks_idle s = { .elsewhere = &elsewhere, .cpu = cpu };
+	int i;
+
+	for (i = 0; i < KS_IDLE_TASKS; i++) {
+		h[i] = kasync_spawn_on(rt, cpu, &ks_idle_ops, &s, sizeof(s),
+				       GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(h[i]));
+	}
+	for (i = 0; i < KS_IDLE_TASKS; i++)
+		KUNIT_EXPECT_EQ(test, kasync_join(&h[i]), 0L);
+	return atomic_read(&elsewhere);
+}
+
+/*
+ * 30 tasks of 2 ms each queued on one CPU, fewer than the ring's steal
+ * threshold and none stuck: the idle CPU gets some of them from the
+ * rescue pass ("balanced"), and without the pass none.
+ */
+static void ks_balance(struct kunit *test)
+{
+	struct kasync_rt *rt = ks_rt(test, "ks_balance", 0);
+	unsigned int saved = kasync_rescue_us;
+	int cpu = cpumask_first(cpu_online_mask);
+	struct kasync_stats st;
+
+	ks_other_cpu(test, cpu);
+	/* Without the pass, nothing wakes the other CPU's worker. */
+	kasync_rescue_us = 0;
+	KUNIT_EXPECT_EQ(test, ks_idle_run(test, rt, cpu), 0);
+	kasync_rt_stats(rt, &st);
+	KUNIT_EXPECT_EQ(test, st.balanced, 0ULL);
+	/* Passes 20 ms apart: no 2 ms poll is ever taken for stuck. */
+	kasync_rescue_us = 20000;
+	KUNIT_EXPECT_GT(test, ks_idle_run(test, rt, cpu), 0);
+	kasync_rt_stats(rt, &st);
+	KUNIT_EXPECT_GE(test, st.balanced, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.rescued, 0ULL);
+	kasync_rescue_us = saved;
+	kasync_rt_destroy(rt);
+}
+
 static struct kunit_case kasync_sched_cases[] = {
 	KT_CASE_PARAM_SLOW(ks_many_tasks, ks_many_gen_params),
 	KUNIT_CASE(ks_wake_storm_hrtimer),
@@ -1020,6 +1089,7 @@ static struct kunit_case kasync_sched_cases[] = {
 	KUNIT_CASE(ks_current_each_kind),
 	KUNIT_CASE_SLOW(ks_cpu_hotplug),
 	KUNIT_CASE_SLOW(ks_rescue),
+	KUNIT_CASE_SLOW(ks_balance),
 	{}
 };
 

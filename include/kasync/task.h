@@ -81,6 +81,9 @@
  * @rescued: tasks taken from a CPU whose worker was stuck in one poll
  *	for longer than kasync.rescue_us, for the other CPUs' workers
  *	(work-stealing runtimes)
+ * @balanced: tasks taken from a CPU whose ring held tasks behind its busy
+ *	worker at two looks of the rescue pass in a row, for the other
+ *	CPUs' workers (work-stealing runtimes)
  *
  * Documentation/observability.rst says what the detectors report.
  */
@@ -108,6 +111,7 @@ struct kasync_stats {
 	u64 no_waker;
 	u64 co_lost;
 	u64 rescued;
+	u64 balanced;
 };
 
 /* Runtime flags for kasync_rt_create(). */
