@@ -1261,9 +1261,15 @@ static void kf_drop_cache(struct kunit *test, struct file *f)
 	int i;
 
 	KUNIT_ASSERT_EQ(test, vfs_fsync(f, 0), 0);
-	/* Pages still in a per-CPU LRU batch are skipped once: retry. */
-	for (i = 0; i < 5 && READ_ONCE(f->f_mapping->nrpages); i++)
+	/*
+	 * Folios still in a per-CPU LRU batch, or locked for a read (an
+	 * earlier readahead), are skipped: retry for up to a second.
+	 */
+	for (i = 0; i < 100 && READ_ONCE(f->f_mapping->nrpages); i++) {
+		if (i)
+			msleep(10);
 		KUNIT_ASSERT_EQ(test, vfs_fadvise(f, 0, 0, POSIX_FADV_DONTNEED), 0);
+	}
 	KUNIT_ASSERT_EQ(test, READ_ONCE(f->f_mapping->nrpages), 0UL);
 }
 
