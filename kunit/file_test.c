@@ -19,6 +19,8 @@
  * ones send %O_DIRECT transfers to the virtio disk.
  */
 #include <kunit/test.h>
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
 #include <linux/completion.h>
 #include <linux/fadvise.h>
 #include <linux/file.h>
@@ -1265,12 +1267,52 @@ static void kf_drop_cache(struct kunit *test, struct file *f)
 	 * Folios still in a per-CPU LRU batch, or locked for a read (an
 	 * earlier readahead), are skipped: retry for up to a second.
 	 */
-	for (i = 0; i < 100 && READ_ONCE(f->f_mapping->nrpages); i++) {
+	for (i = 0; i < 50 && READ_ONCE(f->f_mapping->nrpages); i++) {
 		if (i)
-			msleep(10);
+			msleep(20);
 		KUNIT_ASSERT_EQ(test, vfs_fadvise(f, 0, 0, POSIX_FADV_DONTNEED), 0);
 	}
 	KUNIT_ASSERT_EQ(test, READ_ONCE(f->f_mapping->nrpages), 0UL);
+}
+
+/*
+ * Hold the disk's requests before its driver, as a busy disk would: the
+ * block layer takes them (submission does not block) but dispatches none
+ * (blk_mq_quiesce_queue()) until kf_disk_release() or the case's end.  A
+ * read submitted meanwhile is in flight for sure, however fast the disk;
+ * released, it goes to the virtio disk and completes as any read does.
+ * Nothing the case's own thread does while it holds may wait for the disk.
+ */
+struct kf_disk {
+	struct request_queue *q;
+	bool held;
+};
+
+static void kf_disk_release(struct kf_disk *d)
+{
+	if (!d->held)
+		return;
+	d->held = false;
+	blk_mq_unquiesce_queue(d->q);
+}
+
+static void kf_disk_release_action(void *p)
+{
+	kf_disk_release(p);
+}
+
+static struct kf_disk *kf_disk_hold(struct kunit *test, struct file *f)
+{
+	struct kf_disk *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->q = bdev_get_queue(file_inode(f)->i_sb->s_bdev);
+	KUNIT_ASSERT_TRUE(test, queue_is_mq(d->q));
+	blk_mq_quiesce_queue(d->q);
+	d->held = true;
+	/* Runs before the file's put, registered earlier. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kf_disk_release_action, d), 0);
+	return d;
 }
 
 #define KF_EXT4_LEN	(256 * 1024)
@@ -1288,6 +1330,8 @@ static void kf_ext4_buffered(struct kunit *test)
 	struct kf_out *c = kf_out_new(test);
 	struct kasync_file_stats st0, st1;
 	size_t i, len = KF_EXT4_LEN;
+	struct kasync_task *h;
+	struct kf_disk *dk;
 
 	w->big = kunit_kmalloc(test, len, GFP_KERNEL);
 	r->big = kunit_kzalloc(test, len, GFP_KERNEL);
@@ -1317,10 +1361,23 @@ static void kf_ext4_buffered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 0ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&r->pending), 0);
 
-	/* Cold: from the disk, waiting for its folios. */
+	/*
+	 * Cold: from the disk, waiting for its folios.  The disk is held
+	 * until the task waits: a fast disk (the host's page cache) may
+	 * otherwise finish a read before the poll looks at its folio.
+	 */
 	kf_drop_cache(test, e->file);
 	st0 = kf_stats();
-	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_READV, 100, len, c), (long)len);
+	dk = kf_disk_hold(test, e->file);
+	h = kf_spawn(test, e->file, KF_READV, 100, len, c);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&c->pending) > 0, KF_WAIT_MS));
+	msleep(20);
+	st1 = kf_stats();
+	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+	kf_disk_release(dk);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ), (long)len);
 	st1 = kf_stats();
 	KUNIT_EXPECT_TRUE(test, kf_check(c->big, 100, len));
 	KUNIT_EXPECT_EQ(test, c->left, 0UL);
@@ -1423,16 +1480,22 @@ static void kf_ext4_many_readers(struct kunit *test)
 	struct kf_out **o = kunit_kcalloc(test, KF_MANY, sizeof(*o), GFP_KERNEL);
 	struct kasync_file_stats st0, st1;
 	unsigned int i, bad = 0;
+	struct kf_disk *dk;
 
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	KUNIT_ASSERT_NOT_NULL(test, o);
+	for (i = 0; i < KF_MANY; i++)
+		o[i] = kf_out_new(test);
 	kf_drop_cache(test, e->file);
 	st0 = kf_stats();
-	for (i = 0; i < KF_MANY; i++) {
-		o[i] = kf_out_new(test);
+	/* Held until a reader waits for a folio (kf_ext4_buffered). */
+	dk = kf_disk_hold(test, e->file);
+	for (i = 0; i < KF_MANY; i++)
 		h[i] = kf_spawn(test, e->file, KF_READ,
 				(loff_t)i * KF_MANY_LEN, KF_MANY_LEN, o[i]);
-	}
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().folio_waits > st0.folio_waits,
+					    KF_WAIT_MS));
+	kf_disk_release(dk);
 	for (i = 0; i < KF_MANY; i++) {
 		if (kasync_join_timeout(&h[i], 60 * HZ) != KF_MANY_LEN ||
 		    !kf_check(o[i]->data, (loff_t)i * KF_MANY_LEN, KF_MANY_LEN))
@@ -1468,13 +1531,15 @@ KUNIT_ARRAY_PARAM(kf_eabort, kf_eabort_cases, kf_eabort_desc);
 #define KF_EABORT_TRIES	20
 
 /*
- * Abort as soon as a 1 MiB transfer on ext4 waits at its await (a folio
- * wait, a direct transfer or a pool job with the disk's I/O in flight):
- * the task ends at once with nothing armed; the orphaned request is freed
- * when the I/O completes (KASAN watches the freed task state and caller
- * buffer); the file system is fine afterwards.  The I/O may win the race
- * to the abort: up to %KF_EABORT_TRIES tries, until an abort found a
- * request in flight (abandoned).
+ * Abort a 1 MiB transfer on ext4 as it waits at its await, its disk I/O
+ * in flight (the disk held, kf_disk_hold()): a folio wait, a direct
+ * read, a direct write (ext4 sends it to the pool, whose write waits for
+ * the disk), a buffered write on the pool.  The task ends at once with
+ * nothing armed; a read's orphaned request stays until the disk is
+ * released and its read completes, then is freed (KASAN watches the
+ * freed task state and caller buffer); the file system is fine
+ * afterwards.  A write's pool job may finish between two polls: up to
+ * %KF_EABORT_TRIES tries, until an abort finds a request in flight.
  */
 static void kf_ext4_abort(struct kunit *test)
 {
@@ -1482,19 +1547,17 @@ static void kf_ext4_abort(struct kunit *test)
 	size_t len = KF_EXT4_DIO;
 	struct kf_efile *e = kf_ext4_file(test, len, c->direct);
 	struct file *f = c->direct ? e->direct : e->file;
+	struct kasync_file_stats st0, a0, a1;
 	struct kf_out *r = kf_out_new(test);
-	struct kasync_file_stats st0;
 	unsigned int tries, hits = 0;
-	unsigned long end;
 	struct kasync_task *h;
+	struct kf_disk *dk;
 	struct kf_out *o;
 	long res;
 	int ab;
 
 	st0 = kf_stats();
 	for (tries = 0; tries < KF_EABORT_TRIES && !hits; tries++) {
-		u64 abandoned = kf_stats().abandoned;
-
 		if (c->cold)
 			kf_drop_cache(test, e->file);
 		o = kf_out_new(test);
@@ -1502,15 +1565,15 @@ static void kf_ext4_abort(struct kunit *test)
 		o->big = kmalloc(len, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, o->big);
 		memset(o->big, 0x5a, len);
+		a0 = kf_stats();
+		dk = kf_disk_hold(test, e->file);
 		h = kf_spawn(test, f, c->op, 0, len, o);
-		/* No sleep: abort as soon as the task waits. */
-		end = jiffies + msecs_to_jiffies(KF_WAIT_MS);
-		while (!atomic_read(&o->pending) && !kasync_task_finished(h) &&
-		       time_before(jiffies, end))
-			cpu_relax();
+		KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) ||
+						    kasync_task_finished(h), KF_WAIT_MS));
 		ab = kasync_abort(h);
 		res = kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ);
 		kfree(o->big);
+		a1 = kf_stats();
 		if (ab == 0) {
 			KUNIT_EXPECT_EQ(test, res, (long)-ECANCELED);
 			KUNIT_EXPECT_EQ(test, atomic_read(&o->drops), 1);
@@ -1519,14 +1582,22 @@ static void kf_ext4_abort(struct kunit *test)
 			/* It finished first. */
 			KUNIT_EXPECT_EQ(test, res, (long)len);
 		}
-		if (kf_stats().abandoned != abandoned)
+		if (a1.abandoned != a0.abandoned) {
 			hits++;
+			/* A read's request waits for the held disk. */
+			if (c->op == KF_READV)
+				KUNIT_EXPECT_EQ(test, a1.in_flight - a0.in_flight, 1ULL);
+		}
+		kf_disk_release(dk);
+		/* Each orphan is freed when its I/O completes. */
+		KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().in_flight == st0.in_flight,
+						    KF_WAIT_MS));
 	}
 	KUNIT_EXPECT_EQ(test, hits, 1U);
+	/* With the disk held, a read is in flight at the first abort. */
+	if (c->op == KF_READV)
+		KUNIT_EXPECT_EQ(test, tries, 1U);
 	kunit_info(test, "%u tries", tries);
-	/* Each orphan is freed when its I/O completes. */
-	KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().in_flight == st0.in_flight,
-					    KF_WAIT_MS));
 	/* The file reads back whole; untouched by a read's abort. */
 	r->big = kunit_kzalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r->big);
@@ -1548,6 +1619,8 @@ static void kf_ext4_eio(struct kunit *test)
 	char *name = kunit_kzalloc(test, PATH_MAX, GFP_KERNEL);
 	struct kf_out *o = kf_out_new(test);
 	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct kf_disk *dk;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	KUNIT_ASSERT_NOT_NULL(test, name);
@@ -1561,8 +1634,14 @@ static void kf_ext4_eio(struct kunit *test)
 				current_cred());
 	KUNIT_ASSERT_FALSE(test, IS_ERR(e->direct));
 
+	/* Held until the read waits for the disk (kf_ext4_buffered). */
 	st0 = kf_stats();
-	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_READ, 0, 4096, o), (long)-EIO);
+	dk = kf_disk_hold(test, e->file);
+	h = kf_spawn(test, e->direct, KF_READ, 0, 4096, o);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
+	kf_disk_release(dk);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)-EIO);
 	st1 = kf_stats();
 	KUNIT_EXPECT_EQ(test, st1.direct - st0.direct, 1ULL);
 	KUNIT_EXPECT_EQ(test, st1.direct_waits - st0.direct_waits, 1ULL);
