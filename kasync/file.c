@@ -38,13 +38,14 @@
  *   3. pool     otherwise (tmpfs, 9p, ext4's buffered writes, a direct
  *               or non-blocking attempt that said -EAGAIN, and a
  *               %IOCB_WAITQ read that found nothing to wait on):
- *               kernel_read() or kernel_write() of at most
+ *               a synchronous read or write (as kernel_read() or
+ *               kernel_write(), over a bvec) of at most
  *               %KASYNC_FILE_CHUNK bytes on the blocking pool, through a
  *               bounce buffer the request owns, as io_uring punts to
  *               io-wq.  The poll copies the bounce buffer to the caller's
  *               iov_iter (reads) or from it before the job (writes).  A
- *               short pool transfer ends the await: kernel_read() of a
- *               regular file is short only at the end of the file.
+ *               short pool transfer ends the await: a synchronous read of
+ *               a regular file is short only at the end of the file.
  *
  * The request.  A nowait read needs nothing but a kiocb on the stack.  An
  * await that has to wait allocates a &struct kasync_file_req, which holds
@@ -416,18 +417,42 @@ static ssize_t kasync_file_read_waitq(struct kasync_task *task,
 	return ret;
 }
 
-/* The pool's half of path 3: may sleep. */
+/*
+ * The pool's half of path 3: may sleep.  What kernel_read() and
+ * kernel_write() do, but over a bvec: before 6.3 a file system's
+ * %O_DIRECT path cannot take the pages of their kvec (-EFAULT).
+ */
 static long kasync_file_pool_fn(void *arg)
 {
 	struct kasync_file_req *req = arg;
-	loff_t pos = req->pos;
+	struct file *file = req->file;
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	struct bio_vec bv;
 	ssize_t ret;
 
-	if (req->write)
-		ret = kernel_write(req->file, req->bounce, req->len, &pos);
-	else
-		ret = kernel_read(req->file, req->bounce, req->len, &pos);
-	req->pos = pos;		/* published by the job's DONE (rule B3) */
+	bvec_set_page(&bv, virt_to_page(req->bounce), req->len,
+		      offset_in_page(req->bounce));
+	iov_iter_bvec(&iter, req->write ? ITER_SOURCE : ITER_DEST, &bv, 1,
+		      req->len);
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = req->pos;
+	if (!req->write) {
+		ret = vfs_iocb_iter_read(file, &kiocb, &iter);
+	} else {
+		ret = rw_verify_area(WRITE, file, &kiocb.ki_pos, req->len);
+		if (ret >= 0) {
+			kiocb.ki_flags |= IOCB_WRITE;
+			file_start_write(file);
+			ret = file->f_op->write_iter(&kiocb, &iter);
+			file_end_write(file);
+			if (ret > 0)
+				fsnotify_modify(file);
+		}
+	}
+	/* A synchronous kiocb: never -EIOCBQUEUED. */
+	if (ret > 0)
+		req->pos = kiocb.ki_pos;  /* published by the job's DONE (rule B3) */
 	return ret;
 }
 

@@ -1,21 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite kasync_file: reads and writes of regular files from tasks
- * (<kasync/file.h>), on unlinked tmpfs files from shmem_file_setup().
+ * (<kasync/file.h>), on unlinked tmpfs files from shmem_file_setup(), and
+ * on the disk of the test VM: ext4 on virtio-blk at /mnt/ext4, a tmpfs
+ * at /mnt/tmpfs (see "the test VM's disk" below).
  *
  * tmpfs does not honour %IOCB_NOWAIT (no %FMODE_NOWAIT), so its reads and
  * writes take the blocking-pool path; the cases on it check that they
  * did, with the file counters.  The non-blocking and folio-wait paths
- * need a file system with asynchronous buffered reads, which the test
- * kernel has none of (no block layer): the cases for them give a tmpfs
- * file the generic page-cache read (generic_file_read_iter(), which is
- * what ext4 and xfs use) and the flags such a file system sets, and stand
- * in for a disk read in flight by holding a folio locked and not up to
- * date, as the page cache does while the read runs.  Unlocking it is the
- * read's completion.
+ * need a file system with asynchronous buffered reads: the ext4 cases
+ * take them on the real disk, whose reads end when they end; the cases
+ * that need a read held in flight until they say so give a tmpfs file
+ * the generic page-cache read (generic_file_read_iter(), which is what
+ * ext4 and xfs use) and the flags such a file system sets, and stand in
+ * for a disk read in flight by holding a folio locked and not up to date,
+ * as the page cache does while the read runs.  Unlocking it is the read's
+ * completion.  The direct cases do the same with a fake device; the ext4
+ * ones send %O_DIRECT transfers to the virtio disk.
  */
 #include <kunit/test.h>
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
 #include <linux/completion.h>
+#include <linux/fadvise.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hardirq.h>
@@ -23,8 +30,10 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
@@ -178,6 +187,7 @@ enum kf_op {
 	KF_READ_NULL,	/* kasync_file_read() of no file */
 	KF_READ_SRC,	/* kasync_file_read_iter() with a source iter */
 	KF_READ_LIMIT,	/* KF_READ with a 20 ms time limit, then page 1 */
+	KF_WRITEV,	/* kasync_file_write_iter() of out->big, 3 segments */
 };
 
 /* What a task reports (the state itself is the task's). */
@@ -190,8 +200,8 @@ struct kf_out {
 	long err;		/* KF_READ_LIMIT: the time limit's result */
 	int armed_after;	/* KF_READ_LIMIT: armed after the limit */
 	long res2;		/* KF_READ_LIMIT: the read of page 1 */
-	size_t left;		/* KF_READV: the iter's count afterwards */
-	u8 *big;		/* KF_READV: the destination */
+	size_t left;		/* KF_READV, KF_WRITEV: the iter's count after */
+	u8 *big;		/* KF_READV: the destination; KF_WRITEV: the data */
 	u8 data[KF_BUF];	/* KF_READ: what was read; KF_WRITE: the data */
 };
 
@@ -233,7 +243,8 @@ static enum kasync_poll kf_poll(struct kasync_task *t, void *p)
 		KASYNC_AWAIT(&s->co, kf_watch(kasync_file_write(t, &s->io, s->file,
 								s->buf, s->len, s->pos,
 								&s->res), s));
-	} else if (s->op == KF_READV || s->op == KF_READ_SRC) {
+	} else if (s->op == KF_READV || s->op == KF_READ_SRC ||
+		   s->op == KF_WRITEV) {
 		third = s->len / 3;
 		s->kv[0] = (struct kvec){ s->out->big, third };
 		s->kv[1] = (struct kvec){ s->out->big + third, 1 };
@@ -241,7 +252,14 @@ static enum kasync_poll kf_poll(struct kasync_task *t, void *p)
 					  s->len - third - 1 };
 		iov_iter_kvec(&s->iter, s->op == KF_READV ? ITER_DEST : ITER_SOURCE,
 			      s->kv, 3, s->len);
-		KASYNC_AWAIT(&s->co, kf_watch(kasync_file_read_iter(t, &s->io, s->file,
+		if (s->op == KF_WRITEV)
+			KASYNC_AWAIT(&s->co,
+				     kf_watch(kasync_file_write_iter(t, &s->io, s->file,
+								     &s->iter, s->pos,
+								     &s->res), s));
+		else
+			KASYNC_AWAIT(&s->co,
+				     kf_watch(kasync_file_read_iter(t, &s->io, s->file,
 								    &s->iter, s->pos,
 								    &s->res), s));
 		s->out->left = iov_iter_count(&s->iter);
@@ -700,7 +718,8 @@ static void kf_drain_waits_for_orphans(struct kunit *test)
 /* ---- direct I/O: a fake device ------------------------------------------ */
 
 /*
- * There is no block device in the test kernel.  The direct cases give a
+ * A device whose transfers end when the case says so (the ext4 cases
+ * below use the real disk).  The direct cases give a
  * tmpfs file %O_DIRECT, %FMODE_NOWAIT and the operations below, which act
  * as a disk driver under iomap's direct I/O would: a direct kiocb with
  * ->ki_complete() is kept and -EIOCBQUEUED returned, and the case ends
@@ -1132,6 +1151,557 @@ static void kf_nowait_write(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(r->data, w->data, 1000), 0);
 }
 
+/* ---- the test VM's disk: ext4 on virtio-blk, and a tmpfs mount ----------- */
+
+/*
+ * scripts/vm-run gives every test VM a fresh ext4 file system on a
+ * virtio-blk disk and a tmpfs, which scripts/vm-init mounts at /mnt/ext4
+ * and /mnt/tmpfs where kernel threads (these cases) find them.  The cases
+ * make unlinked files there (%O_TMPFILE), written back to the disk, and
+ * drop their page cache where a read must go to the device.  Without the
+ * mounts they fail: the scripts always provide them.  Elsewhere, load the
+ * module with ext4_dir= and tmpfs_dir= (empty: skip those cases).
+ */
+static char *ext4_dir = "/mnt/ext4";
+module_param(ext4_dir, charp, 0444);
+MODULE_PARM_DESC(ext4_dir, "ext4 mount on a disk for the ext4 cases (empty: skip them)");
+static char *tmpfs_dir = "/mnt/tmpfs";
+module_param(tmpfs_dir, charp, 0444);
+MODULE_PARM_DESC(tmpfs_dir, "tmpfs mount for the tmpfs cases (empty: skip them)");
+
+/* Fail the case unless @dir is the root of a mount of file system @fs. */
+static void kf_mount_require(struct kunit *test, const char *dir,
+			     const char *fs, bool disk)
+{
+	struct path path;
+	bool ok;
+	int err;
+
+	if (!dir || !*dir)
+		kunit_skip(test, "no %s directory given", fs);
+	err = kern_path(dir, LOOKUP_FOLLOW, &path);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "%s: no such directory (scripts/vm-init mounts %s there)",
+			    dir, fs);
+	ok = path.dentry == path.mnt->mnt_root &&
+	     !strcmp(path.dentry->d_sb->s_type->name, fs) &&
+	     (!disk || path.dentry->d_sb->s_bdev);
+	path_put(&path);
+	KUNIT_ASSERT_TRUE_MSG(test, ok, "%s is not a mount of %s%s (scripts/vm-init mounts one)",
+			      dir, fs, disk ? " on a disk" : "");
+}
+
+/*
+ * An unlinked file in a mounted file system, and an %O_DIRECT twin, both
+ * %O_NOATIME: on ext4 the first read after a write updates the access
+ * time from the read's ->read_iter(), in the poll, through the journal,
+ * which can sleep (the sleep detector caught one in a direct read).
+ * These cases are about the read paths; that sleep is not theirs.
+ */
+struct kf_efile {
+	struct file *file;
+	struct file *direct;
+};
+
+static void kf_efile_put(void *p)
+{
+	struct kf_efile *e = p;
+
+	if (e->direct)
+		fput(e->direct);
+	fput(e->file);
+}
+
+/*
+ * A new unlinked file in @dir of @size bytes of kf_byte(), written back
+ * to the disk; @direct: also opened %O_DIRECT (e->direct).
+ */
+static struct kf_efile *kf_mount_file(struct kunit *test, const char *dir,
+				      size_t size, bool direct)
+{
+	struct kf_efile *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	size_t i, n, done = 0;
+	loff_t pos = 0;
+	u8 *data;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->file = filp_open(dir, O_TMPFILE | O_RDWR | O_LARGEFILE | O_NOATIME, 0600);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(e->file), "O_TMPFILE in %s: %ld", dir,
+			       PTR_ERR(e->file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kf_efile_put, e), 0);
+	if (size) {
+		data = vmalloc(SZ_1M);
+		KUNIT_ASSERT_NOT_NULL(test, data);
+		while (done < size) {
+			n = min_t(size_t, size - done, SZ_1M);
+			for (i = 0; i < n; i++)
+				data[i] = kf_byte(done + i);
+			if (kernel_write(e->file, data, n, &pos) != (ssize_t)n)
+				break;
+			done += n;
+		}
+		vfree(data);
+		KUNIT_ASSERT_EQ(test, done, size);
+	}
+	KUNIT_ASSERT_EQ(test, vfs_fsync(e->file, 0), 0);
+	if (direct) {
+		e->direct = dentry_open(&e->file->f_path,
+					O_RDWR | O_DIRECT | O_LARGEFILE | O_NOATIME,
+					current_cred());
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(e->direct), "O_DIRECT: %ld",
+				       PTR_ERR(e->direct));
+	}
+	return e;
+}
+
+/*
+ * Fail the case unless ext4_dir is an ext4 mount on a disk.  The file
+ * awaits may sleep briefly in ext4's non-blocking paths, as their
+ * documentation says: a direct write updates the file's times through the
+ * journal from ->write_iter(), and the sleep detector caught polls
+ * sleeping in a direct read (6.12) and a direct write (6.1) here, now and
+ * then.  So that sleep is reported as expected (a counted line of
+ * information) in the ext4 cases, not as a warning.
+ */
+static void kf_ext4_require(struct kunit *test)
+{
+	kf_mount_require(test, ext4_dir, "ext4", true);
+	kt_expect_misuse(test);
+}
+
+static struct kf_efile *kf_ext4_file(struct kunit *test, size_t size,
+				     bool direct)
+{
+	kf_ext4_require(test);
+	return kf_mount_file(test, ext4_dir, size, direct);
+}
+
+/*
+ * Write @f back and drop its page cache: its next read goes to the disk.
+ * Fails the case if a page stays cached.
+ */
+static void kf_drop_cache(struct kunit *test, struct file *f)
+{
+	int i;
+
+	KUNIT_ASSERT_EQ(test, vfs_fsync(f, 0), 0);
+	/*
+	 * Folios still in a per-CPU LRU batch, or locked for a read (an
+	 * earlier readahead), are skipped: retry for up to a second.
+	 */
+	for (i = 0; i < 50 && READ_ONCE(f->f_mapping->nrpages); i++) {
+		if (i)
+			msleep(20);
+		KUNIT_ASSERT_EQ(test, vfs_fadvise(f, 0, 0, POSIX_FADV_DONTNEED), 0);
+	}
+	KUNIT_ASSERT_EQ(test, READ_ONCE(f->f_mapping->nrpages), 0UL);
+}
+
+/*
+ * Hold the disk's requests before its driver, as a busy disk would: the
+ * block layer takes them (submission does not block) but dispatches none
+ * (blk_mq_quiesce_queue()) until kf_disk_release() or the case's end.  A
+ * read submitted meanwhile is in flight for sure, however fast the disk;
+ * released, it goes to the virtio disk and completes as any read does.
+ * Nothing the case's own thread does while it holds may wait for the disk.
+ */
+struct kf_disk {
+	struct request_queue *q;
+	bool held;
+};
+
+static void kf_disk_release(struct kf_disk *d)
+{
+	if (!d->held)
+		return;
+	d->held = false;
+	blk_mq_unquiesce_queue(d->q);
+}
+
+static void kf_disk_release_action(void *p)
+{
+	kf_disk_release(p);
+}
+
+static struct kf_disk *kf_disk_hold(struct kunit *test, struct file *f)
+{
+	struct kf_disk *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->q = bdev_get_queue(file_inode(f)->i_sb->s_bdev);
+	KUNIT_ASSERT_TRUE(test, queue_is_mq(d->q));
+	blk_mq_quiesce_queue(d->q);
+	d->held = true;
+	/* Runs before the file's put, registered earlier. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kf_disk_release_action, d), 0);
+	return d;
+}
+
+#define KF_EXT4_LEN	(256 * 1024)
+
+/*
+ * ext4, buffered: a write goes to the pool (ext4 has no non-blocking
+ * buffered writes), in 64 KiB chunks; a read of what is cached runs in
+ * the poll; a read of what is not (the page cache dropped) queues folio
+ * waits for the disk's reads, without the pool, and gets the data.
+ */
+static void kf_ext4_buffered(struct kunit *test)
+{
+	struct kf_efile *e = kf_ext4_file(test, 0, false);
+	struct kf_out *w = kf_out_new(test), *r = kf_out_new(test);
+	struct kf_out *c = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	size_t i, len = KF_EXT4_LEN;
+	struct kasync_task *h;
+	struct kf_disk *dk;
+
+	w->big = kunit_kmalloc(test, len, GFP_KERNEL);
+	r->big = kunit_kzalloc(test, len, GFP_KERNEL);
+	c->big = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->big);
+	KUNIT_ASSERT_NOT_NULL(test, r->big);
+	KUNIT_ASSERT_NOT_NULL(test, c->big);
+	for (i = 0; i < len; i++)
+		w->big[i] = kf_byte(100 + i);
+
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_WRITEV, 100, len, w), (long)len);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, w->left, 0UL);
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(e->file)), (loff_t)(100 + len));
+	KUNIT_EXPECT_GE(test, st1.pool - st0.pool, (u64)(len / KASYNC_FILE_CHUNK));
+	KUNIT_EXPECT_EQ(test, st1.nowait_writes - st0.nowait_writes, 0ULL);
+	KUNIT_EXPECT_GT(test, atomic_read(&w->pending), 0);
+
+	/* Cached: in the poll. */
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_READV, 100, len, r), (long)len);
+	st1 = kf_stats();
+	KUNIT_EXPECT_TRUE(test, kf_check(r->big, 100, len));
+	KUNIT_EXPECT_GE(test, st1.nowait - st0.nowait, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->pending), 0);
+
+	/*
+	 * Cold: from the disk, waiting for its folios.  The disk is held
+	 * until the task waits: a fast disk (the host's page cache) may
+	 * otherwise finish a read before the poll looks at its folio.
+	 */
+	kf_drop_cache(test, e->file);
+	st0 = kf_stats();
+	dk = kf_disk_hold(test, e->file);
+	h = kf_spawn(test, e->file, KF_READV, 100, len, c);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&c->pending) > 0, KF_WAIT_MS));
+	msleep(20);
+	st1 = kf_stats();
+	KUNIT_EXPECT_FALSE(test, kasync_task_finished(h));
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight - st0.in_flight, 1ULL);
+	kf_disk_release(dk);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ), (long)len);
+	st1 = kf_stats();
+	KUNIT_EXPECT_TRUE(test, kf_check(c->big, 100, len));
+	KUNIT_EXPECT_EQ(test, c->left, 0UL);
+	KUNIT_EXPECT_GE(test, st1.folio_waits - st0.folio_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_wakes - st0.folio_wakes,
+			st1.folio_waits - st0.folio_waits);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_GT(test, atomic_read(&c->pending), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->touched), 0);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+	KUNIT_EXPECT_EQ(test, c->armed_at_drop, 0);
+}
+
+#define KF_EXT4_DIO	(1024 * 1024)
+
+/*
+ * ext4, %O_DIRECT: a 1 MiB read (16 chunks, into three unaligned
+ * segments) goes to the disk from the poll and waits for the device's
+ * completions (->ki_complete()), without the pool; an overwrite lands in
+ * the file (read back through the page cache), its neighbours intact; a
+ * direct write that extends the file, which ext4 does not do without
+ * blocking (-EAGAIN), goes to the pool and extends it.
+ */
+static void kf_ext4_direct(struct kunit *test)
+{
+	size_t i, len = KF_EXT4_DIO, wlen = KF_EXT4_LEN;
+	struct kf_efile *e = kf_ext4_file(test, len + 8192, true);
+	struct kf_out *r = kf_out_new(test), *w = kf_out_new(test);
+	struct kf_out *b = kf_out_new(test), *x = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+
+	r->big = kunit_kzalloc(test, len, GFP_KERNEL);
+	w->big = kunit_kmalloc(test, wlen, GFP_KERNEL);
+	b->big = kunit_kzalloc(test, len + 8192, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->big);
+	KUNIT_ASSERT_NOT_NULL(test, w->big);
+	KUNIT_ASSERT_NOT_NULL(test, b->big);
+	kf_drop_cache(test, e->file);
+
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_READV, 4096, len, r), (long)len);
+	st1 = kf_stats();
+	KUNIT_EXPECT_TRUE(test, kf_check(r->big, 4096, len));
+	KUNIT_EXPECT_GE(test, st1.direct - st0.direct, (u64)(len / KASYNC_FILE_CHUNK));
+	KUNIT_EXPECT_GE(test, st1.direct_waits - st0.direct_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.nowait - st0.nowait, 0ULL);
+	KUNIT_EXPECT_EQ(test, st1.folio_waits - st0.folio_waits, 0ULL);
+	KUNIT_EXPECT_GT(test, atomic_read(&r->pending), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->touched), 0);
+	/* Direct reads do not fill the page cache. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(e->file->f_mapping->nrpages), 0UL);
+
+	/* An overwrite, then the whole file through the page cache. */
+	for (i = 0; i < wlen; i++)
+		w->big[i] = ~kf_byte(65536 + i);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_WRITEV, 65536, wlen, w),
+			(long)wlen);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, w->left, 0UL);
+	/* Each chunk is offered to the disk from the poll first. */
+	KUNIT_EXPECT_GE(test, st1.direct - st0.direct, (u64)(wlen / KASYNC_FILE_CHUNK));
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_READV, 0, len + 8192, b),
+			(long)(len + 8192));
+	KUNIT_EXPECT_TRUE(test, kf_check(b->big, 0, 65536));
+	KUNIT_EXPECT_EQ(test, memcmp(b->big + 65536, w->big, wlen), 0);
+	KUNIT_EXPECT_TRUE(test, kf_check(b->big + 65536 + wlen, 65536 + wlen,
+					 len + 8192 - 65536 - wlen));
+
+	/* Extending: ext4 says -EAGAIN to the poll; the pool writes it. */
+	for (i = 0; i < 8192; i++)
+		x->data[i] = kf_byte(i);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_WRITE, len + 8192, 8192, x),
+			8192L);
+	st1 = kf_stats();
+	KUNIT_EXPECT_GE(test, st1.direct - st0.direct, 1ULL);
+	KUNIT_EXPECT_GE(test, st1.pool - st0.pool, 1ULL);
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(e->file)), (loff_t)(len + 16384));
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_READ, len + 8192, 8192, r),
+			8192L);
+	KUNIT_EXPECT_EQ(test, memcmp(r->data, x->data, 8192), 0);
+	/* Not a multiple of the disk's logical block size: refused. */
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_READ, 100, 512, r),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, kf_stats().in_flight, st0.in_flight);
+}
+
+/*
+ * 1,000 tasks read 1,000 pages of a 4 MB ext4 file whose page cache was
+ * dropped, each its own page, at once: each gets its page, the reads
+ * waited for the disk (folio waits), and no request is left.
+ */
+static void kf_ext4_many_readers(struct kunit *test)
+{
+	struct kf_efile *e = kf_ext4_file(test, KF_MANY * KF_MANY_LEN, false);
+	struct kasync_task **h = kunit_kcalloc(test, KF_MANY, sizeof(*h),
+					       GFP_KERNEL);
+	struct kf_out **o = kunit_kcalloc(test, KF_MANY, sizeof(*o), GFP_KERNEL);
+	struct kasync_file_stats st0, st1;
+	unsigned int i, bad = 0;
+	struct kf_disk *dk;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	for (i = 0; i < KF_MANY; i++)
+		o[i] = kf_out_new(test);
+	kf_drop_cache(test, e->file);
+	st0 = kf_stats();
+	/* Held until a reader waits for a folio (kf_ext4_buffered). */
+	dk = kf_disk_hold(test, e->file);
+	for (i = 0; i < KF_MANY; i++)
+		h[i] = kf_spawn(test, e->file, KF_READ,
+				(loff_t)i * KF_MANY_LEN, KF_MANY_LEN, o[i]);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().folio_waits > st0.folio_waits,
+					    KF_WAIT_MS));
+	kf_disk_release(dk);
+	for (i = 0; i < KF_MANY; i++) {
+		if (kasync_join_timeout(&h[i], 60 * HZ) != KF_MANY_LEN ||
+		    !kf_check(o[i]->data, (loff_t)i * KF_MANY_LEN, KF_MANY_LEN))
+			bad++;
+	}
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_GE(test, st1.folio_waits - st0.folio_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.in_flight, st0.in_flight);
+}
+
+struct kf_eabort_case {
+	const char *name;
+	enum kf_op op;		/* KF_READV or KF_WRITEV */
+	bool direct;		/* on the %O_DIRECT file */
+	bool cold;		/* drop the page cache first */
+};
+
+static const struct kf_eabort_case kf_eabort_cases[] = {
+	{ "folio_wait", KF_READV, false, true },
+	{ "direct_read", KF_READV, true, true },
+	{ "direct_write", KF_WRITEV, true, false },
+	{ "pool_write", KF_WRITEV, false, false },
+};
+
+static void kf_eabort_desc(const struct kf_eabort_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kf_eabort, kf_eabort_cases, kf_eabort_desc);
+
+#define KF_EABORT_TRIES	20
+
+/*
+ * Abort a 1 MiB transfer on ext4 as it waits at its await, its disk I/O
+ * in flight (the disk held, kf_disk_hold()): a folio wait, a direct
+ * read, a direct write (ext4 sends it to the pool, whose write waits for
+ * the disk), a buffered write on the pool.  The task ends at once with
+ * nothing armed; a read's orphaned request stays until the disk is
+ * released and its read completes, then is freed (KASAN watches the
+ * freed task state and caller buffer); the file system is fine
+ * afterwards.  A write's pool job may finish between two polls: up to
+ * %KF_EABORT_TRIES tries, until an abort finds a request in flight.
+ */
+static void kf_ext4_abort(struct kunit *test)
+{
+	const struct kf_eabort_case *c = test->param_value;
+	size_t len = KF_EXT4_DIO;
+	struct kf_efile *e = kf_ext4_file(test, len, c->direct);
+	struct file *f = c->direct ? e->direct : e->file;
+	struct kasync_file_stats st0, a0, a1;
+	struct kf_out *r = kf_out_new(test);
+	unsigned int tries, hits = 0;
+	struct kasync_task *h;
+	struct kf_disk *dk;
+	struct kf_out *o;
+	long res;
+	int ab;
+
+	st0 = kf_stats();
+	for (tries = 0; tries < KF_EABORT_TRIES && !hits; tries++) {
+		if (c->cold)
+			kf_drop_cache(test, e->file);
+		o = kf_out_new(test);
+		/* Freed right after the task ends: KASAN sees a late write. */
+		o->big = kmalloc(len, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o->big);
+		memset(o->big, 0x5a, len);
+		a0 = kf_stats();
+		dk = kf_disk_hold(test, e->file);
+		h = kf_spawn(test, f, c->op, 0, len, o);
+		KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) ||
+						    kasync_task_finished(h), KF_WAIT_MS));
+		ab = kasync_abort(h);
+		res = kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ);
+		kfree(o->big);
+		a1 = kf_stats();
+		if (ab == 0) {
+			KUNIT_EXPECT_EQ(test, res, (long)-ECANCELED);
+			KUNIT_EXPECT_EQ(test, atomic_read(&o->drops), 1);
+			KUNIT_EXPECT_EQ(test, o->armed_at_drop, 0);
+		} else {
+			/* It finished first. */
+			KUNIT_EXPECT_EQ(test, res, (long)len);
+		}
+		if (a1.abandoned != a0.abandoned) {
+			hits++;
+			/* A read's request waits for the held disk. */
+			if (c->op == KF_READV)
+				KUNIT_EXPECT_EQ(test, a1.in_flight - a0.in_flight, 1ULL);
+		}
+		kf_disk_release(dk);
+		/* Each orphan is freed when its I/O completes. */
+		KUNIT_EXPECT_TRUE(test, kt_wait_for(kf_stats().in_flight == st0.in_flight,
+						    KF_WAIT_MS));
+	}
+	KUNIT_EXPECT_EQ(test, hits, 1U);
+	/* With the disk held, a read is in flight at the first abort. */
+	if (c->op == KF_READV)
+		KUNIT_EXPECT_EQ(test, tries, 1U);
+	kunit_info(test, "%u tries", tries);
+	/* The file reads back whole; untouched by a read's abort. */
+	r->big = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->big);
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_READV, 0, len, r), (long)len);
+	if (c->op == KF_READV)
+		KUNIT_EXPECT_TRUE(test, kf_check(r->big, 0, len));
+}
+
+/*
+ * A real device error: the disk fails reads of the first block of
+ * kasync-eio (scripts/vm-run, QEMU's blkdebug).  A direct read of it
+ * waits for the device and completes with -EIO (->ki_complete()), not
+ * retried on the pool; of its second block, with the data; a buffered
+ * read of the first says -EIO too.  Nothing is left in flight.
+ */
+static void kf_ext4_eio(struct kunit *test)
+{
+	struct kf_efile *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	char *name = kunit_kzalloc(test, PATH_MAX, GFP_KERNEL);
+	struct kf_out *o = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kasync_task *h;
+	struct kf_disk *dk;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	kf_ext4_require(test);
+	snprintf(name, PATH_MAX, "%s/kasync-eio", ext4_dir);
+	e->file = filp_open(name, O_RDONLY | O_LARGEFILE | O_NOATIME, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(e->file), "%s (scripts/vm-run makes it): %ld",
+			       name, PTR_ERR(e->file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kf_efile_put, e), 0);
+	e->direct = dentry_open(&e->file->f_path,
+				O_RDONLY | O_DIRECT | O_LARGEFILE | O_NOATIME,
+				current_cred());
+	KUNIT_ASSERT_FALSE(test, IS_ERR(e->direct));
+
+	/* Held until the read waits for the disk (kf_ext4_buffered). */
+	st0 = kf_stats();
+	dk = kf_disk_hold(test, e->file);
+	h = kf_spawn(test, e->direct, KF_READ, 0, 4096, o);
+	KUNIT_EXPECT_TRUE(test, kt_wait_for(atomic_read(&o->pending) > 0, KF_WAIT_MS));
+	kf_disk_release(dk);
+	KUNIT_EXPECT_EQ(test, kasync_join_timeout(&h, KF_WAIT_MS / 1000 * HZ),
+			(long)-EIO);
+	st1 = kf_stats();
+	KUNIT_EXPECT_EQ(test, st1.direct - st0.direct, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.direct_waits - st0.direct_waits, 1ULL);
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&o->touched), 0);
+
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->direct, KF_READ, 4096, 4096, o), 4096L);
+	KUNIT_EXPECT_NULL(test, memchr_inv(o->data, 'k', 4096));
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_READ, 0, 4096, o), (long)-EIO);
+	KUNIT_EXPECT_EQ(test, kf_stats().in_flight, st0.in_flight);
+}
+
+/*
+ * A real tmpfs mount: no %IOCB_NOWAIT, so writes and reads go to the
+ * pool, with the data intact.
+ */
+static void kf_tmpfs_mount(struct kunit *test)
+{
+	struct kf_out *w = kf_out_new(test), *r = kf_out_new(test);
+	struct kasync_file_stats st0, st1;
+	struct kf_efile *e;
+	size_t i;
+
+	kf_mount_require(test, tmpfs_dir, "tmpfs", false);
+	e = kf_mount_file(test, tmpfs_dir, 0, false);
+	for (i = 0; i < KF_BUF; i++)
+		w->data[i] = kf_byte(7 + i);
+	st0 = kf_stats();
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_WRITE, 7, KF_BUF, w),
+			(long)KF_BUF);
+	KUNIT_EXPECT_EQ(test, kf_run(test, e->file, KF_READ, 7, KF_BUF, r),
+			(long)KF_BUF);
+	st1 = kf_stats();
+	KUNIT_EXPECT_TRUE(test, kf_check(r->data, 7, KF_BUF));
+	KUNIT_EXPECT_EQ(test, st1.pool - st0.pool, 2ULL);
+	KUNIT_EXPECT_EQ(test, st1.nowait - st0.nowait, 0ULL);
+}
+
 static const bool kf_abort_params[] = { true, false };
 
 static void kf_abort_desc(const bool *p, char *desc)
@@ -1160,6 +1730,12 @@ static struct kunit_case kasync_file_cases[] = {
 	KUNIT_CASE(kf_dio_abort),
 	KUNIT_CASE_PARAM(kf_dio_irq, kf_dio_irq_gen_params),
 	KUNIT_CASE(kf_nowait_write),
+	KUNIT_CASE(kf_ext4_buffered),
+	KUNIT_CASE(kf_ext4_direct),
+	KUNIT_CASE_SLOW(kf_ext4_many_readers),
+	KUNIT_CASE_PARAM(kf_ext4_abort, kf_eabort_gen_params),
+	KUNIT_CASE(kf_ext4_eio),
+	KUNIT_CASE(kf_tmpfs_mount),
 	{}
 };
 
