@@ -506,33 +506,18 @@ TEST_F_TIMEOUT(files, client_that_never_reads_is_closed_by_send_ms, 90)
 /* wrk on @path: it must see only 200s, no socket error, some requests. */
 static void run_wrk(struct __test_metadata *_metadata, const char *path, int conns)
 {
-	long long reqs = -1;
-	char cmd[256], line[512];
-	int non2xx = 0, errors = 0;
-	FILE *p;
+	struct ks_wrk r;
+	char cmd[256];
 
 	/* A generous per-request limit: the debug kernel under TCG is slow. */
 	snprintf(cmd, sizeof(cmd),
 		 "/usr/bin/wrk -t2 -c%d -d3s --timeout 30s http://127.0.0.1:%d%s 2>&1",
 		 conns, PORT, path);
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	while (fgets(line, sizeof(line), p)) {
-		long long v;
-
-		TH_LOG("wrk: %s", line);
-		if (sscanf(line, " %lld requests in", &v) == 1)
-			reqs = v;
-		if (strstr(line, "Non-2xx"))
-			non2xx = 1;
-		if (strstr(line, "Socket errors"))
-			errors = 1;
-	}
-	ASSERT_EQ(0, pclose(p));
-	EXPECT_LT(0, reqs);
-	EXPECT_EQ(0, non2xx);
-	EXPECT_EQ(0, errors);
-	EXPECT_LE(reqs, kn_param(FILES, "requests"));
+	ASSERT_EQ(0, ks_wrk_run(cmd, &r));
+	EXPECT_LT(0, r.reqs);
+	EXPECT_EQ(0, r.non2xx);
+	EXPECT_EQ(0, r.errors);
+	EXPECT_LE(r.reqs, kn_param(FILES, "requests"));
 	EXPECT_EQ(0, kn_param_wait(FILES, "active", 0, 10000));
 }
 

@@ -219,33 +219,19 @@ TEST_F(http, counter_down_gives_error_page)
 
 TEST_F_TIMEOUT(http, wrk_100_connections, 120)
 {
-	long long before = kn_param("kasync_counter", "total"), reqs = -1;
-	char line[512];
-	int non2xx = 0, errors = 0;
-	FILE *p;
+	long long before = kn_param("kasync_counter", "total");
+	struct ks_wrk r;
 
 	if (access("/usr/bin/wrk", X_OK))
 		SKIP(return, "wrk not installed");
 	/* A generous per-request limit: the debug kernel under TCG is slow. */
-	p = popen("/usr/bin/wrk -t2 -c100 -d3s --timeout 30s http://127.0.0.1:8080/ 2>&1", "r");
-	ASSERT_NE(NULL, p);
-	while (fgets(line, sizeof(line), p)) {
-		long long v;
-
-		TH_LOG("wrk: %s", line);
-		if (sscanf(line, " %lld requests in", &v) == 1)
-			reqs = v;
-		if (strstr(line, "Non-2xx"))
-			non2xx = 1;
-		if (strstr(line, "Socket errors"))
-			errors = 1;
-	}
-	ASSERT_EQ(0, pclose(p));
-	EXPECT_LT(0, reqs);
-	EXPECT_EQ(0, non2xx);
-	EXPECT_EQ(0, errors);
+	ASSERT_EQ(0, ks_wrk_run("/usr/bin/wrk -t2 -c100 -d3s --timeout 30s http://127.0.0.1:8080/ 2>&1",
+				&r));
+	EXPECT_LT(0, r.reqs);
+	EXPECT_EQ(0, r.non2xx);
+	EXPECT_EQ(0, r.errors);
 	/* Every answered page view was registered (in-flight ones too). */
-	EXPECT_LE(before + reqs, kn_param("kasync_counter", "total"));
+	EXPECT_LE(before + r.reqs, kn_param("kasync_counter", "total"));
 	EXPECT_EQ(0, kn_param_wait("kasync_http", "active", 0, 10000));
 }
 

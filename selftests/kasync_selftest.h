@@ -105,6 +105,42 @@ static inline void ks_cmdline_params(char *buf, size_t len)
 	fclose(f);
 }
 
+
+/* What a wrk run printed. */
+struct ks_wrk {
+	long long reqs;		/* "N requests in": -1 if wrk said none */
+	int non2xx;		/* some answers were not 2xx */
+	int errors;		/* some socket errors */
+};
+
+/*
+ * Run @cmd, a wrk command line with its stderr sent to stdout, logging
+ * each line of its output, and fill @r from it.  Return pclose()'s
+ * status, or -1 if it could not be started.
+ */
+static inline int ks_wrk_run(const char *cmd, struct ks_wrk *r)
+{
+	char line[512];
+	long long v;
+	FILE *p;
+
+	r->reqs = -1;
+	r->non2xx = 0;
+	r->errors = 0;
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		fprintf(stderr, "# wrk: %s", line);
+		if (sscanf(line, " %lld requests in", &v) == 1)
+			r->reqs = v;
+		if (strstr(line, "Non-2xx"))
+			r->non2xx = 1;
+		if (strstr(line, "Socket errors"))
+			r->errors = 1;
+	}
+	return pclose(p);
+}
 /* Whether the kernel log, read from @fd (/dev/kmsg) onwards, has @needle. */
 static inline int ks_kmsg_has(int fd, const char *needle)
 {
