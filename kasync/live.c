@@ -26,6 +26,7 @@
 
 #include "detect.h"
 #include "live.h"
+#include "live_add.h"
 #include "sched.h"
 
 /*
@@ -41,8 +42,7 @@ kasync_param_named(drain_report_s, kasync_drain_report_s, uint, 0, 3600, 0644);
 MODULE_PARM_DESC(drain_report_s,
 		 "report a module unload or runtime destroy waiting this long for a task, in seconds (0..3600, 0: never)");
 
-/* Task ids: per CPU, in the order tasks are listed (tasks.c relies on it). */
-static DEFINE_PER_CPU(u64, kasync_id_seq);
+DEFINE_PER_CPU(u64, kasync_id_seq);
 
 static struct kasync_live *kasync_live_of(struct kasync_rt *rt, int cpu)
 {
@@ -72,41 +72,21 @@ void kasync_live_init(struct kasync_rt *rt)
  * @rt: its runtime
  * @t: the task, not yet queued
  *
+ * A task born SCHEDULED is listed by kasync_spawn_enqueue() instead, in
+ * the IRQs-off section that queues it.
+ *
  * Context: any; takes the current CPU's kasync_live.lock.
  * Return: 0, or -ESHUTDOWN if @rt is being destroyed.
  */
 int kasync_live_add(struct kasync_rt *rt, struct kasync_task *t)
 {
-	struct kasync_live *l;
 	unsigned long flags;
-	int err = 0, cpu;
+	int err;
 
-	/*
-	 * IRQs off before the CPU is read: the list, and the id sequence
-	 * below, are this CPU's.  A spawner migrated in between would take
-	 * another CPU's sequence, and two tasks could share an id.
-	 */
+	/* IRQs off before the CPU is read (see __kasync_live_add()). */
 	local_irq_save(flags);
-	cpu = smp_processor_id();
-	l = kasync_live_of(rt, cpu);
-	spin_lock(&l->lock);
-	/* Ordering rule 7: destroy sets dying under this lock. */
-	if (rt->dying) {
-		err = -ESHUTDOWN;
-	} else {
-		t->live_cpu = cpu;
-		/* IRQs are off: the sequence is this CPU's alone. */
-		t->id = __this_cpu_inc_return(kasync_id_seq) * nr_cpu_ids + cpu;
-		list_add_tail(&t->live, &l->tasks);
-		l->nr++;
-		/*
-		 * Counted under the lock: once it is dropped, a task from
-		 * kasync_task_alloc() can be cancelled, finalized and reaped,
-		 * and @rt freed, without its spawner.
-		 */
-		kasync_stat_inc(rt, KASYNC_STAT_SPAWNED);
-	}
-	spin_unlock_irqrestore(&l->lock, flags);
+	err = __kasync_live_add(rt, t, smp_processor_id());
+	local_irq_restore(flags);
 	return err;
 }
 

@@ -19,6 +19,7 @@
 #include <linux/smp.h>
 
 #include "policy.h"
+#include "live_add.h"
 #include "sched.h"
 #include "trace.h"
 
@@ -874,6 +875,55 @@ void kasync_enqueue_spawned(struct kasync_task *t)
 
 	KASYNC_KIND_CALL(k->enqueue, kasync_ws_enqueue, kasync_pcpu_enqueue,
 			 t, true);
+}
+
+/**
+ * kasync_spawn_enqueue - list a task just spawned and queue it
+ * @t: task, born SCHEDULED, not yet listed
+ *
+ * kasync_live_add() then kasync_enqueue_spawned(), with the common case,
+ * a work-stealing or per-CPU runtime queueing the task on this CPU, in
+ * one IRQs-off section: one interrupt save and restore and one call
+ * instead of two.  Listing comes first (ordering rule 7: a cancel walk
+ * may find the task from then on; it is SCHEDULED, so an abort only
+ * marks it, and its worker finalizes it).
+ *
+ * Context: as kasync_enqueue().
+ * Return: 0, or -ESHUTDOWN if @t's runtime is being destroyed (nothing
+ * listed or queued).
+ */
+int kasync_spawn_enqueue(struct kasync_task *t)
+{
+	struct kasync_rt *rt = t->rt;
+	const struct kasync_rt_kind *k = rt->kind;
+	int home = READ_ONCE(t->cpu);
+	struct kasync_cpu *q;
+	unsigned long flags;
+	int cpu, err;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	err = __kasync_live_add(rt, t, cpu);
+	if (err)
+		goto out;
+	kasync_trace(spawn, t->id, t->ops->name ?: "", t->ops->poll, rt->name,
+		     home);
+	if (k->enqueue != kasync_ws_enqueue && k->enqueue != kasync_pcpu_enqueue)
+		goto far;
+	q = this_cpu_ptr(rt->cpus);
+	if (!q->online || (home >= 0 && home != cpu))
+		goto far;
+	/* A per-CPU runtime's task spawned without a CPU lives here. */
+	if (home < 0 && !k->steals)
+		WRITE_ONCE(t->cpu, cpu);
+	kasync_local_push(q, t, false);
+out:
+	local_irq_restore(flags);
+	return err;
+far:
+	local_irq_restore(flags);
+	kasync_enqueue_spawned(t);
+	return 0;
 }
 
 /* ---- the work-stealing kind -------------------------------------------------- */

@@ -170,6 +170,7 @@ static inline bool kasync_worker_on(struct kasync_rt *rt, int cpu)
 /* sched.c: for task.c */
 void kasync_enqueue(struct kasync_task *t);
 void kasync_enqueue_spawned(struct kasync_task *t);
+int kasync_spawn_enqueue(struct kasync_task *t);
 
 /* sched.c: for rt.c and stats.c */
 const struct kasync_rt_kind *kasync_kind_of(unsigned int flags);

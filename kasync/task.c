@@ -317,7 +317,8 @@ long kasync_task_result(struct kasync_task *task)
  */
 
 /*
- * Allocate, fill and list a task whose state word starts as @state.
+ * Allocate, fill and list a task whose state word starts as @state (and
+ * queue it, if born SCHEDULED).
  * Context and errors: as __kasync_spawn_on(); @init %NULL zero-fills.
  */
 static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
@@ -367,13 +368,21 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 	t->longest_ns = 0;
 	t->reported = 0;
 
-	/* Last: a cancel walk may find it from here on (rule 7). */
-	err = kasync_live_add(rt, t);
+	/*
+	 * Last: a cancel walk may find it from here on (rule 7).  A task
+	 * born SCHEDULED is queued in the same step.
+	 */
+	if (state & KT_SCHEDULED)
+		err = kasync_spawn_enqueue(t);
+	else
+		err = kasync_live_add(rt, t);
 	if (err) {
 		kasync_task_mem_free(t, sizeof(*t) + size);
 		return ERR_PTR(err);
 	}
-	kasync_trace(spawn, t->id, ops->name ?: "", ops->poll, rt->name, cpu);
+	if (!(state & KT_SCHEDULED))
+		kasync_trace(spawn, t->id, ops->name ?: "", ops->poll, rt->name,
+			     cpu);
 	return t;
 }
 
@@ -405,14 +414,12 @@ struct kasync_task *__kasync_spawn_on(struct kasync_rt *rt, int cpu,
 				      const void *init, size_t size, gfp_t gfp,
 				      struct module *owner)
 {
-	struct kasync_task *t;
-
-	/* Born SCHEDULED, not NEW: no window, so no RMW to end one. */
-	t = kasync_task_new(rt, cpu, ops, init, size, gfp, owner,
-			    2 * KT_REF_ONE | KT_SCHEDULED);
-	if (!IS_ERR(t))
-		kasync_enqueue_spawned(t);
-	return t;
+	/*
+	 * Born SCHEDULED, not NEW: no window, so no RMW to end one; listed
+	 * and queued by kasync_task_new().
+	 */
+	return kasync_task_new(rt, cpu, ops, init, size, gfp, owner,
+			       2 * KT_REF_ONE | KT_SCHEDULED);
 }
 EXPORT_SYMBOL_GPL(__kasync_spawn_on);
 
