@@ -60,6 +60,7 @@ struct kg_sel {
 	struct wait_queue_head *wq[2];
 	atomic_t *cond[2];
 	u64 sleep_ns;		/* 0: select over the two waits */
+	atomic_t *pending;	/* if set: counts the polls that parked */
 	int won;
 };
 
@@ -94,7 +95,8 @@ static enum kasync_poll kg_sel_poll(struct kasync_task *t, void *p)
 	if (s->sleep_ns)
 		KASYNC_AWAIT(&s->co, kg_sel_timer_or_wait(t, s));
 	else
-		KASYNC_AWAIT(&s->co, kg_sel_two_waits(t, s));
+		KASYNC_AWAIT(&s->co, kt_count_pending(kg_sel_two_waits(t, s),
+						      s->pending));
 	/* The winner's index, and what is still armed (must be nothing). */
 	KASYNC_RETURN(&s->co, t, s->won * 100 + kg_armed(&s->tm, s->w, 2));
 	KASYNC_END(&s->co);
@@ -150,18 +152,24 @@ static void kg_select_wait_wins(struct kunit *test)
 /*
  * Both waits armed, both conditions made true before either wake: the
  * poll that follows finds both ready; the first branch wins and the
- * second, still queued from the earlier poll, is cancelled.
+ * second, still queued from the earlier poll, is cancelled.  The first
+ * poll must have parked first: while it is still between arming the
+ * second wait and checking its condition again, it would find the
+ * second ready and the first not.
  */
 static void kg_select_both_ready(struct kunit *test)
 {
 	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq0);
 	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq1);
 	atomic_t c0 = ATOMIC_INIT(0), c1 = ATOMIC_INIT(0);
-	struct kg_sel s = { .wq = { &wq0, &wq1 }, .cond = { &c0, &c1 } };
+	atomic_t pending = ATOMIC_INIT(0);
+	struct kg_sel s = { .wq = { &wq0, &wq1 }, .cond = { &c0, &c1 },
+			    .pending = &pending };
 	struct kasync_task *h = kg_spawn_sel(test, &s);
 
 	KUNIT_ASSERT_TRUE(test, kt_wait_for(kg_queued(&wq0) == 1 &&
-					    kg_queued(&wq1) == 1, 5000));
+					    kg_queued(&wq1) == 1 &&
+					    atomic_read(&pending) == 1, 5000));
 	atomic_set(&c0, 1);
 	atomic_set(&c1, 1);
 	wake_up(&wq1);		/* the second branch's queue wakes it */
