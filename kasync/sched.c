@@ -951,8 +951,13 @@ static __always_inline void kasync_ws_enqueue(struct kasync_task *t,
 	int cpu = READ_ONCE(t->cpu);
 
 	if (cpu >= 0) {
+		/*
+		 * kasync_wake_cpu()'s first case, task to task on this
+		 * CPU, inline: the call's frame cost more than the test.
+		 */
 		if (!spawned)
-			cpu = kasync_wake_cpu(rt, cpu);
+			cpu = kasync_in_poll_of(raw_cpu_ptr(rt->cpus)) ? -1 :
+			      kasync_wake_cpu(rt, cpu);
 		else if (cpu == raw_smp_processor_id())
 			cpu = -1;
 	}
