@@ -193,6 +193,23 @@ static inline int khttp_version(const char *s, size_t n, int *minor)
 }
 
 /*
+ * Does the word @w (eight bytes of a head) hold a NUL, CR or LF?  The
+ * classic test for a zero byte, on @w and on @w with each byte XORed
+ * with CR and with LF: a byte below 0x80 that is zero after the XOR sets
+ * its top bit in (x - 0x01..01) & ~x; any other byte never does, but the
+ * borrow of a zero byte may set the bit of the byte above it, so a hit is
+ * only a hint, which the caller checks byte by byte.
+ */
+static __always_inline bool khttp_word_has_eol(u64 w)
+{
+	const u64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	u64 cr = w ^ (ones * '\r'), lf = w ^ (ones * '\n');
+
+	return (((w - ones) & ~w) | ((cr - ones) & ~cr) |
+		((lf - ones) & ~lf)) & highs;
+}
+
+/*
  * Find the end of the head ("\r\n\r\n") in @buf: 1 with *@end pointing at
  * it; 0 if it is not there yet; -EINVAL as soon as the head holds a NUL,
  * or a CR or LF that is not part of a CRLF.  RFC 9112 2.2 lets a
@@ -202,20 +219,32 @@ static inline int khttp_version(const char *s, size_t n, int *minor)
 static inline int khttp_head_scan(const char *buf, size_t len,
 				  const char **end)
 {
-	size_t i;
+	size_t i = 0, stop;
+	u64 w;
 
-	for (i = 0; i < len; i++) {
-		if (likely(!khttp_is(buf[i], KHTTP_EOL)))
-			continue;
-		if (!buf[i] || (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n'))
-			return -EINVAL;
-		if (buf[i] != '\n')
-			continue;
-		if (!i || buf[i - 1] != '\r')
-			return -EINVAL;
-		if (i >= 3 && buf[i - 2] == '\n') {
-			*end = buf + i - 3;
-			return 1;
+	while (i < len) {
+		/* Eight bytes at a time past those that are not NUL, CR or LF. */
+		if (i + 8 <= len) {
+			memcpy(&w, buf + i, sizeof(w));	/* one unaligned load */
+			if (!khttp_word_has_eol(w)) {
+				i += 8;
+				continue;
+			}
+		}
+		for (stop = min(i + 8, len); i < stop; i++) {
+			if (likely(!khttp_is(buf[i], KHTTP_EOL)))
+				continue;
+			if (!buf[i] ||
+			    (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n'))
+				return -EINVAL;
+			if (buf[i] != '\n')
+				continue;
+			if (!i || buf[i - 1] != '\r')
+				return -EINVAL;
+			if (i >= 3 && buf[i - 2] == '\n') {
+				*end = buf + i - 3;
+				return 1;
+			}
 		}
 	}
 	return 0;
@@ -239,43 +268,53 @@ static __always_inline bool khttp_token(const char *s, size_t n,
 }
 
 /*
- * One "Name: value" field line of @n bytes, into @r.  -EINVAL if it is
+ * One "Name: value" field line starting at @s, into @r, in a head that
+ * khttp_head_scan() accepted (so the line ends in a CR before the end of
+ * the head); *@next gets the start of the next line.  -EINVAL if it is
  * not one (RFC 9112 5: the name is a token with no space before the
  * colon, which also rejects obsolete line folding; the value has no
  * control character), if it is a Content-Length that is not 1*DIGIT or
  * that contradicts an earlier one (RFC 9112 6.3: an identical repeat is
  * accepted), or if it is a Transfer-Encoding (no chunked bodies here).
+ * One pass over the line: the name's and the value's characters are
+ * checked where their ends are found.
  */
-static inline int khttp_header(struct khttp_req *r, const char *s, size_t n)
+static inline int khttp_header(struct khttp_req *r, const char *s,
+			       const char **next)
 {
-	const char *colon = memchr(s, ':', n), *v;
-	size_t vn;
+	const char *colon = s, *v, *eol;
+	size_t nn, vn;
 	u64 cl;
 
-	if (!colon || !khttp_is_token(s, colon - s))
+	while (khttp_tchar(*colon))
+		colon++;
+	if (colon == s || *colon != ':')
 		return -EINVAL;
+	nn = colon - s;
 	v = colon + 1;
-	vn = s + n - v;
-	while (vn && (*v == ' ' || *v == '\t')) {
+	while (*v == ' ' || *v == '\t')
 		v++;
-		vn--;
-	}
+	/* CR is not text: the scan stops at the line's end, or before. */
+	for (eol = v; khttp_is(*eol, KHTTP_TEXT); eol++)
+		;
+	if (*eol != '\r')
+		return -EINVAL;
+	*next = eol + 2;
+	vn = eol - v;
 	while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
 		vn--;
-	if (!khttp_is_text(v, vn))
-		return -EINVAL;
-	if (khttp_token(s, colon - s, "Connection")) {
+	if (khttp_token(s, nn, "Connection")) {
 		if (khttp_token(v, vn, "close"))
 			r->close = true;
 		else if (khttp_token(v, vn, "keep-alive"))
 			r->close = false;
-	} else if (khttp_token(s, colon - s, "Content-Length")) {
+	} else if (khttp_token(s, nn, "Content-Length")) {
 		if (khttp_digits(v, vn, &cl) ||
 		    (r->has_length && cl != r->content_length))
 			return -EINVAL;
 		r->has_length = true;
 		r->content_length = cl;
-	} else if (khttp_token(s, colon - s, "Transfer-Encoding")) {
+	} else if (khttp_token(s, nn, "Transfer-Encoding")) {
 		return -EINVAL;
 	}
 	return 0;
@@ -285,13 +324,9 @@ static inline int khttp_header(struct khttp_req *r, const char *s, size_t n)
 static inline int khttp_fields(struct khttp_req *r, const char *p,
 			       const char *end)
 {
-	const char *eol;
-
-	for (; p < end + 2; p = eol + 2) {
-		eol = khttp_eol(p, end + 2 - p);
-		if (khttp_header(r, p, eol - p))
+	while (p < end + 2)
+		if (khttp_header(r, p, &p))
 			return -EINVAL;
-	}
 	return 0;
 }
 
