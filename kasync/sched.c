@@ -756,6 +756,15 @@ void kasync_worker_fn(struct work_struct *work)
 				kasync_trace(worker_idle, rt->name, w->cpu, n);
 				goto out;
 			}
+			/*
+			 * Work came while it lingered: the run goes on as if
+			 * it started now, so it arms the rescue pass as a
+			 * start does (the pass stops when it finds nothing
+			 * running or queued, and a poll that blocks next
+			 * would be rescued by nothing).
+			 */
+			if (k->steals)
+				kasync_rescue_arm(rt);
 			now = kasync_clock();
 			continue;
 		}
