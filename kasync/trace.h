@@ -14,7 +14,16 @@
 #define kasync_trace_enabled(event)	false
 #else
 #include <trace/events/kasync.h>
-#define kasync_trace(event, ...)	trace_kasync_##event(__VA_ARGS__)
+/*
+ * The arguments are evaluated behind the event's static key: passed to
+ * trace_kasync_*() directly, GCC loads them before its test, on every
+ * call, with the event off.
+ */
+#define kasync_trace(event, ...)					\
+do {									\
+	if (trace_kasync_##event##_enabled())				\
+		trace_kasync_##event(__VA_ARGS__);			\
+} while (0)
 #define kasync_trace_enabled(event)	trace_kasync_##event##_enabled()
 #endif
 
