@@ -316,16 +316,27 @@ long kasync_task_result(struct kasync_task *task)
  * of the live list counts it anyway); its finalizer counts it cancelled.
  */
 
+/* Copy 8 to 16 bytes as two overlapping 8-byte moves. */
+static __always_inline void kasync_copy_8_16(void *dst, const void *src,
+					     size_t n)
+{
+	u64 a, b;
+
+	memcpy(&a, src, 8);
+	memcpy(&b, src + n - 8, 8);
+	memcpy(dst, &a, 8);
+	memcpy(dst + n - 8, &b, 8);
+}
+
 /*
  * Allocate, fill and list a task whose state word starts as @state (and
  * queue it, if born SCHEDULED).
  * Context and errors: as __kasync_spawn_on(); @init %NULL zero-fills.
  */
-static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
-					   const struct kasync_task_ops *ops,
-					   const void *init, size_t size,
-					   gfp_t gfp, struct module *owner,
-					   long state)
+static __always_inline struct kasync_task *
+kasync_task_new(struct kasync_rt *rt, int cpu, const struct kasync_task_ops *ops,
+		const void *init, size_t size, gfp_t gfp, struct module *owner,
+		long state)
 {
 	struct kasync_task *t;
 	int err;
@@ -333,7 +344,8 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (!ops || !ops->poll || size > KASYNC_STATE_MAX)
 		return ERR_PTR(-EINVAL);
-	if (cpu < -1 || cpu >= (int)nr_cpu_ids || (cpu >= 0 && !cpu_possible(cpu)))
+	if (cpu != -1 &&
+	    (cpu < 0 || cpu >= (int)nr_cpu_ids || !cpu_possible(cpu)))
 		return ERR_PTR(-EINVAL);
 	if (!rt)
 		rt = READ_ONCE(kasync_default_rt);
@@ -343,10 +355,13 @@ static struct kasync_task *kasync_task_new(struct kasync_rt *rt, int cpu,
 	t = kasync_task_mem_alloc(sizeof(*t) + size, gfp);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	if (init)
-		memcpy(t->data, init, size);
-	else
+	if (!init)
 		memset(t->data, 0, size);
+	else if (size >= 8 && size <= 16)
+		/* Small states, the common case: two loads, not a call. */
+		kasync_copy_8_16(t->data, init, size);
+	else
+		memcpy(t->data, init, size);
 	/* Two references: the handle's and the runtime's. */
 	atomic_long_set(&t->state, state);
 	t->node.next = NULL;
@@ -766,7 +781,8 @@ static __always_inline void kasync_task_finalize(struct kasync_task *t,
 	struct kasync_rt *rt = t->rt;
 	long old;
 
-	kasync_run_cleanups(t);
+	if (unlikely(!hlist_empty(&t->cleanups)))
+		kasync_run_cleanups(t);
 	if (cancelled)
 		t->result = (t->reported & KT_REPORTED_CO) ? -EILSEQ : -ECANCELED;
 	if (unlikely(cancelled && kasync_task_orphan(t))) {
