@@ -82,7 +82,8 @@ static bool kasync_waker_busy(void)
  * @last: the CPU of the task's last poll
  *
  * A wake from a poll on this CPU stays here (task to task: the waker's
- * data is hot, and the woken task takes the LIFO slot).  A wake from
+ * data is hot, and the woken task takes the LIFO slot); the caller tests
+ * that case before calling, so that it costs no call.  A wake from
  * outside a poll, when this CPU has other work, goes elsewhere: a
  * socket's softirq runs on the CPU of the thread that sent the data, and
  * that thread should keep its CPU rather than share it with the worker.
@@ -99,8 +100,7 @@ int kasync_wake_cpu(struct kasync_rt *rt, int last)
 {
 	int self = raw_smp_processor_id(), cpu, n = 0;
 
-	if (kasync_in_poll_of(raw_cpu_ptr(rt->cpus)))
-		return -1;
+	/* The first case is the caller's, inline (kasync_ws_enqueue()). */
 	if (!kasync_waker_busy())
 		return last != self && kasync_worker_on(rt, last) ? last : -1;
 	if (last != self)

@@ -165,23 +165,32 @@ kick:
 }
 
 /*
- * Queue @t on the current CPU if this runtime's queue there is online
- * (and, with @home >= 0, is that CPU); return false (nothing done)
+ * Queue @t on the current CPU (IRQs off) if this runtime's queue there is
+ * online (and, with @home >= 0, is that CPU); return false (nothing done)
  * otherwise.
  */
+static __always_inline bool kasync_push_here(struct kasync_rt *rt,
+					     struct kasync_task *t,
+					     int home, bool back)
+{
+	struct kasync_cpu *q = this_cpu_ptr(rt->cpus);
+
+	if (!q->online || (home >= 0 && home != q->cpu))
+		return false;
+	kasync_local_push(q, t, back);
+	return true;
+}
+
+/* kasync_push_here() with the IRQs off it needs. */
 static __always_inline bool kasync_try_local(struct kasync_rt *rt,
 					     struct kasync_task *t,
 			     int home, bool back)
 {
-	struct kasync_cpu *q;
 	unsigned long flags;
 	bool ok;
 
 	local_irq_save(flags);
-	q = this_cpu_ptr(rt->cpus);
-	ok = q->online && (home < 0 || home == q->cpu);
-	if (ok)
-		kasync_local_push(q, t, back);
+	ok = kasync_push_here(rt, t, home, back);
 	local_irq_restore(flags);
 	return ok;
 }
@@ -906,7 +915,6 @@ int kasync_spawn_enqueue(struct kasync_task *t)
 	struct kasync_rt *rt = t->rt;
 	const struct kasync_rt_kind *k = rt->kind;
 	int home = READ_ONCE(t->cpu);
-	struct kasync_cpu *q;
 	unsigned long flags;
 	int cpu, err;
 
@@ -919,13 +927,13 @@ int kasync_spawn_enqueue(struct kasync_task *t)
 		     home);
 	if (k->enqueue != kasync_ws_enqueue && k->enqueue != kasync_pcpu_enqueue)
 		goto far;
-	q = this_cpu_ptr(rt->cpus);
-	if (!q->online || (home >= 0 && home != cpu))
-		goto far;
 	/* A per-CPU runtime's task spawned without a CPU lives here. */
-	if (home < 0 && !k->steals)
+	if (home < 0 && !k->steals) {
+		home = cpu;
 		WRITE_ONCE(t->cpu, cpu);
-	kasync_local_push(q, t, false);
+	}
+	if (!kasync_push_here(rt, t, home, false))
+		goto far;
 out:
 	local_irq_restore(flags);
 	return err;
@@ -962,7 +970,8 @@ static __always_inline void kasync_ws_enqueue(struct kasync_task *t,
 	if (cpu >= 0) {
 		/*
 		 * kasync_wake_cpu()'s first case, task to task on this
-		 * CPU, inline: the call's frame cost more than the test.
+		 * CPU, is tested here, not there: the call's frame cost
+		 * more than the test.
 		 */
 		if (!spawned)
 			cpu = kasync_in_poll_of(raw_cpu_ptr(rt->cpus)) ? -1 :
