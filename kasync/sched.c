@@ -558,13 +558,14 @@ static void kasync_lq_resume(struct kasync_worker *w)
  * while its CPU has other threads to run, and is not asked again once
  * that CPU goes idle.  The inject queue has no such test: whichever
  * worker is idle takes them, and the busy one takes them back at its
- * next look there if none is.  The pass re-arms while any CPU has tasks
- * queued or a worker is in a poll (tasks queued behind a poll that
- * already runs do not arm it), and stops when neither: a runtime with
- * nothing to do costs nothing.
+ * next look there if none is.  A worker arms the pass as it starts a
+ * poll if none is armed; the pass re-arms while any CPU has tasks queued
+ * or a worker is in a poll (tasks queued behind a poll that already runs
+ * arm nothing themselves), and stops when neither: a runtime with nothing
+ * to do costs nothing.
  */
 
-/* Queue the rescue pass unless it is queued; from the worker, rarely. */
+/* Queue the rescue pass unless it is queued; from the worker's loop. */
 static void kasync_rescue_arm(struct kasync_rt *rt)
 {
 	u64 ns;
@@ -747,8 +748,6 @@ void kasync_worker_fn(struct work_struct *work)
 		return;
 	if (w->cpu >= 0)
 		container_of(w, struct kasync_cpu, w)->lifo_run = 0;
-	if (k->steals)
-		kasync_rescue_arm(rt);
 	WRITE_ONCE(w->poller, current);
 	kasync_trace(worker_start, rt->name, w->cpu);
 	start = kasync_clock();
@@ -765,15 +764,6 @@ void kasync_worker_fn(struct work_struct *work)
 				kasync_trace(worker_idle, rt->name, w->cpu, n);
 				goto out;
 			}
-			/*
-			 * Work came while it lingered: the run goes on as if
-			 * it started now, so it arms the rescue pass as a
-			 * start does (the pass stops when it finds nothing
-			 * running or queued, and a poll that blocks next
-			 * would be rescued by nothing).
-			 */
-			if (k->steals)
-				kasync_rescue_arm(rt);
 			now = kasync_clock();
 			continue;
 		}
@@ -781,9 +771,23 @@ void kasync_worker_fn(struct work_struct *work)
 			now = kasync_clock();
 		w->cur = t;
 		WRITE_ONCE(w->since, now);
-		/* Where its next outside wake goes (a work-stealing hint). */
-		if (k->steals)
+		if (k->steals) {
+			/* Where its next outside wake goes (a hint). */
 			WRITE_ONCE(t->cpu, w->cpu);
+			/*
+			 * Any poll may block: a rescue pass must be armed
+			 * while one runs.  The pass stops when it finds
+			 * nothing polled or queued, as a worker between two
+			 * tasks can show it, so the test is here and not at
+			 * the worker's start: a read of a line written once
+			 * a pass.  since is written first; only a pass
+			 * ending within a store's flight of this read can
+			 * miss the poll, and then the next poll of any of
+			 * the runtime's workers arms it again.
+			 */
+			if (unlikely(!atomic_read(&rt->rescuing)))
+				kasync_rescue_arm(rt);
+		}
 		r = kasync_task_run(t, &w->reap, &now);
 		WRITE_ONCE(w->since, 0);
 		w->cur = NULL;
