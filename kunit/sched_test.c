@@ -1063,12 +1063,21 @@ static void ks_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ks_idle_run(test, rt, cpu), 0);
 	kasync_rt_stats(rt, &st);
 	KUNIT_EXPECT_EQ(test, st.balanced, 0ULL);
-	/* Passes 20 ms apart: no 2 ms poll is ever taken for stuck. */
+	/*
+	 * Passes 20 ms apart: no 2 ms poll is taken for stuck, unless the
+	 * host held the vCPU in one for 20 ms; the runtime's longest poll,
+	 * the rescue's own measure, says whether it did.
+	 */
 	kasync_rescue_us = 20000;
 	KUNIT_EXPECT_GT(test, ks_idle_run(test, rt, cpu), 0);
 	kasync_rt_stats(rt, &st);
 	KUNIT_EXPECT_GE(test, st.balanced, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.rescued, 0ULL);
+	if (st.longest_poll_ns < 20 * NSEC_PER_MSEC)
+		KUNIT_EXPECT_EQ(test, st.rescued, 0ULL);
+	else
+		kunit_info(test, "a poll lasted %llu ns (the host held its vCPU): %llu rescued\n",
+			   st.longest_poll_ns, st.rescued);
+	KUNIT_EXPECT_LE(test, st.rescued, (u64)KS_IDLE_TASKS);
 	kasync_rescue_us = saved;
 	kasync_rt_destroy(rt);
 }
