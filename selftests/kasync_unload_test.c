@@ -9,6 +9,7 @@
  * and another module's runtime go on, and say which task it waits for.
  * Skips (exit 4) when kasync is not loaded or the victim is not built.
  */
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -165,25 +166,39 @@ static void restore_detectors(const struct saved_params *p)
 /* Load kasync_stuck until its task is stuck on CPU 0 (CPU 1 can go). */
 static int load_stuck_on_cpu0(void)
 {
+	cpu_set_t cpu0, saved;
 	char buf[16] = "";
-	int tries, i;
+	int tries, i, ret = -1;
 
+	/*
+	 * The module's init spawns its task on the CPU it runs on, which
+	 * is ours (finit_module() runs init in the caller): CPU 0.
+	 */
+	if (sched_getaffinity(0, sizeof(saved), &saved))
+		return -1;
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
+		return -1;
 	for (tries = 0; tries < 5; tries++) {
 		if (ks_load(STUCK_KO, ""))
-			return -1;
+			break;
 		for (i = 0; i < 500; i++) {
 			if (!ks_read_str(STUCK_PARAM "stuck_cpu", buf, sizeof(buf)) &&
 			    atoi(buf) >= 0)
 				break;
 			usleep(20 * 1000);
 		}
-		if (atoi(buf) == 0)
-			return 0;
+		if (atoi(buf) == 0) {
+			ret = 0;
+			break;
+		}
 		/* Stolen by CPU 1 before CPU 0 polled it: again. */
 		ks_write_str(STUCK_PARAM "release", "Y");
 		ks_unload("kasync_stuck");
 	}
-	return -1;
+	sched_setaffinity(0, sizeof(saved), &saved);
+	return ret;
 }
 
 FIXTURE(stuck) {
