@@ -247,10 +247,10 @@ CLAIM = {
     ("chan_1p", "kfifo"): 178,
     ("chan_mp", "*"): 240,
     ("mutex_handoff", "*"): 345,
-    ("sleep_memory", "*"): 2,
+    ("sleep_memory", "*"): 4,
     ("sleep_start", "*"): 178,
     ("sleep_finish", "kasync"): 1,
-    ("sleep_finish", "tokio"): 53,
+    ("sleep_finish", "tokio"): 102,
     ("sleep_finish", "kthread"): 159,
     ("wake_latency_p50", "*"): 4600,
     ("wake_latency_p99", "*"): 280,
@@ -267,14 +267,18 @@ CLAIM = {
 # and their spreads over the runs, rounded up; rows judged in a mode not
 # yet measured (icount) claim nothing.  The counts are structural: 0
 # (kasync on ext4, io_uring), the pool's max_active (32 here) or N.
+# Widened where three reduced make bench boots on the -O2 kernel
+# (2026-12-06, both modes; two beside another VM, one alone) moved more:
+# some wall rows of the file section took up to nine times as long beside
+# another VM as on a quiet host.
 _FILE_CLAIM = {
-    "cold": {"1": 64, "64": 68, "1024": 70},
-    "direct": {"1": 112, "64": 99, "1024": 223},
-    "tmpfs": {"1": 124, "64": 58, "1024": 191},
+    "cold": {"1": 191, "64": 131, "1024": 77},
+    "direct": {"1": 126, "64": 131, "1024": 223},
+    "tmpfs": {"1": 124, "64": 142, "1024": 191},
 }
-_FILE_MEM_CLAIM = {"cold": {"64": 89, "1024": 120},
+_FILE_MEM_CLAIM = {"cold": {"64": 120, "1024": 120},
                    "direct": {"64": 139, "1024": 128},
-                   "warm": {"64": 10, "1024": 11},
+                   "warm": {"64": 10, "1024": 19},
                    "tmpfs": {"64": 12, "1024": 50}}
 for _m, _d in _FILE_CLAIM.items():
     for _n, _c in _d.items():
@@ -283,14 +287,16 @@ for _m, _d in _FILE_MEM_CLAIM.items():
     for _n, _c in _d.items():
         CLAIM[(f"file_{_m}_{_n}_mem", "*")] = _c
 for _n in FILE_CONC:
-    CLAIM[(f"file_warm_{_n}", "*")] = {"1": 72, "64": 89, "1024": 410}[_n]
+    CLAIM[(f"file_warm_{_n}", "*")] = {"1": 72, "64": 160, "1024": 410}[_n]
     for _m in ("cold", "direct"):
         CLAIM[(f"file_{_m}_{_n}_threads", "*")] = 0
 # warm page-cache reads in the poll or the submission, judged on icount:
-# two icount boots (--runs 1) agreed within 1.1%
+# two icount boots (--runs 1) agreed within 1.1%, two more (--runs 3)
+# within 2.6% (kasync at 1,024 readers, which also spread 2.6% over its
+# runs in one of them)
 for _n in FILE_CONC:
     for _v in ("kasync", "io_uring"):
-        CLAIM[(f"file_warm_{_n}", _v)] = 2
+        CLAIM[(f"file_warm_{_n}", _v)] = 3
 CLAIM[("files_100", "*")] = 123
 CLAIM[("files_1000", "*")] = 280
 
