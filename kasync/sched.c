@@ -565,14 +565,14 @@ static void kasync_lq_resume(struct kasync_worker *w)
  * to do costs nothing.
  */
 
-/* Queue the rescue pass unless it is queued; from the worker's loop. */
+/*
+ * Queue the rescue pass unless it is queued; from the worker's loop, which
+ * reads rt->rescuing before calling (the xchg below settles a race).
+ */
 static void kasync_rescue_arm(struct kasync_rt *rt)
 {
-	u64 ns;
+	u64 ns = kasync_rescue_ns();
 
-	if (atomic_read(&rt->rescuing))
-		return;
-	ns = kasync_rescue_ns();
 	if (!ns || num_online_cpus() < 2)
 		return;
 	/* Rule 6: destroy sets rescue_off, then waits for this section. */
